@@ -1,0 +1,60 @@
+/**
+ * A tiny seeded PRNG for evaluation code (subsampling, fold assignment, test data).
+ * Kept local to eval so that measurements never depend on, or disturb, the training RNG.
+ */
+
+/** A source of uniform floats in [0, 1). */
+export type Random = () => number;
+
+/**
+ * mulberry32: 32-bit state, period 2^32, good enough statistical quality for shuffles and
+ * subsampling; identical sequences on every platform for a given seed.
+ */
+export function mulberry32(seed: number): Random {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal draws by Box–Muller (uses two uniforms per draw; simple over fast). */
+export function gaussian(random: Random, mean = 0, std = 1): number {
+  // 1 - u keeps the argument of log in (0, 1].
+  const u = 1 - random();
+  const v = random();
+  return mean + std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/** Uniform integer in [0, maxExclusive). */
+export function randomInt(random: Random, maxExclusive: number): number {
+  return Math.floor(random() * maxExclusive);
+}
+
+/** Fisher–Yates shuffle in place; returns the same array. */
+export function shuffleInPlace<T>(items: T[], random: Random): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = randomInt(random, i + 1);
+    const tmp = items[i] as T;
+    items[i] = items[j] as T;
+    items[j] = tmp;
+  }
+  return items;
+}
+
+/** The indices 0..n-1 in a seeded random order. */
+export function permutation(n: number, random: Random): number[] {
+  return shuffleInPlace(Array.from({ length: n }, (_, i) => i), random);
+}
+
+/**
+ * `count` distinct indices drawn uniformly from 0..n-1, returned in ascending order (so that a
+ * subsample keeps the caller's order, which keeps downstream results easy to reason about).
+ */
+export function sampleIndices(n: number, count: number, random: Random): number[] {
+  if (count > n) throw new RangeError(`cannot sample ${count} of ${n} items without replacement`);
+  return permutation(n, random).slice(0, count).sort((a, b) => a - b);
+}
