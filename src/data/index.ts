@@ -1,0 +1,22 @@
+/** Public API of the data layer. */
+export { SPLITS, isSplit } from './types';
+export type { DataCard, Dataset, Example, Split } from './types';
+export { DataError } from './errors';
+export type { DataLocation } from './errors';
+export { countByLabel, countBySplit, distinctUsers, splitOf } from './dataset';
+export { datasetHash, idSetHash } from './hash';
+export { labelIndex, loadLabelMap, saveLabelMap, sortLabels } from './labels';
+export { DEFAULT_SEED, DEFAULT_SPLIT_RATIOS, assignSplit } from './split';
+export type { SplitRatios } from './split';
+export { mulberry32, rngFor, seedFromString, shuffled } from './rng';
+export type { Rand } from './rng';
+export { buildDataset } from './records';
+export type { BuildOptions, RawRecord } from './records';
+export { readCsvRecords, readJsonlRecords } from './formats';
+export { loadDataset, loadDatasetFile } from './load';
+export type { LoadOptions } from './load';
+export { getBuiltinDataset, isBuiltinDataset, listBuiltinDatasets } from './builtin/registry';
+export { parseForgetSpec } from './forget-spec';
+export type { ForgetTerm } from './forget-spec';
+export { FORGET_FILE, largestUsers, readForgetSet, resolveForgetSet, retainSplit, writeForgetSet } from './forget';
+export type { ForgetSet, ResolveOptions, UserCount } from './forget';

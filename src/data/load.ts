@@ -1,0 +1,36 @@
+/** One entry point for datasets: a built-in name or a .jsonl / .csv path. */
+import { basename, extname } from 'node:path';
+import { getBuiltinDataset, isBuiltinDataset } from './builtin/registry';
+import { countBySplit, describeSplitCounts } from './dataset';
+import { DataError } from './errors';
+import { readCsvRecords, readJsonlRecords } from './formats';
+import { buildDataset, type BuildOptions } from './records';
+import type { Dataset } from './types';
+
+export interface LoadOptions extends BuildOptions {
+  /** Receives one summary line: rows read per split. */
+  log?: (message: string) => void;
+}
+
+export async function loadDatasetFile(file: string, options: LoadOptions = {}): Promise<Dataset> {
+  const ext = extname(file).toLowerCase();
+  let records;
+  if (ext === '.jsonl') records = await readJsonlRecords(file);
+  else if (ext === '.csv') records = await readCsvRecords(file);
+  else throw new DataError(`unsupported dataset file type '${ext}' (expected .jsonl or .csv)`, { file });
+  if (records.length === 0) throw new DataError('no records', { file });
+  const dataset = buildDataset(basename(file, extname(file)), records, options);
+  options.log?.(`read ${records.length} rows from ${file}: ${describeSplitCounts(countBySplit(dataset.examples))}`);
+  return dataset;
+}
+
+export async function loadDataset(nameOrPath: string, options: LoadOptions = {}): Promise<Dataset> {
+  if (isBuiltinDataset(nameOrPath)) {
+    const buildOpts: { seed?: number } = {};
+    if (options.seed !== undefined) buildOpts.seed = options.seed;
+    const dataset = getBuiltinDataset(nameOrPath, buildOpts);
+    options.log?.(`loaded built-in ${nameOrPath}: ${dataset.examples.length} rows: ${describeSplitCounts(countBySplit(dataset.examples))}`);
+    return dataset;
+  }
+  return loadDatasetFile(nameOrPath, options);
+}

@@ -1,0 +1,112 @@
+/**
+ * Turns raw records (from a file or a built-in corpus) into a validated Dataset:
+ * field checks, duplicate ids, seeded splits for records without one, and the label map.
+ */
+import { DataError, type DataLocation } from './errors';
+import { labelIndex, sortLabels } from './labels';
+import { DEFAULT_SEED, assignSplit, type SplitRatios } from './split';
+import { isSplit, type Dataset, type Example, type Split } from './types';
+
+export interface RawRecord {
+  id: string;
+  text: string;
+  labelName: string;
+  user?: string;
+  split?: Split;
+  where: DataLocation;
+}
+
+export interface BuildOptions {
+  seed?: number;
+  ratios?: SplitRatios;
+  /** A stored label map to use instead of deriving one; every label must then be in it. */
+  labels?: readonly string[];
+}
+
+/** Field-level checks on one parsed row; `fields` is a JSON object or a CSV row keyed by header. */
+export function rawRecordFromFields(fields: Record<string, unknown>, where: DataLocation): RawRecord {
+  const id = requiredString(fields, 'id', where, true);
+  const text = requiredString(fields, 'text', where, false);
+  if (text.trim() === '') throw new DataError(`empty text for id '${id}'`, where);
+  const labelName = requiredString(fields, 'label', where, true);
+  const record: RawRecord = { id, text, labelName, where };
+  const user = optionalString(fields, 'user', where);
+  if (user !== undefined) record.user = user;
+  const split = optionalString(fields, 'split', where);
+  if (split !== undefined) {
+    if (!isSplit(split)) {
+      throw new DataError(`invalid split '${split}' for id '${id}' (expected train, validation or test)`, where);
+    }
+    record.split = split;
+  }
+  return record;
+}
+
+function requiredString(fields: Record<string, unknown>, name: string, where: DataLocation, scalarOk: boolean): string {
+  const value = fields[name];
+  if (value === undefined || value === null || value === '') {
+    throw new DataError(`missing field '${name}'`, where);
+  }
+  if (typeof value === 'string') return value;
+  // JSONL ids and labels are often numbers; accept them as their decimal text.
+  if (scalarOk && typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new DataError(`field '${name}' must be a string, got ${typeof value}`, where);
+}
+
+function optionalString(fields: Record<string, unknown>, name: string, where: DataLocation): string | undefined {
+  const value = fields[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new DataError(`field '${name}' must be a string, got ${typeof value}`, where);
+}
+
+/**
+ * Label map rule: labels are those of train records plus those of records whose split was
+ * assigned here (a rare class may land wholly outside train by chance). A record whose file
+ * put it in validation/test with a label that train never has is an error, since a
+ * classifier trained on train could never predict it.
+ */
+export function buildDataset(name: string, records: readonly RawRecord[], options: BuildOptions = {}): Dataset {
+  const seed = options.seed ?? DEFAULT_SEED;
+  const seen = new Map<string, DataLocation>();
+  for (const r of records) {
+    const first = seen.get(r.id);
+    if (first !== undefined) {
+      const firstAt = first.line === undefined ? first.file : `${first.file} line ${first.line}`;
+      throw new DataError(`duplicate id '${r.id}' (first seen at ${firstAt})`, r.where);
+    }
+    seen.set(r.id, r.where);
+  }
+
+  const splits = records.map((r) => r.split ?? assignSplit(r.id, seed, options.ratios));
+  let labels: string[];
+  if (options.labels !== undefined) {
+    labels = [...options.labels];
+    const known = new Set(labels);
+    records.forEach((r) => {
+      if (!known.has(r.labelName)) {
+        throw new DataError(`unknown label '${r.labelName}' for id '${r.id}' (not in the label map)`, r.where);
+      }
+    });
+  } else {
+    labels = sortLabels(records.filter((r, i) => splits[i] === 'train' || r.split === undefined).map((r) => r.labelName));
+    const known = new Set(labels);
+    records.forEach((r, i) => {
+      if (!known.has(r.labelName)) {
+        throw new DataError(
+          `unknown label '${r.labelName}' for id '${r.id}' in the ${splits[i]} split (label not seen in train)`,
+          r.where,
+        );
+      }
+    });
+  }
+
+  const index = labelIndex(labels);
+  const examples: Example[] = records.map((r, i) => {
+    const ex: Example = { id: r.id, text: r.text, label: index.get(r.labelName) as number, labelName: r.labelName, split: splits[i] as Split };
+    if (r.user !== undefined) ex.user = r.user;
+    return ex;
+  });
+  return { name, labels, examples };
+}

@@ -1,0 +1,44 @@
+/** Core record and dataset types shared by the loaders, built-ins and forget requests. */
+
+export const SPLITS = ['train', 'validation', 'test'] as const;
+export type Split = (typeof SPLITS)[number];
+
+export function isSplit(value: string): value is Split {
+  return (SPLITS as readonly string[]).includes(value);
+}
+
+export interface Example {
+  id: string;
+  text: string;
+  /** Index into `Dataset.labels`. */
+  label: number;
+  labelName: string;
+  /** The data subject (sender, author, source document) whose records a forget request may name. */
+  user?: string;
+  split: Split;
+}
+
+/** Provenance and meaning of a dataset; mirrored by docs/datasets/NAME.md for the built-ins. */
+export interface DataCard {
+  name: string;
+  source: { package: string; version: string; url?: string };
+  licence: string;
+  description: string;
+  records: number;
+  classes: string[];
+  labelCounts: Record<string, number>;
+  splitCounts: Record<Split, number>;
+  users: number;
+  /** What `Example.user` stands for in this dataset. */
+  userMeaning: string;
+  preprocessing: string[];
+  notes?: string[];
+}
+
+export interface Dataset {
+  name: string;
+  /** Sorted label names; `labels[i]` is the name of label id `i`. */
+  labels: string[];
+  examples: Example[];
+  card?: DataCard;
+}
