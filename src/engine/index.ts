@@ -1,0 +1,8 @@
+// The tensor engine: libtorch tensors, autograd and optimizers from TypeScript.
+export { Tensor, type DType, type Reduction, type TypedData } from './tensor';
+export { scope, keep, scopeDepth } from './scope';
+export * from './create';
+export * as F from './functional';
+export * from './runtime';
+export { AdamW, SGD, Optimizer, type AdamWOptions, type SGDOptions, type ParamGroup } from './optim';
+export { linearWarmupDecay, constantLr, type LrSchedule } from './schedule';

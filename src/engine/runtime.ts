@@ -1,0 +1,37 @@
+// Engine-wide settings and autograd switches.
+import { native } from './native';
+import type { Tensor } from './tensor';
+
+/** Seeds libtorch's global generator: same seed, same numbers (on the same machine and thread count). */
+export function manualSeed(seed: number): void {
+  if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
+  native.manualSeed(seed);
+}
+
+export const setNumThreads = (n: number): void => native.setNumThreads(n);
+export const getNumThreads = (): number => native.getNumThreads();
+/** Tensors alive in the addon (created and not yet disposed or collected). */
+export const liveTensors = (): number => native.liveTensors();
+export const cudaIsAvailable = (): boolean => native.cudaIsAvailable();
+export const torchVersion = (): string => native.torchVersion();
+export const isGradEnabled = (): boolean => native.isGradEnabled();
+
+/** Runs fn with autograd recording off (inference, parameter updates). */
+export function noGrad<T>(fn: () => T): T {
+  const previous = native.setGradEnabled(false);
+  try {
+    return fn();
+  } finally {
+    native.setGradEnabled(previous);
+  }
+}
+
+/** Drops the gradients of these tensors (PyTorch's zero_grad(set_to_none=True)). */
+export function zeroGrad(params: readonly Tensor[]): void {
+  native.zeroGrad(params.map((p) => p.handle));
+}
+
+/** Scales gradients in place so their global L2 norm is at most maxNorm; returns the norm before clipping. */
+export function clipGradNorm(params: readonly Tensor[], maxNorm: number): number {
+  return native.clipGradNorm(params.map((p) => p.handle), maxNorm);
+}
