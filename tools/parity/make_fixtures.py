@@ -242,7 +242,7 @@ class BertModel(nn.Module):
     def forward(self, input_ids, attention_mask=None, token_type_ids=None):
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
-        ext = get_extended_attention_mask(attention_mask)
+        ext = get_extended_attention_mask(attention_mask, self.embeddings.word_embeddings.weight.dtype)
         embedding_output = self.embeddings(input_ids, token_type_ids)
         sequence_output, hidden_states = self.encoder(embedding_output, ext)
         pooled = self.pooler(sequence_output) if self.pooler is not None else None
