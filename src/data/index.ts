@@ -20,3 +20,4 @@ export { parseForgetSpec } from './forget-spec';
 export type { ForgetTerm } from './forget-spec';
 export { FORGET_FILE, largestUsers, readForgetSet, resolveForgetSet, retainSplit, writeForgetSet } from './forget';
 export type { ForgetSet, ResolveOptions, UserCount } from './forget';
+export { SLICE_SEED, SLICE_SIZE, builtinSlices, examplesToJsonl, makeSlice, sliceFileName, writeBuiltinSlices } from './slices';
