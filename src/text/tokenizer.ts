@@ -1,0 +1,215 @@
+/**
+ * TextTokenizer: loads a HF tokenizer folder (tokenizer.json + optional tokenizer_config.json)
+ * through @huggingface/tokenizers (pure JS; WordPiece/BERT and BPE/RoBERTa pipelines) and adds
+ * what that library lacks: batch encoding with truncation and padding into flat row-major arrays.
+ *
+ * Arrays are Int32Array, row-major with `shape = [batch, seq]`; the libtorch engine takes int64,
+ * so callers convert with `toBigInt64Array` (or their own loop) when building tensors.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+
+export interface EncodedText {
+  ids: number[];
+  tokens: string[];
+}
+
+export interface BatchEncodeOptions {
+  /** Upper bound on sequence length including special tokens. Default: model_max_length or 512. */
+  maxLength?: number;
+  /** 'longest': pad to the longest row (≤ maxLength); 'max_length': pad every row to maxLength. */
+  padding?: 'longest' | 'max_length';
+  /** Cut rows longer than maxLength (special tokens kept). Default true; false throws instead. */
+  truncation?: boolean;
+}
+
+export interface EncodedBatch {
+  /** Token ids, row-major [batch, seq]; padding positions hold padTokenId. */
+  inputIds: Int32Array;
+  /** 1 for real tokens, 0 for padding. */
+  attentionMask: Int32Array;
+  /** Segment ids (all 0 for single texts). */
+  tokenTypeIds: Int32Array;
+  shape: [number, number];
+}
+
+export interface SpecialTokenIds {
+  pad: number | null;
+  unk: number | null;
+  cls: number | null;
+  sep: number | null;
+  mask: number | null;
+}
+
+type JsonRecord = Record<string, unknown>;
+
+function readJsonFile(file: string): JsonRecord {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read tokenizer file ${file}: ${(error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`malformed JSON in ${file}: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(`malformed ${file}: expected a JSON object`);
+  }
+  return value as JsonRecord;
+}
+
+/** Config token fields may be a string or an AddedToken-like {content}. */
+function configTokenName(config: JsonRecord, key: string): string | undefined {
+  const value = config[key];
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null && typeof (value as JsonRecord).content === 'string') {
+    return (value as JsonRecord).content as string;
+  }
+  return undefined;
+}
+
+export function toBigInt64Array(values: Int32Array): BigInt64Array {
+  const out = new BigInt64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = BigInt(values[i] as number);
+  return out;
+}
+
+export class TextTokenizer {
+  readonly specialTokenIds: SpecialTokenIds;
+  /** Embedding rows needed: highest id in the vocabulary (incl. added tokens) + 1. */
+  readonly vocabSize: number;
+  readonly modelMaxLength: number;
+  /** Ids the post-processor puts before / after a single sequence (e.g. [CLS] / [SEP]). */
+  private readonly prefixIds: number[];
+  private readonly suffixIds: number[];
+
+  private constructor(
+    private readonly tokenizer: Tokenizer,
+    config: JsonRecord,
+    readonly source: string,
+  ) {
+    const vocab = tokenizer.get_vocab(true);
+    let maxId = -1;
+    for (const id of vocab.values()) maxId = Math.max(maxId, id);
+    this.vocabSize = maxId + 1;
+    const find = (key: string, fallbacks: string[]): number | null => {
+      for (const name of [configTokenName(config, key), ...fallbacks]) {
+        if (name === undefined) continue;
+        const id = tokenizer.token_to_id(name);
+        if (id !== undefined) return id;
+      }
+      return null;
+    };
+    this.specialTokenIds = {
+      pad: find('pad_token', ['[PAD]', '<pad>']),
+      unk: find('unk_token', ['[UNK]', '<unk>']),
+      cls: find('cls_token', ['[CLS]', '<s>']),
+      sep: find('sep_token', ['[SEP]', '</s>']),
+      mask: find('mask_token', ['[MASK]', '<mask>']),
+    };
+    const configured = config.model_max_length;
+    this.modelMaxLength = typeof configured === 'number' && configured > 0 && configured < 1e6 ? configured : 512;
+    ({ prefix: this.prefixIds, suffix: this.suffixIds } = this.probeTemplate());
+  }
+
+  /** Loads `dir/tokenizer.json` (+ `dir/tokenizer_config.json` if present). */
+  static fromDir(dir: string): TextTokenizer {
+    const tokenizerFile = path.join(dir, 'tokenizer.json');
+    if (!fs.existsSync(tokenizerFile)) throw new Error(`tokenizer file not found: ${tokenizerFile}`);
+    const configFile = path.join(dir, 'tokenizer_config.json');
+    const config = fs.existsSync(configFile) ? readJsonFile(configFile) : {};
+    return TextTokenizer.fromJson(readJsonFile(tokenizerFile), config, tokenizerFile);
+  }
+
+  /** From already parsed JSON; `source` names the origin in error messages. */
+  static fromJson(tokenizerJson: JsonRecord, config: JsonRecord = {}, source = 'tokenizer.json'): TextTokenizer {
+    const model = tokenizerJson.model;
+    if (typeof model !== 'object' || model === null || typeof (model as JsonRecord).vocab !== 'object') {
+      throw new Error(`malformed ${source}: missing "model" with a "vocab"`);
+    }
+    let tokenizer: Tokenizer;
+    try {
+      tokenizer = new Tokenizer(tokenizerJson, config);
+    } catch (error) {
+      throw new Error(`cannot build tokenizer from ${source}: ${(error as Error).message}`);
+    }
+    return new TextTokenizer(tokenizer, config, source);
+  }
+
+  /** Finds the special ids wrapped around a single sequence by comparing with/without specials. */
+  private probeTemplate(): { prefix: number[]; suffix: number[] } {
+    const probe = 'a b';
+    const bare = this.tokenizer.encode(probe, { add_special_tokens: false }).ids;
+    const full = this.tokenizer.encode(probe, { add_special_tokens: true }).ids;
+    const added = full.length - bare.length;
+    for (let start = 0; start <= added; start++) {
+      if (bare.every((id, i) => full[start + i] === id)) {
+        return { prefix: full.slice(0, start), suffix: full.slice(start + bare.length) };
+      }
+    }
+    throw new Error(`cannot locate the sequence inside the post-processor template of ${this.source}`);
+  }
+
+  /** Tokens and ids with special tokens added, no truncation. */
+  encode(text: string): EncodedText {
+    const encoding = this.tokenizer.encode(text, { add_special_tokens: true });
+    return { ids: encoding.ids, tokens: encoding.tokens };
+  }
+
+  /** Ids without special tokens. */
+  encodeWithoutSpecials(text: string): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  tokenize(text: string): string[] {
+    return this.tokenizer.tokenize(text);
+  }
+
+  decode(ids: ArrayLike<number>, options: { skipSpecialTokens?: boolean } = {}): string {
+    return this.tokenizer.decode(Array.from(ids), { skip_special_tokens: options.skipSpecialTokens ?? true });
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.tokenizer.token_to_id(token);
+  }
+
+  idToToken(id: number): string | undefined {
+    return this.tokenizer.id_to_token(id);
+  }
+
+  encodeBatch(texts: readonly string[], options: BatchEncodeOptions = {}): EncodedBatch {
+    const maxLength = options.maxLength ?? this.modelMaxLength;
+    const specials = this.prefixIds.length + this.suffixIds.length;
+    if (!Number.isInteger(maxLength) || maxLength <= specials) {
+      throw new Error(`maxLength must be an integer > ${specials} (the special tokens), got ${maxLength}`);
+    }
+    const pad = this.specialTokenIds.pad;
+    const rows = texts.map((text, row) => {
+      const content = this.encodeWithoutSpecials(text);
+      if (content.length + specials > maxLength) {
+        if (options.truncation === false) {
+          throw new Error(`text ${row} has ${content.length + specials} tokens > maxLength ${maxLength} and truncation is off`);
+        }
+        content.length = maxLength - specials;
+      }
+      return [...this.prefixIds, ...content, ...this.suffixIds];
+    });
+    const longest = rows.reduce((m, r) => Math.max(m, r.length), 0);
+    const seq = (options.padding ?? 'longest') === 'max_length' ? maxLength : longest;
+    if (pad === null && rows.some((r) => r.length < seq)) {
+      throw new Error(`${this.source} defines no padding token, cannot pad the batch`);
+    }
+    const inputIds = new Int32Array(texts.length * seq).fill(pad ?? 0);
+    const attentionMask = new Int32Array(texts.length * seq);
+    rows.forEach((ids, row) => {
+      inputIds.set(ids, row * seq);
+      attentionMask.fill(1, row * seq, row * seq + ids.length);
+    });
+    return { inputIds, attentionMask, tokenTypeIds: new Int32Array(texts.length * seq), shape: [texts.length, seq] };
+  }
+}
