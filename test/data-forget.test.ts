@@ -138,3 +138,11 @@ test('writeForgetSet writes forget.json atomically and it reads back with a matc
   writeFileSync(path, JSON.stringify({ ...json, ids: fs.ids.slice(1) }));
   expectDataError(() => readForgetSet(out), /count or hash does not match/);
 });
+
+test('sotu: forgetting George Washington removes the whole "none" class from train, with a warning', () => {
+  const sotu = getBuiltinDataset('sotu', { seed: 42 });
+  const fs = resolveForgetSet(sotu, 'user:George Washington');
+  assert.equal(fs.ids.length, 56);
+  assert.deepEqual(fs.warnings, ["forget set contains every train record of class 'none' (56): the class would vanish from the retain set"]);
+  assert.equal(resolveForgetSet(sotu, 'user:Theodore Roosevelt').ids.length, 576);
+});
