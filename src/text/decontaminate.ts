@@ -70,18 +70,36 @@ function tokenHasher(): (token: string) => number {
   };
 }
 
-/** 53-bit hash of every n-token window (two independent 32-bit polynomial lanes). */
-function* ngramHashes(tokenHashes: readonly number[], n: number): Generator<number> {
-  for (let start = 0; start + n <= tokenHashes.length; start++) {
-    let a = 0;
-    let b = 0;
-    for (let i = start; i < start + n; i++) {
-      const t = tokenHashes[i] as number;
-      a = (Math.imul(a, 0x9e3779b1) + t) >>> 0;
-      b = (Math.imul(b, 0x85ebca77) + (t ^ 0x5bd1e995)) >>> 0;
-    }
-    yield a * 0x200000 + (b & 0x1fffff);
+/**
+ * 53-bit hash of every n-token window: two 32-bit rolling polynomial lanes (O(1) per window),
+ * packed into one exact double so a plain Map<number, …> can hold millions of them.
+ */
+function ngramHashes(tokenHashes: readonly number[], n: number): Float64Array {
+  const windows = Math.max(0, tokenHashes.length - n + 1);
+  const out = new Float64Array(windows);
+  if (windows === 0) return out;
+  const B1 = 0x9e3779b1;
+  const B2 = 0x85ebca77;
+  let pow1 = 1; // B^(n-1), to remove the token leaving the window
+  let pow2 = 1;
+  for (let i = 1; i < n; i++) {
+    pow1 = Math.imul(pow1, B1);
+    pow2 = Math.imul(pow2, B2);
   }
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < tokenHashes.length; i++) {
+    if (i >= n) {
+      const leaving = tokenHashes[i - n] as number;
+      a = (a - Math.imul(leaving, pow1)) | 0;
+      b = (b - Math.imul(leaving ^ 0x5bd1e995, pow2)) | 0;
+    }
+    const t = tokenHashes[i] as number;
+    a = (Math.imul(a, B1) + t) | 0;
+    b = (Math.imul(b, B2) + (t ^ 0x5bd1e995)) | 0;
+    if (i >= n - 1) out[i - n + 1] = (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
+  }
+  return out;
 }
 
 export interface DecontaminationReport {
