@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomic } from '../io/atomic';
 import { countByLabel, splitOf } from './dataset';
 import { DataError } from './errors';
 import { idSetHash } from './hash';

@@ -1,7 +1,7 @@
 /** Label names <-> integer ids. Ids are positions in the sorted list of names. */
 import { readFileSync } from 'node:fs';
 import { DataError } from './errors';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomic } from '../io/atomic';
 
 /** Code-unit order, not locale order: the map must be identical on every machine. */
 export function sortLabels(names: Iterable<string>): string[] {

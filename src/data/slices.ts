@@ -4,7 +4,7 @@
  * tested on it, and a label-stratified sample with every label present in train.
  */
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomic } from '../io/atomic';
 import { getBuiltinDataset, listBuiltinDatasets } from './builtin/registry';
 import { largestUsers } from './forget';
 import { rngFor, shuffled } from './rng';

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs whatever deepcut needs that is missing, then builds it. Safe to re-run:
+# each step is skipped when its result is already there and up to date.
+#   LIBTORCH=/path/to/libtorch  build against that libtorch instead of Debian's libtorch-dev
+#   DEEPCUT_WITH_TORCH_REFERENCE=1  also install Debian's python3-torch (benchmarks' measuring stick)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- system packages (Debian) -------------------------------------------------
+packages=()
+if [ -n "${LIBTORCH:-}" ]; then
+  [ -f "$LIBTORCH/include/torch/csrc/api/include/torch/torch.h" ] || { echo "LIBTORCH=$LIBTORCH has no include/torch/csrc/api/include/torch/torch.h" >&2; exit 1; }
+elif [ ! -f /usr/include/torch/csrc/api/include/torch/torch.h ]; then
+  packages+=(libtorch-dev)
+fi
+command -v g++ >/dev/null || packages+=(g++)
+command -v make >/dev/null || packages+=(make)
+command -v python3 >/dev/null || packages+=(python3)   # node-gyp runs on it
+if [ "${DEEPCUT_WITH_TORCH_REFERENCE:-0}" = 1 ] && ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  packages+=(python3-torch)
+fi
+if [ ${#packages[@]} -gt 0 ]; then
+  log "installing Debian packages: ${packages[*]}"
+  as_root apt-get update -q
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${packages[@]}"
+fi
+
+# --- npm dependencies ------------------------------------------------------------
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# --- native addon --------------------------------------------------------------------
+addon=build/Release/deepcut_native.node
+stamp=build/.libtorch
+wanted="$(node scripts/torch-paths.js --describe)"
+if [ ! -f "$addon" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ] \
+   || [ -n "$(find native binding.gyp scripts/torch-paths.js -newer "$addon" 2>/dev/null)" ]; then
+  log "building the libtorch addon against $wanted (about a minute)"
+  npx node-gyp rebuild -j "$(nproc)" --loglevel=warn
+  echo "$wanted" > "$stamp"
+fi
+
+# --- TypeScript --------------------------------------------------------------------------
+log "compiling TypeScript"
+npx tsc -p tsconfig.json
+log "ready"
