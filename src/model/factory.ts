@@ -1,0 +1,46 @@
+// Builds the right model class for a (model type, task) pair.
+import type { EncoderConfig, EncoderConfigInput } from './config';
+import { encoderConfig } from './config';
+import { BertForSequenceClassification, BertForTokenClassification, BertForMaskedLM } from './bert';
+import { RobertaForSequenceClassification } from './roberta';
+import { DistilBertForSequenceClassification, DistilBertForTokenClassification } from './distilbert';
+import { initWeights } from './init';
+import type { Task, TaskModels, AnyTaskModel } from './types';
+
+export const TASKS: readonly Task[] = ['sequence-classification', 'token-classification', 'masked-lm'];
+
+/** Constructs the module tree (weights are the layers' default init; load or initWeights next). */
+export function buildModel<T extends Task>(config: EncoderConfig, task: T): TaskModels[T] {
+  let model: AnyTaskModel;
+  switch (task) {
+    case 'sequence-classification':
+      model = config.modelType === 'bert' ? new BertForSequenceClassification(config)
+        : config.modelType === 'roberta' ? new RobertaForSequenceClassification(config)
+        : new DistilBertForSequenceClassification(config);
+      break;
+    case 'token-classification':
+      model = config.modelType === 'distilbert' ? new DistilBertForTokenClassification(config) : new BertForTokenClassification(config);
+      break;
+    case 'masked-lm':
+      model = new BertForMaskedLM(config);
+      break;
+    default:
+      throw new Error(`unknown task '${String(task)}' (known: ${TASKS.join(', ')})`);
+  }
+  return model as TaskModels[T];
+}
+
+/**
+ * A freshly initialised model (HF init) from a config; e.g. for pretraining:
+ * createModel({ vocabSize, hiddenSize: 256, numLayers: 4, numHeads: 4, intermediateSize: 1024 }, { task: 'masked-lm' }).
+ * Seed the engine (manualSeed) first for reproducible weights.
+ */
+export function createModel<T extends Task = 'sequence-classification'>(
+  config: EncoderConfigInput,
+  options: { task?: T } = {},
+): TaskModels[T] {
+  const full = encoderConfig(config);
+  const model = buildModel(full, (options.task ?? 'sequence-classification') as T);
+  initWeights(model, full.initializerRange);
+  return model;
+}

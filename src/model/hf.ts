@@ -1,0 +1,162 @@
+// Hugging Face model folders in and out: config.json + model.safetensors
+// (+ tokenizer files). Names and layout are HF's, so a fine-tuned
+// bert-base-uncased / roberta-base / distilbert-base-uncased folder loads as is
+// and what we save loads back into transformers.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Tensor } from '../engine/tensor';
+import { loadSafetensors, saveSafetensors } from '../io/safetensors';
+import { writeFileAtomic } from '../io/atomic';
+import { TextTokenizer } from '../text/tokenizer';
+import { ConfigError, parseHfConfig, toHfConfig, type EncoderConfig } from './config';
+import { buildModel } from './factory';
+import { loadCheckpoint, type CheckpointReport } from './checkpoint';
+import type { PretrainedModel, Task, TaskModels } from './types';
+
+export interface LoadPretrainedOptions<T extends Task> {
+  /** Which head to build; default 'sequence-classification' (whatever head the checkpoint has). */
+  task?: T;
+  /** Number of labels for a (new) classification head; default: the config's id2label. */
+  numLabels?: number;
+  /** Label names in id order (sets numLabels); default: the config's id2label, else LABEL_i. */
+  labels?: readonly string[];
+}
+
+export interface Pretrained<M> {
+  model: M;
+  /** tokenizer.json's tokenizer, when the folder has one. */
+  tokenizer?: TextTokenizer;
+  report: CheckpointReport;
+  /** The folder it came from (absolute). */
+  dir: string;
+}
+
+/** Tokenizer files HF writes next to a model; copied as they are. */
+export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'added_tokens.json', 'vocab.txt', 'vocab.json', 'merges.txt'];
+
+/** The parsed config and its architectures[0] (the class that wrote the checkpoint). */
+function readConfig(file: string): { config: EncoderConfig; architecture?: string } {
+  if (!fs.existsSync(file)) throw new Error(`${file}: not found (a Hugging Face model folder needs config.json)`);
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(file, '(root)', `malformed JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const architectures = (json as { architectures?: unknown }).architectures;
+  const architecture = Array.isArray(architectures) && typeof architectures[0] === 'string' ? architectures[0] : undefined;
+  return { config: parseHfConfig(json, file), architecture };
+}
+
+function withLabels(config: EncoderConfig, options: { numLabels?: number; labels?: readonly string[] }): EncoderConfig {
+  const { numLabels, labels } = options;
+  if (labels) {
+    if (numLabels !== undefined && numLabels !== labels.length) throw new Error(`numLabels ${numLabels} disagrees with ${labels.length} labels`);
+    return { ...config, labels: [...labels] };
+  }
+  if (numLabels !== undefined && numLabels !== config.labels.length) {
+    if (!Number.isInteger(numLabels) || numLabels < 1) throw new RangeError(`numLabels must be a positive integer, got ${numLabels}`);
+    return { ...config, labels: Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`) };
+  }
+  return config;
+}
+
+/** The folder's weights by name (upcast to float32); explains the formats we do not read. */
+function readWeights(dir: string): { tensors: Map<string, Tensor>; file: string } {
+  const single = path.join(dir, 'model.safetensors');
+  if (fs.existsSync(single)) return { tensors: loadSafetensors(single), file: single };
+  const index = path.join(dir, 'model.safetensors.index.json');
+  if (fs.existsSync(index)) {
+    const weightMap = (JSON.parse(fs.readFileSync(index, 'utf8')) as { weight_map?: Record<string, string> }).weight_map ?? {};
+    const tensors = new Map<string, Tensor>();
+    for (const shard of new Set(Object.values(weightMap))) for (const [k, t] of loadSafetensors(path.join(dir, shard))) tensors.set(k, t);
+    return { tensors, file: index };
+  }
+  if (fs.existsSync(path.join(dir, 'pytorch_model.bin'))) {
+    throw new Error(
+      `${dir}: only pytorch_model.bin found; PyTorch pickle checkpoints are out of scope (deepcut reads model.safetensors). Convert it once with Python:\n` +
+        `  python -c "import torch; from safetensors.torch import save_file; sd = torch.load('${path.join(dir, 'pytorch_model.bin')}', map_location='cpu'); save_file({k: v.contiguous() for k, v in sd.items()}, '${single}', metadata={'format': 'pt'})"\n` +
+        `or with transformers: AutoModel...from_pretrained(dir).save_pretrained(dir, safe_serialization=True). (Tied copies such as cls.predictions.decoder.weight may need dropping first: save_file refuses shared tensors.)`,
+    );
+  }
+  throw new Error(`${dir}: no model.safetensors (or model.safetensors.index.json) found`);
+}
+
+/**
+ * Loads a HF model folder into the model for `task`. Encoder tensors must all be there;
+ * a head (or pooler) the checkpoint lacks is initialised N(0, initializer_range) and listed in
+ * report.newlyInitialized. Throws a StateDictError listing every missing/unexpected/mis-shaped tensor.
+ */
+export function loadPretrained<T extends Task = 'sequence-classification'>(dir: string, options: LoadPretrainedOptions<T> = {}): Pretrained<TaskModels[T]> {
+  const root = path.resolve(dir);
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new Error(`${root}: not a directory`);
+  const configFile = path.join(root, 'config.json');
+  const { config: fileConfig, architecture } = readConfig(configFile);
+  const config = withLabels(fileConfig, options);
+  const task = (options.task ?? 'sequence-classification') as T;
+  const { tensors, file } = readWeights(root);
+  const model = buildModel(config, task);
+  let report: CheckpointReport;
+  try {
+    report = loadCheckpoint(model, tensors, file, architecture);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
+  const tokenizer = fs.existsSync(path.join(root, 'tokenizer.json')) ? TextTokenizer.fromDir(root) : undefined;
+  return { model, tokenizer, report, dir: root };
+}
+
+export interface SavePretrainedOptions {
+  /** Folder whose tokenizer files (TOKENIZER_FILES) are copied along. */
+  tokenizerDir?: string;
+  /** Replace an existing folder (atomically). Without it an existing folder is an error. */
+  overwrite?: boolean;
+}
+
+/**
+ * Writes config.json (with id2label/label2id), model.safetensors (float32) and the tokenizer
+ * files into a fresh sibling folder, then renames it into place: `dir` is never half-written.
+ */
+export function savePretrained(model: PretrainedModel, dir: string, options: SavePretrainedOptions = {}): void {
+  const target = path.resolve(dir);
+  if (fs.existsSync(target) && !options.overwrite) {
+    throw new Error(`${target} already exists; refusing to overwrite it (pass overwrite: true to replace it)`);
+  }
+  const staging = `${target}.saving-${process.pid}-${Date.now()}`;
+  fs.mkdirSync(staging, { recursive: true });
+  try {
+    writeFileAtomic(path.join(staging, 'config.json'), `${JSON.stringify(toHfConfig(model.config, model.architecture), null, 2)}\n`);
+    saveSafetensors(path.join(staging, 'model.safetensors'), model.stateDict(), { format: 'pt' });
+    if (options.tokenizerDir) copyTokenizerFiles(path.resolve(options.tokenizerDir), staging);
+    replaceDir(staging, target);
+  } catch (err) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function copyTokenizerFiles(from: string, to: string): void {
+  const present = TOKENIZER_FILES.filter((f) => fs.existsSync(path.join(from, f)));
+  if (present.length === 0) throw new Error(`${from}: no tokenizer files (${TOKENIZER_FILES.join(', ')})`);
+  for (const f of present) fs.copyFileSync(path.join(from, f), path.join(to, f));
+}
+
+/** Moves staging to target; an existing target is swapped out first and removed only after. */
+function replaceDir(staging: string, target: string): void {
+  if (!fs.existsSync(target)) {
+    fs.renameSync(staging, target);
+    return;
+  }
+  const old = `${target}.replaced-${process.pid}-${Date.now()}`;
+  fs.renameSync(target, old);
+  try {
+    fs.renameSync(staging, target);
+  } catch (err) {
+    fs.renameSync(old, target);
+    throw err;
+  }
+  fs.rmSync(old, { recursive: true, force: true });
+}

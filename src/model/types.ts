@@ -1,0 +1,120 @@
+// The architecture-agnostic faces of the models: what unlearning methods,
+// training loops and the HF loader see, whichever encoder is inside.
+import type { Tensor } from '../engine/tensor';
+import type { Module } from '../nn/module';
+import type { EncoderConfig } from './config';
+
+export interface EncoderBatch {
+  /** int64 [B, T]. */
+  inputIds: Tensor;
+  /** int64 (or any numeric) [B, T]: 1 for real tokens, 0 for padding. Omitted: attend everywhere. */
+  attentionMask?: Tensor;
+  /** int64 [B, T] segment ids (BERT); zeros when omitted. Ignored by DistilBERT. */
+  tokenTypeIds?: Tensor;
+}
+
+export interface ForwardOptions {
+  /** Also return every layer's hidden state: the embeddings output, then each layer's output. */
+  outputHiddenStates?: boolean;
+}
+
+export interface EncoderOutput {
+  /** [B, T, hidden]. */
+  lastHiddenState: Tensor;
+  /** numLayers + 1 tensors [B, T, hidden], when asked for. */
+  hiddenStates?: Tensor[];
+}
+
+/** The transformer body of a model (BertModel, DistilBertModel). */
+export interface Encoder extends Module {
+  readonly config: EncoderConfig;
+  forward(batch: EncoderBatch, options?: ForwardOptions): EncoderOutput;
+}
+
+export type Task = 'sequence-classification' | 'token-classification' | 'masked-lm';
+
+/** A parameter subtree that may be absent from a checkpoint and then starts freshly initialised. */
+export interface OptionalPart {
+  /** Human-readable name for load reports ('pooler', 'classification head'). */
+  name: string;
+  /** State-dict key prefixes of the part, e.g. ['bert.pooler.'] or ['pre_classifier.', 'classifier.']. */
+  prefixes: string[];
+  modules: Module[];
+}
+
+export interface PretrainedModel extends Module {
+  readonly config: EncoderConfig;
+  readonly task: Task;
+  /** HF architecture name written to config.json, e.g. 'BertForSequenceClassification'. */
+  readonly architecture: string;
+  /** HF base_model_prefix: the state-dict prefix of the encoder ('bert', 'roberta', 'distilbert'). */
+  readonly basePrefix: string;
+  readonly encoder: Encoder;
+  /** Parts a checkpoint may lack (pooler, task head). */
+  optionalParts(): OptionalPart[];
+  /** Checkpoint keys that duplicate a tied parameter and are skipped on load (MLM decoder). */
+  tiedKeys(): string[];
+}
+
+export interface SequenceClassifierOutput {
+  /** [B, numLabels]. */
+  logits: Tensor;
+  /**
+   * [B, hidden]: the representation the final classifier layer reads. BERT: pooler output
+   * tanh(pooler.dense(h[:, 0])); RoBERTa: tanh(classifier.dense(h[:, 0])); DistilBERT:
+   * relu(pre_classifier(h[:, 0])). In eval mode no dropout is involved (in train mode RoBERTa's
+   * includes the dropout HF applies before classifier.dense).
+   */
+  pooled: Tensor;
+  /** [B, hidden]: the last layer's hidden state at position 0 ([CLS] / <s>). */
+  cls: Tensor;
+  lastHiddenState: Tensor;
+  hiddenStates?: Tensor[];
+}
+
+export interface SequenceClassifier extends PretrainedModel {
+  readonly task: 'sequence-classification';
+  readonly numLabels: number;
+  forward(batch: EncoderBatch, options?: ForwardOptions): SequenceClassifierOutput;
+}
+
+export interface TokenClassifierOutput {
+  /** [B, T, numLabels]. */
+  logits: Tensor;
+  lastHiddenState: Tensor;
+  hiddenStates?: Tensor[];
+}
+
+export interface TokenClassifier extends PretrainedModel {
+  readonly task: 'token-classification';
+  readonly numLabels: number;
+  forward(batch: EncoderBatch, options?: ForwardOptions): TokenClassifierOutput;
+}
+
+export interface MaskedLMOptions extends ForwardOptions {
+  /**
+   * int64 [N] flat indices into the B*T positions: compute vocabulary logits only there
+   * (the masked tokens), giving logits [N, vocab] instead of [B, T, vocab].
+   */
+  positions?: Tensor;
+}
+
+export interface MaskedLMOutput {
+  /** [B, T, vocab], or [N, vocab] with options.positions. */
+  logits: Tensor;
+  lastHiddenState: Tensor;
+  hiddenStates?: Tensor[];
+}
+
+export interface MaskedLanguageModel extends PretrainedModel {
+  readonly task: 'masked-lm';
+  forward(batch: EncoderBatch, options?: MaskedLMOptions): MaskedLMOutput;
+}
+
+export interface TaskModels {
+  'sequence-classification': SequenceClassifier;
+  'token-classification': TokenClassifier;
+  'masked-lm': MaskedLanguageModel;
+}
+
+export type AnyTaskModel = TaskModels[Task];
