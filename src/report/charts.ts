@@ -1,0 +1,184 @@
+/**
+ * Chart.js configurations for the report's figures, built here in typed TypeScript so the page's
+ * own script only has to hand them to Chart.js. Configurations are plain JSON (no callbacks):
+ * they travel inside the page as data, never as code.
+ */
+import type { ChartConfiguration } from 'chart.js';
+import type { LossPoint, MetricMap, ModelReport } from './types';
+
+export type ChartConfig = ChartConfiguration<'scatter'> | ChartConfiguration<'bar'> | ChartConfiguration<'line'>;
+
+export interface ChartSpec {
+  /** Id of the <canvas> the chart is drawn on. */
+  id: string;
+  title: string;
+  /** Text alternative for the canvas (screen readers, tests). */
+  description: string;
+  config: ChartConfig;
+  /** Number of drawable elements (points, bars, line vertices) the chart should show once rendered. */
+  expectedElements: number;
+}
+
+/** Tableau 10: distinguishable, colour-blind-aware categorical colours. */
+const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+
+/** Colour of the i-th category; past the palette, hues spread by the golden angle. */
+export function categoryColor(index: number): string {
+  if (index < PALETTE.length) return PALETTE[index]!;
+  return `hsl(${Math.round((index * 137.508) % 360)}, 55%, 50%)`;
+}
+
+/** "#4e79a7" → "rgba(78, 121, 167, alpha)"; other colour forms are returned unchanged. */
+function withAlpha(color: string, alpha: number): string {
+  const match = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
+  if (!match) return color;
+  const [r, g, b] = match.slice(1).map((hex) => parseInt(hex, 16));
+  return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+}
+
+const COMMON_OPTIONS = {
+  // Charts are drawn once, synchronously: nothing animates in a static report, and a page that
+  // has finished loading has finished drawing (what screenshots and the browser test rely on).
+  animation: false,
+  responsive: true,
+  maintainAspectRatio: true,
+} as const;
+
+/** Class names across all models, sorted, so one class has one colour in every scatter. */
+export function latentClassNames(models: readonly ModelReport[]): string[] {
+  const names = new Set<string>();
+  for (const model of models) for (const point of model.latent?.points ?? []) names.add(point.label);
+  return [...names].sort((a, b) => a.localeCompare(b));
+}
+
+/**
+ * Scatter of one model's 2-D latent projection: colour = class; forget samples as larger
+ * triangles with a dark outline, drawn above the retained ones. Points with a non-finite
+ * coordinate are left out (and not counted as expected elements).
+ */
+export function latentScatter(model: ModelReport, index: number, classNames: readonly string[]): ChartSpec | undefined {
+  const latent = model.latent;
+  if (!latent || latent.points.length === 0) return undefined;
+  const datasets: ChartConfiguration<'scatter'>['data']['datasets'] = [];
+  let drawn = 0;
+  classNames.forEach((className, classIndex) => {
+    const color = categoryColor(classIndex);
+    for (const isForget of [false, true]) {
+      const data = latent.points
+        .filter((p) => p.label === className && p.isForget === isForget && Number.isFinite(p.x) && Number.isFinite(p.y))
+        .map((p) => ({ x: p.x, y: p.y }));
+      if (data.length === 0) continue;
+      drawn += data.length;
+      datasets.push(
+        isForget
+          ? { label: `${className} (forget)`, data, pointStyle: 'triangle', pointRadius: 5.5, pointHoverRadius: 7, backgroundColor: color, borderColor: '#111111', borderWidth: 1.4, order: 0 }
+          : { label: className, data, pointStyle: 'circle', pointRadius: 3, pointHoverRadius: 5, backgroundColor: withAlpha(color, 0.55), borderColor: withAlpha(color, 0.9), borderWidth: 0.5, order: 1 },
+      );
+    }
+  });
+  if (drawn === 0) return undefined;
+  const [xTitle, yTitle] = latent.axisLabels ?? ['PC 1', 'PC 2'];
+  const forgetCount = latent.points.filter((p) => p.isForget).length;
+  return {
+    id: `chart-latent-${index}`,
+    title: model.name,
+    description: `Latent projection of ${model.name}: ${latent.points.length} samples, ${forgetCount} of them in the forget set.`,
+    expectedElements: drawn,
+    config: {
+      type: 'scatter',
+      data: { datasets },
+      options: {
+        ...COMMON_OPTIONS,
+        aspectRatio: 1.1,
+        plugins: { legend: { position: 'bottom', labels: { usePointStyle: true, boxWidth: 8, padding: 10 } } },
+        scales: {
+          x: { type: 'linear', title: { display: true, text: xTitle } },
+          y: { type: 'linear', title: { display: true, text: yTitle } },
+        },
+      },
+    },
+  };
+}
+
+/** The per-method comparison: one group of bars per method. */
+export const METHOD_BAR_METRICS: readonly { key: string; label: string; color: string }[] = [
+  { key: 'accuracy.forget', label: 'Forget acc.', color: '#e15759' },
+  { key: 'accuracy.retain', label: 'Retain acc.', color: '#4e79a7' },
+  { key: 'accuracy.test', label: 'Test acc.', color: '#59a14f' },
+  { key: 'mia.loss_auc', label: 'MIA AUC', color: '#b07aa1' },
+];
+
+function metricOrNull(metrics: MetricMap, key: string): number | null {
+  const value = metrics[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** Grouped bars of forget/retain/test accuracy and MIA AUC per method; a missing value leaves a gap. */
+export function methodBars(methods: Readonly<Record<string, MetricMap>>): ChartSpec | undefined {
+  const names = Object.keys(methods);
+  if (names.length === 0) return undefined;
+  const datasets = METHOD_BAR_METRICS.map((metric) => ({
+    label: metric.label,
+    data: names.map((name) => metricOrNull(methods[name]!, metric.key)),
+    backgroundColor: metric.color,
+    borderColor: metric.color,
+    borderWidth: 0,
+  }));
+  const drawn = datasets.reduce((sum, d) => sum + d.data.filter((v) => v !== null).length, 0);
+  if (drawn === 0) return undefined;
+  return {
+    id: 'chart-methods',
+    title: 'Methods compared',
+    description: `Forget, retain and test accuracy and MIA AUC for ${names.length} methods.`,
+    expectedElements: drawn,
+    config: {
+      type: 'bar',
+      data: { labels: names, datasets },
+      options: {
+        ...COMMON_OPTIONS,
+        aspectRatio: 2.6,
+        plugins: { legend: { position: 'top' } },
+        scales: { y: { min: 0, max: 1, title: { display: true, text: 'fraction / AUC' } } },
+      },
+    },
+  };
+}
+
+/** Line chart of one run's losses over steps, one line per loss name; NaN values break the line. */
+export function lossChart(run: string, points: readonly LossPoint[], index: number): ChartSpec | undefined {
+  const finitePoints = points.filter((p) => Number.isFinite(p.step));
+  const lossNames = [...new Set(finitePoints.flatMap((p) => Object.keys(p.values)))];
+  if (lossNames.length === 0) return undefined;
+  const sorted = [...finitePoints].sort((a, b) => a.step - b.step);
+  let drawn = 0;
+  const datasets = lossNames.map((name, i) => {
+    const data = sorted.map((p) => {
+      const value = p.values[name];
+      return { x: p.step, y: typeof value === 'number' && Number.isFinite(value) ? value : null };
+    });
+    drawn += data.length;
+    const color = categoryColor(i);
+    return { label: name, data, borderColor: color, backgroundColor: color, borderWidth: 1.8, pointRadius: 0, tension: 0, spanGaps: false };
+  });
+  return {
+    id: `chart-loss-${index}`,
+    title: run,
+    description: `Losses of run ${run} over ${sorted.length} steps: ${lossNames.join(', ')}.`,
+    expectedElements: drawn,
+    config: {
+      type: 'line',
+      // Chart.js types line data as numbers; {x, y: null} points are valid at run time (gaps).
+      data: { datasets } as unknown as ChartConfiguration<'line'>['data'],
+      options: {
+        ...COMMON_OPTIONS,
+        aspectRatio: 2.6,
+        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        plugins: { legend: { position: 'top' } },
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'step' } },
+          y: { type: 'linear', title: { display: true, text: 'loss' } },
+        },
+      },
+    },
+  };
+}
