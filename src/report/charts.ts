@@ -59,23 +59,27 @@ export function latentClassNames(models: readonly ModelReport[]): string[] {
 export function latentScatter(model: ModelReport, index: number, classNames: readonly string[]): ChartSpec | undefined {
   const latent = model.latent;
   if (!latent || latent.points.length === 0) return undefined;
+  // Retained samples of every class first, then forget samples. Chart.js draws dataset 0 on top,
+  // so the list is reversed (forget markers end up above everything) and so is the legend, which
+  // then reads in class order. (The `order` option would also sort the legend, forget first.)
   const datasets: ChartConfiguration<'scatter'>['data']['datasets'] = [];
   let drawn = 0;
-  classNames.forEach((className, classIndex) => {
-    const color = categoryColor(classIndex);
-    for (const isForget of [false, true]) {
+  for (const isForget of [false, true]) {
+    classNames.forEach((className, classIndex) => {
+      const color = categoryColor(classIndex);
       const data = latent.points
         .filter((p) => p.label === className && p.isForget === isForget && Number.isFinite(p.x) && Number.isFinite(p.y))
         .map((p) => ({ x: p.x, y: p.y }));
-      if (data.length === 0) continue;
+      if (data.length === 0) return;
       drawn += data.length;
       datasets.push(
         isForget
-          ? { label: `${className} (forget)`, data, pointStyle: 'triangle', pointRadius: 5.5, pointHoverRadius: 7, backgroundColor: color, borderColor: '#111111', borderWidth: 1.4, order: 0 }
-          : { label: className, data, pointStyle: 'circle', pointRadius: 3, pointHoverRadius: 5, backgroundColor: withAlpha(color, 0.55), borderColor: withAlpha(color, 0.9), borderWidth: 0.5, order: 1 },
+          ? { label: `${className} (forget)`, data, pointStyle: 'triangle', pointRadius: 5.5, pointHoverRadius: 7, backgroundColor: color, borderColor: '#111111', borderWidth: 1.4 }
+          : { label: className, data, pointStyle: 'circle', pointRadius: 3, pointHoverRadius: 5, backgroundColor: withAlpha(color, 0.55), borderColor: withAlpha(color, 0.9), borderWidth: 0.5 },
       );
-    }
-  });
+    });
+  }
+  datasets.reverse();
   if (drawn === 0) return undefined;
   const [xTitle, yTitle] = latent.axisLabels ?? ['PC 1', 'PC 2'];
   const forgetCount = latent.points.filter((p) => p.isForget).length;
@@ -90,7 +94,7 @@ export function latentScatter(model: ModelReport, index: number, classNames: rea
       options: {
         ...COMMON_OPTIONS,
         aspectRatio: 1.1,
-        plugins: { legend: { position: 'bottom', labels: { usePointStyle: true, boxWidth: 8, padding: 10 } } },
+        plugins: { legend: { position: 'bottom', reverse: true, labels: { usePointStyle: true, boxWidth: 8, padding: 10 } } },
         scales: {
           x: { type: 'linear', title: { display: true, text: xTitle } },
           y: { type: 'linear', title: { display: true, text: yTitle } },

@@ -27,7 +27,8 @@ td.na { color: var(--muted); }
 .swatch.best { background: var(--best); border: 1px solid var(--best-ink); }
 .swatch.ref { background: var(--ref); border: 1px solid #54aeff; }
 .grid { display: grid; gap: 16px; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); }
-.chart-card { border: 1px solid var(--line); border-radius: 8px; padding: 12px; min-width: 0; }
+.chart-card { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 12px; min-width: 0; }
+#methods .chart-card { margin-bottom: 12px; }
 .chart-box { position: relative; width: 100%; }
 .notes p { margin: 4px 0; white-space: pre-wrap; }
 .error { color: #cf222e; font-weight: 600; }
