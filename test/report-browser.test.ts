@@ -128,3 +128,46 @@ test('a generated report renders every chart in headless Chromium, offline and w
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('hostile strings in a report stay text in the browser: no script runs, nothing is fetched', async (t) => {
+  if (!fs.existsSync(CHROMIUM)) {
+    t.skip(`${CHROMIUM} not found`);
+    return;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-report-browser-'));
+  const reportFile = path.join(dir, 'hostile.html');
+  const input = parseReportInput(JSON.parse(fs.readFileSync(FIXTURE, 'utf8')));
+  const evil = '<script>alert(1)</script><img src="http://127.0.0.1:9/x.png" onerror="alert(2)">';
+  writeReport(reportFile, {
+    ...input,
+    dataset: evil,
+    title: `</title>${evil}`,
+    models: input.models.map((m, i) => (i === 0 ? { ...m, name: evil } : m)),
+    lossCurves: { [`</script>${evil}`]: input.lossCurves!['deepcut (seed 1)']! },
+  });
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, timeout: 60_000 });
+    const page = await browser.newPage();
+    const dialogs: string[] = [];
+    const requests: string[] = [];
+    const errors: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    page.on('request', (request) => requests.push(request.url()));
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(pathToFileURL(reportFile).href, { waitUntil: 'load' });
+    await page.waitForFunction(`document.documentElement.hasAttribute('data-charts-rendered') || document.documentElement.hasAttribute('data-charts-error')`, undefined, { timeout: 30_000 });
+    assert.equal(await page.evaluate(`document.documentElement.getAttribute('data-charts-rendered')`), '5');
+    assert.equal(await page.evaluate(`document.querySelectorAll('img').length`), 0);
+    assert.ok(String(await page.evaluate('document.body.textContent')).includes('<script>alert(1)</script>'), 'shown as text');
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(requests, [pathToFileURL(reportFile).href]);
+  } finally {
+    await browser?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

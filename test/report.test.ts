@@ -196,6 +196,7 @@ test('the index page links reports relatively, shows key metrics, and is escaped
   assert.ok(html.includes('<td>0.512</td>'));
   assert.ok(html.includes('<td>1 min 36 s</td>'));
   assert.ok(html.includes('<td class="na">n/a</td>'));
+  assert.ok(html.includes('<td class="text">spamassassin</td>'));
   assert.ok(html.includes('2025-03-01 14:05 UTC'));
   assert.ok(!html.includes('<script>alert(1)'));
   assert.ok(!/<script/i.test(html), 'the index needs no script');

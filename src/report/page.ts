@@ -17,6 +17,8 @@ export interface PageParts {
   scripts?: readonly string[];
   /** JSON data blocks: element id → already script-safe JSON text (see jsonForScript). */
   dataBlocks?: Readonly<Record<string, string>>;
+  /** Use the full window width (wide tables) instead of the reading width. */
+  wide?: boolean;
 }
 
 function scriptHash(source: string): string {
@@ -42,7 +44,7 @@ export function renderPage(parts: PageParts): string {
     `<title>${escapeHtml(parts.title)}</title>`,
     `<style>${PAGE_STYLES}</style>`,
     '</head>',
-    '<body>',
+    parts.wide ? '<body class="wide">' : '<body>',
     parts.body,
     data,
     ...scripts.map((source) => `<script>${source}</script>`),

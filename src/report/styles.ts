@@ -4,6 +4,7 @@ export const PAGE_STYLES = `
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 1280px; padding: 24px 32px 48px; color: var(--ink); background: #fff;
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Roboto, Helvetica, Arial, sans-serif; }
+body.wide { max-width: none; }
 h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 32px 0 8px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
 h3 { font-size: 14px; margin: 0 0 6px; text-align: center; }
@@ -15,7 +16,8 @@ table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nu
 th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: right; vertical-align: top; white-space: nowrap; }
 th { background: var(--soft); font-weight: 600; }
 th:first-child, td:first-child, tbody th { text-align: left; white-space: normal; }
-tbody th { background: none; }
+tbody th { background: none; min-width: 10em; }
+th.text, td.text { text-align: left; }
 tr.reference th { background: var(--ref); }
 tr.reference td { background: var(--ref); }
 td.best { background: var(--best); color: var(--best-ink); font-weight: 600; }
