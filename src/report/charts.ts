@@ -171,8 +171,7 @@ export function lossChart(run: string, points: readonly LossPoint[], index: numb
     expectedElements: drawn,
     config: {
       type: 'line',
-      // Chart.js types line data as numbers; {x, y: null} points are valid at run time (gaps).
-      data: { datasets } as unknown as ChartConfiguration<'line'>['data'],
+      data: { datasets },
       options: {
         ...COMMON_OPTIONS,
         aspectRatio: 2.6,
