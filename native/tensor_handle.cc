@@ -11,6 +11,7 @@ namespace {
 // One addon instance per process (the main thread); worker threads are not supported.
 Napi::FunctionReference* g_tensorCtor = nullptr;
 std::atomic<int64_t> g_live{0};
+std::atomic<int64_t> g_reported{0};  // bytes currently reported to V8
 
 int64_t TensorBytes(const torch::Tensor& t) {
   return t.defined() ? static_cast<int64_t>(t.numel()) * static_cast<int64_t>(t.element_size()) : 0;
@@ -23,6 +24,7 @@ int64_t TensorBytes(const torch::Tensor& t) {
 Napi::Function TensorHandle::Init(Napi::Env env) {
   Napi::Function ctor = DefineClass(env, "TensorHandle",
                                     {InstanceMethod("dispose", &TensorHandle::Dispose),
+                                     InstanceMethod("reportToGc", &TensorHandle::ReportToGc),
                                      InstanceAccessor("disposed", &TensorHandle::IsDisposed, nullptr)});
   g_tensorCtor = new Napi::FunctionReference(Napi::Persistent(ctor));
   return ctor;
@@ -37,6 +39,7 @@ TensorHandle::~TensorHandle() {
   if (!disposed_) {
     int64_t adjusted = 0;
     napi_adjust_external_memory(env_, -reportedBytes_, &adjusted);
+    g_reported -= reportedBytes_;
     g_live--;
   }
 }
@@ -44,11 +47,9 @@ TensorHandle::~TensorHandle() {
 Napi::Object TensorHandle::Wrap(Napi::Env env, torch::Tensor tensor) {
   Napi::Object obj = g_tensorCtor->New({});
   TensorHandle* handle = Unwrap(obj);
-  handle->reportedBytes_ = TensorBytes(tensor);
   handle->tensor_ = std::move(tensor);
   handle->disposed_ = false;
   g_live++;
-  Napi::MemoryManagement::AdjustExternalMemory(env, handle->reportedBytes_);
   return obj;
 }
 
@@ -69,13 +70,25 @@ void TensorHandle::Release(Napi::Env env) {
   if (disposed_) return;  // dispose() is idempotent
   disposed_ = true;
   tensor_ = torch::Tensor();
-  Napi::MemoryManagement::AdjustExternalMemory(env, -reportedBytes_);
-  reportedBytes_ = 0;
+  if (reportedBytes_ != 0) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, -reportedBytes_);
+    g_reported -= reportedBytes_;
+    reportedBytes_ = 0;
+  }
   g_live--;
 }
 
 Napi::Value TensorHandle::Dispose(const Napi::CallbackInfo& info) {
   Release(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value TensorHandle::ReportToGc(const Napi::CallbackInfo& info) {
+  if (!disposed_ && reportedBytes_ == 0) {
+    reportedBytes_ = TensorBytes(tensor_);
+    g_reported += reportedBytes_;
+    Napi::MemoryManagement::AdjustExternalMemory(info.Env(), reportedBytes_);
+  }
   return info.Env().Undefined();
 }
 
@@ -357,6 +370,7 @@ void RegisterTensorFunctions(Napi::Env env, Napi::Object exports) {
   FN("manualSeed", torch::manual_seed(static_cast<uint64_t>(ArgInt(info, 0))); return info.Env().Undefined(););
   FN("setNumThreads", torch::set_num_threads(static_cast<int>(ArgInt(info, 0))); return info.Env().Undefined(););
   FN("getNumThreads", return Napi::Number::New(info.Env(), torch::get_num_threads()););
+  FN("externalBytes", return Napi::Number::New(info.Env(), static_cast<double>(g_reported.load())););
   FN("liveTensors", return Napi::Number::New(info.Env(), static_cast<double>(TensorHandle::LiveCount())););
   FN("cudaIsAvailable", return Napi::Boolean::New(info.Env(), torch::cuda::is_available()););
   FN("torchVersion", return Napi::String::New(info.Env(), TORCH_VERSION););

@@ -1,7 +1,7 @@
 // Lifetime: scopes free what they made, keep what escapes; errors never crash.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tensor, zeros, randn, scope, keep, liveTensors, scopeDepth, noGrad, isGradEnabled, F, Tensor } from '../src/engine';
+import { tensor, zeros, randn, scope, keep, liveTensors, externalBytes, scopeDepth, noGrad, isGradEnabled, F, Tensor } from '../src/engine';
 
 test('a scope frees every tensor it made and leaks nothing', () => {
   const before = liveTensors();
@@ -132,4 +132,23 @@ test('unscoped tensors dropped without dispose are reclaimed by GC finalizers', 
   for (let i = 0; i < 100; i++) new Tensor(zeros([10]).handle);
   for (let i = 0; i < 5; i++) { gc(); await new Promise((r) => setImmediate(r)); }
   assert.ok(liveTensors() < before + 100);
+});
+
+test('only tensors that wait on GC are reported to V8: scoped ones are freed deterministically', () => {
+  const base = externalBytes();
+  scope(() => {
+    zeros([1000]);
+    assert.equal(externalBytes(), base, 'a scope-owned tensor is not reported');
+    const kept = keep(zeros([1000]));
+    assert.equal(externalBytes(), base + 4000, 'keep() hands it to the caller/GC: reported');
+    kept.dispose();
+    assert.equal(externalBytes(), base, 'dispose() withdraws the report');
+  });
+  const escaped = scope(() => zeros([500]));
+  assert.equal(externalBytes(), base + 2000, 'escaping the outermost scope: reported');
+  escaped.dispose();
+  const loose = zeros([250]);
+  assert.equal(externalBytes(), base + 1000, 'created outside any scope: reported');
+  loose.dispose();
+  assert.equal(externalBytes(), base);
 });

@@ -6,6 +6,8 @@ import * as path from 'node:path';
 /** Opaque reference to a libtorch tensor owned by the addon. */
 export interface TensorHandle {
   dispose(): void;
+  /** Reports this tensor's bytes to V8 (once); undone by dispose() or finalization. */
+  reportToGc(): void;
   readonly disposed: boolean;
 }
 
@@ -58,6 +60,7 @@ export interface NativeBinding {
   setNumThreads(n: number): void;
   getNumThreads(): number;
   liveTensors(): number;
+  externalBytes(): number;
   cudaIsAvailable(): boolean;
   torchVersion(): string;
 

@@ -12,6 +12,8 @@ export const setNumThreads = (n: number): void => native.setNumThreads(n);
 export const getNumThreads = (): number => native.getNumThreads();
 /** Tensors alive in the addon (created and not yet disposed or collected). */
 export const liveTensors = (): number => native.liveTensors();
+/** Bytes of tensors currently reported to V8 (those not owned by a scope). */
+export const externalBytes = (): number => native.externalBytes();
 export const cudaIsAvailable = (): boolean => native.cudaIsAvailable();
 export const torchVersion = (): string => native.torchVersion();
 export const isGradEnabled = (): boolean => native.isGradEnabled();

@@ -6,6 +6,8 @@
 /** Anything a scope can own. */
 export interface Tracked {
   dispose(): void;
+  /** Called when the object leaves scope management: from then on only dispose() or GC frees it. */
+  unowned?(): void;
   /** The frame currently owning this object; managed by this module only. */
   scopeFrame?: Set<Tracked>;
 }
@@ -18,13 +20,18 @@ export function track(obj: Tracked): void {
   if (frame) {
     frame.add(obj);
     obj.scopeFrame = frame;
+  } else {
+    obj.unowned?.();
   }
 }
 
 /** Removes obj from scope management: the caller now owns it. Returns obj. */
 export function keep<T extends Tracked>(obj: T): T {
-  obj.scopeFrame?.delete(obj);
-  obj.scopeFrame = undefined;
+  if (obj.scopeFrame) {
+    obj.scopeFrame.delete(obj);
+    obj.scopeFrame = undefined;
+    obj.unowned?.();
+  }
   return obj;
 }
 
@@ -89,7 +96,8 @@ function popAndFree(frame: Set<Tracked>, escaping: Set<Tracked>): void {
   for (const obj of frame) {
     if (escaping.has(obj)) {
       obj.scopeFrame = parent;
-      parent?.add(obj);
+      if (parent) parent.add(obj);
+      else obj.unowned?.();
     } else {
       obj.scopeFrame = undefined;
       obj.dispose();

@@ -37,6 +37,8 @@ export class Tensor implements Tracked {
 
   // ---- lifetime
   dispose(): void { this.handle.dispose(); }
+  /** Not owned by a scope any more: tell V8 these bytes wait on its garbage collector. */
+  unowned(): void { this.handle.reportToGc(); }
   get isDisposed(): boolean { return this.handle.disposed; }
   [Symbol.dispose](): void { this.dispose(); }
 
