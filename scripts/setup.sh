@@ -3,6 +3,7 @@
 # each step is skipped when its result is already there and up to date.
 #   LIBTORCH=/path/to/libtorch  build against that libtorch instead of Debian's libtorch-dev
 #   DEEPCUT_WITH_TORCH_REFERENCE=1  also install Debian's python3-torch (benchmarks' measuring stick)
+#   DEEPCUT_WITH_BROWSER=1          also install Debian's chromium + fonts (the report's browser test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +28,10 @@ command -v make >/dev/null || packages+=(make)
 command -v python3 >/dev/null || packages+=(python3)   # node-gyp runs on it
 if [ "${DEEPCUT_WITH_TORCH_REFERENCE:-0}" = 1 ] && ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   packages+=(python3-torch)
+fi
+if [ "${DEEPCUT_WITH_BROWSER:-0}" = 1 ]; then
+  [ -x /usr/bin/chromium ] || packages+=(chromium)
+  dpkg -s fonts-dejavu-core >/dev/null 2>&1 || packages+=(fonts-dejavu-core)
 fi
 if [ ${#packages[@]} -gt 0 ]; then
   log "installing Debian packages: ${packages[*]}"
