@@ -3,6 +3,8 @@
 // (shape mismatches and the like) into JS Errors carrying libtorch's message.
 #include "common.h"
 
+#include <cmath>
+
 namespace deepcut {
 
 namespace {
@@ -31,6 +33,14 @@ Napi::Array Pair(const Napi::CallbackInfo& info, const std::tuple<torch::Tensor,
   return out;
 }
 
+// An integral tensor combined with an integral JS number stays integral (as in
+// PyTorch, where `ids + 1` is int64); otherwise the number is a double scalar.
+torch::Scalar NumberScalar(const torch::Tensor& a, double value) {
+  bool integral = c10::isIntegralType(a.scalar_type(), /*includeBool=*/false);
+  if (integral && std::trunc(value) == value && std::abs(value) < 9007199254740992.0) return torch::Scalar(static_cast<int64_t>(value));
+  return torch::Scalar(value);
+}
+
 int64_t ParseReduction(const Napi::CallbackInfo& info, size_t i) {
   std::string r = i < info.Length() && info[i].IsString() ? ArgString(info, i) : "mean";
   if (r == "mean") return at::Reduction::Mean;
@@ -47,7 +57,7 @@ int64_t ParseReduction(const Napi::CallbackInfo& info, size_t i) {
                 return Guard(info, [&]() -> Napi::Value {                                         \
                   torch::Tensor& a = ArgTensor(info, 0);                                          \
                   if (IsNumberArg(info, 1)) {                                                     \
-                    torch::Scalar b(ArgDouble(info, 1));                                          \
+                    torch::Scalar b = NumberScalar(a, ArgDouble(info, 1));                        \
                     return Wrap(info, expr);                                                      \
                   }                                                                               \
                   torch::Tensor& b = ArgTensor(info, 1);                                          \
@@ -157,6 +167,7 @@ void RegisterOps(Napi::Env env, Napi::Object exports) {
   });
   FN("oneHot", return Wrap(info, torch::one_hot(ArgTensor(info, 0), ArgInt(info, 1))););
   FN("topk", return Pair(info, torch::topk(ArgTensor(info, 0), ArgInt(info, 1), ArgInt(info, 2), OptBool(info, 3, true))););
+  FN("cumsum", return Wrap(info, torch::cumsum(ArgTensor(info, 0), ArgInt(info, 1))););
   FN("triu", return Wrap(info, torch::triu(ArgTensor(info, 0), IsNumberArg(info, 1) ? ArgInt(info, 1) : 0)););
 
   // Reductions (dims = undefined reduces over all elements)

@@ -49,6 +49,7 @@ const cases: [string, { data: number[]; shape: number[] }[], (xs: Tensor[]) => T
   ['normalize', [input([3, 4], 50)], ([a]) => F.normalize(a!, 1)],
   ['cosineSimilarity', [input([3, 4], 51), input([3, 4], 52)], ([a, b]) => F.cosineSimilarity(a!, b!, 1)],
   ['clamp', [input([6], 53)], ([a]) => a!.clamp(-0.5, 0.5)],
+  ['cumsum', [input([3, 4], 56)], ([a]) => a!.cumsum(1)],
   ['norm', [input([3, 4], 54)], ([a]) => a!.norm(2, 1)],
   ['var', [input([3, 4], 55)], ([a]) => a!.var(1)],
 ];

@@ -81,7 +81,7 @@ export interface NativeBinding {
   select(a: H, dim: number, index: number): H; narrow(a: H, dim: number, start: number, length: number): H;
   indexSelect(a: H, dim: number, index: H): H; gather(a: H, dim: number, index: H): H;
   maskedFill(a: H, mask: H, value: number): H; where(cond: H, a: H, b: HOrNum): H;
-  oneHot(a: H, numClasses: number): H; topk(a: H, k: number, dim: number, largest?: boolean): [H, H]; triu(a: H, diagonal?: number): H;
+  oneHot(a: H, numClasses: number): H; topk(a: H, k: number, dim: number, largest?: boolean): [H, H]; triu(a: H, diagonal?: number): H; cumsum(a: H, dim: number): H;
   sum(a: H, dims?: number[], keepdim?: boolean): H; mean(a: H, dims?: number[], keepdim?: boolean): H;
   max(a: H, dim: number, keepdim?: boolean): [H, H]; min(a: H, dim: number, keepdim?: boolean): [H, H];
   maxAll(a: H): H; minAll(a: H): H; argmax(a: H, dim: number, keepdim?: boolean): H;

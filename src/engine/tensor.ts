@@ -135,6 +135,8 @@ export class Tensor implements Tracked {
     const [v, i] = native.topk(this.handle, k, dim, largest);
     return { values: new Tensor(v), indices: new Tensor(i) };
   }
+  /** Running sum along dim (integer tensors stay int64). */
+  cumsum(dim: number): Tensor { return new Tensor(native.cumsum(this.handle, dim)); }
   triu(diagonal = 0): Tensor { return new Tensor(native.triu(this.handle, diagonal)); }
 
   // ---- reductions (no dim: over all elements)
