@@ -4,6 +4,7 @@
 #   LIBTORCH=/path/to/libtorch  build against that libtorch instead of Debian's libtorch-dev
 #   DEEPCUT_WITH_TORCH_REFERENCE=1  also install Debian's python3-torch (benchmarks' measuring stick)
 #   DEEPCUT_WITH_BROWSER=1          also install Debian's chromium + fonts (the report's browser test)
+#   DEEPCUT_WITH_CORPUS=1           also install the Debian packages of the pretraining corpus (deepcut pretrain)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +33,12 @@ fi
 if [ "${DEEPCUT_WITH_BROWSER:-0}" = 1 ]; then
   [ -x /usr/bin/chromium ] || packages+=(chromium)
   dpkg -s fonts-dejavu-core >/dev/null 2>&1 || packages+=(fonts-dejavu-core)
+fi
+if [ "${DEEPCUT_WITH_CORPUS:-0}" = 1 ]; then
+  # Public-domain texts of the default pretraining corpus (docs/pretraining-corpus.md).
+  for p in sword-text-kjv sword-text-web sword-comm-mhcc sword-comm-scofield sword-comm-tdavid dict-devil dict-jargon; do
+    dpkg -s "$p" >/dev/null 2>&1 || packages+=("$p")
+  done
 fi
 if [ ${#packages[@]} -gt 0 ]; then
   log "installing Debian packages: ${packages[*]}"

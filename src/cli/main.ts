@@ -2,6 +2,7 @@
 // The `deepcut` command line.
 import { Command } from 'commander';
 import { registerDemo, CliError } from './commands/demo';
+import { registerPretrain } from './commands/pretrain';
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command();
@@ -11,6 +12,7 @@ async function main(argv: string[]): Promise<void> {
     .version('0.1.0')
     .showHelpAfterError();
   registerDemo(program);
+  registerPretrain(program);
   await program.parseAsync(argv);
 }
 

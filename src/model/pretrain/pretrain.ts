@@ -1,0 +1,147 @@
+// Masked-LM pretraining of a small BERT: the loop behind `deepcut pretrain`.
+// Resumable: every checkpoint holds the weights, the optimizer state and the
+// step; the data order is a pure function of (seed, epoch), so a resumed run
+// sees exactly the batches the uninterrupted run would have.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tensor, scope, manualSeed, F, AdamW, linearWarmupDecay, clipGradNorm, noGrad, type Tensor } from '../../engine';
+import { writeFileAtomic } from '../../io/atomic';
+import { createModel } from '../factory';
+import { loadPretrained, savePretrained } from '../hf';
+import type { BertForMaskedLM } from '../bert';
+import { TextTokenizer } from '../../text/tokenizer';
+import { packBlocks, maskBatch, type SpecialIds } from './masking';
+
+export interface PretrainOptions {
+  outDir: string;
+  /** Folder with tokenizer.json (trained beforehand). */
+  tokenizerDir: string;
+  trainTexts: readonly string[];
+  heldOutTexts: readonly string[];
+  hiddenSize: number; numLayers: number; numHeads: number; intermediateSize: number;
+  seqLen: number; batchSize: number; steps: number; lr: number; warmupFraction: number;
+  checkpointEvery: number; seed: number; resume: boolean;
+  onProgress?: (p: { step: number; loss: number; tokensPerSecond: number }) => void;
+}
+
+export interface PretrainResult { steps: number; finalLoss: number; heldOutLoss: number; heldOutAccuracy: number; seconds: number; blocks: number }
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function permutation(n: number, rand: () => number): number[] {
+  const p = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [p[i], p[j]] = [p[j]!, p[i]!];
+  }
+  return p;
+}
+
+function specialIds(tok: TextTokenizer): SpecialIds {
+  const s: Record<string, number | null | undefined> = { ...tok.specialTokenIds };
+  const need = (k: string) => { const v = s[k]; if (v === undefined || v === null) throw new Error(`tokenizer has no ${k} token`); return v; };
+  return { pad: need('pad'), cls: need('cls'), sep: need('sep'), mask: need('mask'), unk: need('unk') };
+}
+
+function mlmLoss(model: BertForMaskedLM, batch: ReturnType<typeof maskBatch>, shape: [number, number]): { loss: Tensor; correct: Tensor } {
+  const inputIds = tensor(batch.inputIds, { shape, dtype: 'int64' });
+  const attentionMask = tensor(batch.attentionMask, { shape, dtype: 'int64' });
+  const positions = tensor(batch.positions, { dtype: 'int64' });
+  const targets = tensor(batch.targets, { dtype: 'int64' });
+  const { logits } = model.forward({ inputIds, attentionMask }, { positions });
+  return { loss: F.crossEntropy(logits, targets), correct: logits.argmax(1).eq(targets).sum() };
+}
+
+export function pretrain(o: PretrainOptions): PretrainResult {
+  const started = Date.now();
+  const tok = TextTokenizer.fromDir(o.tokenizerDir);
+  const special = specialIds(tok);
+  const encode = (texts: readonly string[]) => packBlocks(texts.map((t) => tok.encodeWithoutSpecials(t)), o.seqLen, special);
+  const blocks = encode(o.trainTexts);
+  const heldOut = encode(o.heldOutTexts);
+  const ckptDir = path.join(o.outDir, 'checkpoint');
+  const stateFile = path.join(ckptDir, 'trainer_state.json');
+  manualSeed(o.seed);
+  let model: BertForMaskedLM;
+  let startStep = 0;
+  if (o.resume && fs.existsSync(stateFile)) {
+    model = loadPretrained(ckptDir, { task: 'masked-lm' }).model as BertForMaskedLM;
+    startStep = (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { step: number }).step;
+  } else {
+    model = createModel({
+      vocabSize: tok.vocabSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers, numHeads: o.numHeads,
+      intermediateSize: o.intermediateSize, maxPositionEmbeddings: o.seqLen, padTokenId: special.pad,
+    }, { task: 'masked-lm' }) as BertForMaskedLM;
+  }
+  // BERT recipe: no weight decay on biases and LayerNorm weights.
+  const named = model.namedParameters();
+  const noDecay = (n: string) => n.endsWith('.bias') || n.includes('LayerNorm');
+  const optimizer = new AdamW([
+    { params: named.filter(([n]) => !noDecay(n)).map(([, p]) => p) },
+    { params: named.filter(([n]) => noDecay(n)).map(([, p]) => p), options: { weightDecay: 0 } },
+  ], { lr: o.lr, weightDecay: 0.01 });
+  if (startStep > 0) optimizer.loadState(path.join(ckptDir, 'optimizer.bin'));
+  const schedule = linearWarmupDecay(o.lr, Math.round(o.steps * o.warmupFraction), o.steps);
+  const perEpoch = Math.floor(blocks.length / o.batchSize);
+  if (perEpoch === 0) throw new Error(`corpus too small: ${blocks.length} blocks for batch size ${o.batchSize}`);
+  const shape: [number, number] = [o.batchSize, o.seqLen];
+  model.train();
+  let loss = NaN;
+  let windowStart = Date.now();
+  let windowTokens = 0;
+  let order: number[] = [];
+  let orderEpoch = -1;
+  for (let step = startStep; step < o.steps; step++) {
+    const epoch = Math.floor(step / perEpoch);
+    if (epoch !== orderEpoch) { order = permutation(blocks.length, mulberry32(o.seed * 1000 + epoch)); orderEpoch = epoch; }
+    const i0 = (step % perEpoch) * o.batchSize;
+    const batchBlocks = order.slice(i0, i0 + o.batchSize).map((i) => blocks[i]!);
+    const batch = maskBatch(batchBlocks, tok.vocabSize, special, mulberry32(o.seed * 7919 + step));
+    loss = scope(() => {
+      optimizer.lr = schedule(step);
+      optimizer.zeroGrad();
+      const l = mlmLoss(model, batch, shape).loss;
+      l.backward();
+      clipGradNorm(model.parameters(), 1.0);
+      optimizer.step();
+      return l.item();
+    });
+    windowTokens += batch.attentionMask.reduce((a, b) => a + b, 0);
+    const now = Date.now();
+    o.onProgress?.({ step: step + 1, loss, tokensPerSecond: windowTokens / Math.max(1e-3, (now - windowStart) / 1000) });
+    if (now - windowStart > 20000) { windowStart = now; windowTokens = 0; }
+    if ((step + 1) % o.checkpointEvery === 0 && step + 1 < o.steps) {
+      savePretrained(model, ckptDir, { tokenizerDir: o.tokenizerDir, overwrite: true });
+      optimizer.saveState(path.join(ckptDir, 'optimizer.bin'));
+      writeFileAtomic(stateFile, JSON.stringify({ step: step + 1, loss }, null, 2));
+    }
+  }
+  // Held-out masked-LM loss and accuracy, with a fixed masking seed.
+  model.eval();
+  let lossSum = 0, correct = 0, predicted = 0;
+  noGrad(() => {
+    for (let i = 0; i + o.batchSize <= heldOut.length; i += o.batchSize) {
+      const batch = maskBatch(heldOut.slice(i, i + o.batchSize), tok.vocabSize, special, mulberry32(12345 + i));
+      if (batch.positions.length === 0) continue;
+      scope(() => {
+        const r = mlmLoss(model, batch, shape);
+        lossSum += r.loss.item() * batch.positions.length;
+        correct += r.correct.item();
+        predicted += batch.positions.length;
+      });
+    }
+  });
+  savePretrained(model, o.outDir, { tokenizerDir: o.tokenizerDir, overwrite: true });
+  fs.rmSync(ckptDir, { recursive: true, force: true });
+  model.dispose();
+  return { steps: o.steps, finalLoss: loss, heldOutLoss: lossSum / predicted, heldOutAccuracy: correct / predicted, seconds: (Date.now() - started) / 1000, blocks: blocks.length };
+}
