@@ -3,19 +3,11 @@
  * every split, sample and shuffle must be reproducible from a seed.
  */
 
-export type Rand = () => number;
+import { mulberry32, type Random } from '../util/prng';
 
-/** mulberry32: 32-bit state, good enough statistical quality for sampling and shuffling. */
-export function mulberry32(seed: number): Rand {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../util/prng';
+export type Rand = Random;
+
 
 /** FNV-1a over the UTF-16 code units: turns a label such as `${seed}:forget-random` into a PRNG seed. */
 export function seedFromString(text: string): number {

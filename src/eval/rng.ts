@@ -3,23 +3,9 @@
  * Kept local to eval so that measurements never depend on, or disturb, the training RNG.
  */
 
-/** A source of uniform floats in [0, 1). */
-export type Random = () => number;
+export { mulberry32, type Random } from '../util/prng';
+import type { Random } from '../util/prng';
 
-/**
- * mulberry32: 32-bit state, period 2^32, good enough statistical quality for shuffles and
- * subsampling; identical sequences on every platform for a given seed.
- */
-export function mulberry32(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal draws by Box–Muller (uses two uniforms per draw; simple over fast). */
 export function gaussian(random: Random, mean = 0, std = 1): number {

@@ -11,6 +11,7 @@ import { loadPretrained, savePretrained } from '../hf';
 import type { BertForMaskedLM } from '../bert';
 import { TextTokenizer } from '../../text/tokenizer';
 import { packBlocks, maskBatch, type SpecialIds } from './masking';
+import { mulberry32 } from '../../util/prng';
 
 export interface PretrainOptions {
   outDir: string;
@@ -26,16 +27,6 @@ export interface PretrainOptions {
 
 export interface PretrainResult { steps: number; finalLoss: number; heldOutLoss: number; heldOutAccuracy: number; seconds: number; blocks: number }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function permutation(n: number, rand: () => number): number[] {
   const p = Array.from({ length: n }, (_, i) => i);

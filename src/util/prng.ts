@@ -1,0 +1,17 @@
+// The project's one seeded PRNG: every split, sample, shuffle and mask must be
+// reproducible from a seed, identically on every platform.
+
+/** A source of uniform floats in [0, 1). */
+export type Random = () => number;
+
+/** mulberry32: 32-bit state, period 2^32, good enough statistical quality for shuffles and sampling. */
+export function mulberry32(seed: number): Random {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
