@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerDemo, CliError } from './commands/demo';
 import { registerPretrain } from './commands/pretrain';
+import { registerFinetune } from './commands/finetune';
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command();
@@ -13,6 +14,7 @@ async function main(argv: string[]): Promise<void> {
     .showHelpAfterError();
   registerDemo(program);
   registerPretrain(program);
+  registerFinetune(program);
   await program.parseAsync(argv);
 }
 

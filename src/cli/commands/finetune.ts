@@ -1,0 +1,94 @@
+// `deepcut finetune`: fine-tune an encoder on a dataset (optionally without a
+// forget set: that is the "retrain" gold standard), writing a Hugging Face
+// checkpoint and train.json.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { DEFAULT_SEED, loadDataset, splitOf, datasetHash, resolveForgetSet, retainSplit, writeForgetSet, type Example } from '../../data';
+import { loadPretrained, savePretrained, type SequenceClassifier } from '../../model';
+import type { Module } from '../../nn';
+import { finetune, FINETUNE_DEFAULTS } from '../../train/finetune';
+import { predict } from '../../train/predict';
+import { writeFileAtomic } from '../../io/atomic';
+import { torchVersion, getNumThreads } from '../../engine';
+import { startProgress } from '../progress';
+import { positiveInt, nonNegativeInt, CliError } from './demo';
+
+/** The committed default encoder (made by `deepcut pretrain`, model card inside). */
+export const DEFAULT_ENCODER = path.resolve(__dirname, '../../../../models/deepcut-bert-small');
+
+interface FinetuneFlags {
+  model: string; data: string; out: string; forget?: string; epochs: string; batch: string; lr: string;
+  maxLength: string; patience: string; seed: string; splitSeed: string; overwrite?: boolean;
+}
+
+function positiveNumber(value: string, flag: string): number {
+  const n = Number(value);
+  if (!(n > 0)) throw new CliError(`${flag} must be a positive number, got '${value}'`);
+  return n;
+}
+
+export function registerFinetune(program: Command): void {
+  program
+    .command('finetune')
+    .description('fine-tune an encoder on a dataset; with --forget, on the retain set only (the retrain gold standard)')
+    .option('--model <dir>', 'Hugging Face folder of the encoder to start from', DEFAULT_ENCODER)
+    .requiredOption('--data <name|file>', 'built-in dataset (spamassassin, sotu, brown) or a .jsonl/.csv file')
+    .requiredOption('--out <dir>', 'output folder for the fine-tuned checkpoint and train.json')
+    .option('--forget <spec>', 'leave these training records out (ids:FILE, user:NAME, class:LABEL, random:FRACTION, joined with +)')
+    .option('--epochs <n>', 'maximum epochs', String(FINETUNE_DEFAULTS.epochs))
+    .option('--batch <n>', 'batch size', String(FINETUNE_DEFAULTS.batchSize))
+    .option('--lr <x>', 'peak learning rate (AdamW, 10% warm-up, linear decay)', String(FINETUNE_DEFAULTS.lr))
+    .option('--max-length <n>', 'tokens per text (truncated)', String(FINETUNE_DEFAULTS.maxLength))
+    .option('--patience <n>', 'epochs without validation improvement before early stopping', String(FINETUNE_DEFAULTS.patience))
+    .option('--seed <n>', 'random seed (data split, shuffling, dropout, new head)', String(FINETUNE_DEFAULTS.seed))
+    .option('--split-seed <n>', 'seed of the train/validation/test split and of random: forget sets (kept fixed across training seeds)', String(DEFAULT_SEED))
+    .option('--overwrite', 'replace an existing --out folder')
+    .action(async (f: FinetuneFlags) => {
+      const out = path.resolve(f.out);
+      if (path.resolve(f.model) === out) throw new CliError('--out must differ from --model (the input model is never modified)');
+      if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !f.overwrite) throw new CliError(`--out ${f.out} exists and is not empty (pass --overwrite to replace it)`);
+      const seed = nonNegativeInt(f.seed, '--seed');
+      const options = {
+        epochs: positiveInt(f.epochs, '--epochs'), batchSize: positiveInt(f.batch, '--batch'), lr: positiveNumber(f.lr, '--lr'),
+        weightDecay: FINETUNE_DEFAULTS.weightDecay, warmupFraction: FINETUNE_DEFAULTS.warmupFraction,
+        maxLength: positiveInt(f.maxLength, '--max-length'), patience: positiveInt(f.patience, '--patience'), seed,
+      };
+      const started = Date.now();
+      console.log(`deepcut finetune: libtorch ${torchVersion()}, ${getNumThreads()} threads`);
+      const splitSeed = nonNegativeInt(f.splitSeed, '--split-seed');
+      const ds = await loadDataset(f.data, { seed: splitSeed, log: (line: string) => console.log(line) });
+      let train: Example[] = splitOf(ds, 'train');
+      const forget = f.forget ? resolveForgetSet(ds, f.forget, { seed: splitSeed }) : undefined;
+      if (forget) {
+        forget.warnings.forEach((w) => console.warn(`warning: ${w}`));
+        train = retainSplit(ds, forget);
+        console.log(`forget set ${forget.spec}: ${forget.ids.length} records left out, training on ${train.length}`);
+      }
+      const { model, tokenizer } = loadPretrained(f.model, { labels: ds.labels });
+      if (!tokenizer) throw new CliError(`${f.model} has no tokenizer.json`);
+      const classifier = model as SequenceClassifier & Module;
+      const progress = startProgress('fine-tuning', Math.ceil(train.length / options.batchSize) * options.epochs, ['epoch', 'loss']);
+      const result = finetune(classifier, tokenizer, train, splitOf(ds, 'validation'), {
+        ...options, onStep: ({ step, epoch, loss }) => progress.update(step, { epoch, loss: loss.toFixed(4) }),
+      });
+      progress.stop();
+      const test = predict(classifier, tokenizer, splitOf(ds, 'test'), options);
+      savePretrained(classifier, out, { tokenizerDir: f.model, overwrite: Boolean(f.overwrite) });
+      if (forget) writeForgetSet(out, forget);
+      const record = {
+        base_model: path.resolve(f.model), dataset: ds.name, seed, split_seed: splitSeed, hyperparameters: options,
+        data_hash: datasetHash(train), train_examples: train.length, labels: ds.labels,
+        forget: forget ? { spec: forget.spec, count: forget.ids.length, hash: forget.hash } : null,
+        epochs: result.epochs, best_epoch: result.bestEpoch, steps: result.steps,
+        test: { accuracy: test.accuracy, macro_f1: test.macroF1, examples: test.predictions.length },
+        wall_seconds: (Date.now() - started) / 1000,
+      };
+      writeFileAtomic(path.join(out, 'train.json'), `${JSON.stringify(record, null, 2)}\n`);
+      for (const e of result.epochs) {
+        console.log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, validation accuracy ${(100 * e.validationAccuracy).toFixed(1)}%, macro-F1 ${e.validationMacroF1.toFixed(3)} (${e.seconds.toFixed(0)} s)`);
+      }
+      console.log(`best epoch ${result.bestEpoch}; test accuracy ${(100 * test.accuracy).toFixed(1)}%, macro-F1 ${test.macroF1.toFixed(3)}; ${record.wall_seconds.toFixed(0)} s; wrote ${out}`);
+      classifier.dispose();
+    });
+}

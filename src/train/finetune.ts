@@ -1,0 +1,103 @@
+// Fine-tuning a sequence classifier: AdamW, linear warm-up/decay, gradient
+// clipping, early stopping on the validation split (best weights restored).
+// Run on the retain set only, the same loop is the "retrain" gold standard.
+import { scope, F, AdamW, linearWarmupDecay, clipGradNorm, manualSeed, noGrad, keep, type Tensor } from '../engine';
+import type { TextTokenizer } from '../text/tokenizer';
+import type { Example } from '../data';
+import { mulberry32 } from '../util/prng';
+import type { SequenceClassifier } from '../model';
+import type { Module } from '../nn';
+import { makeBatch, chunks } from './batches';
+import { predict } from './predict';
+
+export interface FinetuneOptions {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  warmupFraction: number;
+  maxLength: number;
+  /** Epochs without validation improvement before stopping. */
+  patience: number;
+  seed: number;
+  onStep?: (p: { step: number; totalSteps: number; epoch: number; loss: number }) => void;
+}
+
+export const FINETUNE_DEFAULTS: FinetuneOptions = {
+  epochs: 3, batchSize: 16, lr: 1e-4, weightDecay: 0.01, warmupFraction: 0.1, maxLength: 128, patience: 1, seed: 0,
+};
+
+export interface EpochRecord { epoch: number; trainLoss: number; validationAccuracy: number; validationMacroF1: number; seconds: number }
+export interface FinetuneResult { epochs: EpochRecord[]; bestEpoch: number; steps: number; seconds: number }
+
+function shuffledIndices(n: number, seed: number): number[] {
+  const rand = mulberry32(seed);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+export function finetune(
+  model: SequenceClassifier & Module,
+  tokenizer: TextTokenizer,
+  train: readonly Example[],
+  validation: readonly Example[],
+  options: FinetuneOptions,
+): FinetuneResult {
+  if (train.length === 0) throw new Error('fine-tuning needs at least one training example');
+  const started = Date.now();
+  manualSeed(options.seed);
+  const named = model.namedParameters();
+  const noDecay = (n: string) => n.endsWith('.bias') || n.includes('LayerNorm');
+  const optimizer = new AdamW([
+    { params: named.filter(([n]) => !noDecay(n)).map(([, p]) => p) },
+    { params: named.filter(([n]) => noDecay(n)).map(([, p]) => p), options: { weightDecay: 0 } },
+  ], { lr: options.lr, weightDecay: options.weightDecay });
+  const stepsPerEpoch = Math.ceil(train.length / options.batchSize);
+  const totalSteps = stepsPerEpoch * options.epochs;
+  const schedule = linearWarmupDecay(options.lr, Math.round(totalSteps * options.warmupFraction), totalSteps);
+  const epochs: EpochRecord[] = [];
+  let best: { epoch: number; accuracy: number; state: Map<string, Tensor> } | undefined;
+  let step = 0;
+  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    const epochStart = Date.now();
+    model.train();
+    let lossSum = 0;
+    const order = shuffledIndices(train.length, options.seed * 1009 + epoch);
+    for (const idx of chunks(order, options.batchSize)) {
+      const loss = scope(() => {
+        const batch = makeBatch(tokenizer, idx.map((i) => train[i]!), options.maxLength);
+        optimizer.lr = schedule(step);
+        optimizer.zeroGrad();
+        const l = F.crossEntropy(model.forward(batch).logits, batch.labels);
+        l.backward();
+        clipGradNorm(model.parameters(), 1.0);
+        optimizer.step();
+        return l.item();
+      });
+      lossSum += loss;
+      step++;
+      options.onStep?.({ step, totalSteps, epoch, loss });
+    }
+    const val = validation.length > 0 ? predict(model, tokenizer, validation, options) : undefined;
+    epochs.push({
+      epoch, trainLoss: lossSum / stepsPerEpoch,
+      validationAccuracy: val?.accuracy ?? NaN, validationMacroF1: val?.macroF1 ?? NaN, seconds: (Date.now() - epochStart) / 1000,
+    });
+    // Early stopping: keep a copy of the best weights; stop after `patience` epochs without improvement.
+    const accuracy = val?.accuracy ?? -epoch; // no validation split: the last epoch counts as best
+    if (!best || accuracy > best.accuracy) {
+      for (const t of best?.state.values() ?? []) t.dispose();
+      const state = noGrad(() => new Map([...model.stateDict()].map(([k, v]) => [k, keep(v.clone())])));
+      best = { epoch, accuracy, state };
+    } else if (epoch - best.epoch >= options.patience) {
+      break;
+    }
+  }
+  model.loadStateDict(best!.state);
+  for (const t of best!.state.values()) t.dispose();
+  return { epochs, bestEpoch: best!.epoch, steps: step, seconds: (Date.now() - started) / 1000 };
+}
