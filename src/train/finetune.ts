@@ -4,6 +4,7 @@
 import { scope, F, AdamW, linearWarmupDecay, clipGradNorm, manualSeed, noGrad, keep, type Tensor } from '../engine';
 import type { TextTokenizer } from '../text/tokenizer';
 import type { Example } from '../data';
+import { decayGroups } from './param-groups';
 import { mulberry32 } from '../util/prng';
 import type { SequenceClassifier } from '../model';
 import type { Module } from '../nn';
@@ -50,12 +51,7 @@ export function finetune(
   if (train.length === 0) throw new Error('fine-tuning needs at least one training example');
   const started = Date.now();
   manualSeed(options.seed);
-  const named = model.namedParameters();
-  const noDecay = (n: string) => n.endsWith('.bias') || n.includes('LayerNorm');
-  const optimizer = new AdamW([
-    { params: named.filter(([n]) => !noDecay(n)).map(([, p]) => p) },
-    { params: named.filter(([n]) => noDecay(n)).map(([, p]) => p), options: { weightDecay: 0 } },
-  ], { lr: options.lr, weightDecay: options.weightDecay });
+  const optimizer = new AdamW(decayGroups(model), { lr: options.lr, weightDecay: options.weightDecay });
   const stepsPerEpoch = Math.ceil(train.length / options.batchSize);
   const totalSteps = stepsPerEpoch * options.epochs;
   const schedule = linearWarmupDecay(options.lr, Math.round(totalSteps * options.warmupFraction), totalSteps);

@@ -11,6 +11,7 @@ import { loadPretrained, savePretrained } from '../hf';
 import type { BertForMaskedLM } from '../bert';
 import { TextTokenizer } from '../../text/tokenizer';
 import { packBlocks, maskBatch, type SpecialIds } from './masking';
+import { decayGroups } from '../../train/param-groups';
 import { mulberry32 } from '../../util/prng';
 
 export interface PretrainOptions {
@@ -73,13 +74,7 @@ export function pretrain(o: PretrainOptions): PretrainResult {
       intermediateSize: o.intermediateSize, maxPositionEmbeddings: o.seqLen, padTokenId: special.pad,
     }, { task: 'masked-lm' }) as BertForMaskedLM;
   }
-  // BERT recipe: no weight decay on biases and LayerNorm weights.
-  const named = model.namedParameters();
-  const noDecay = (n: string) => n.endsWith('.bias') || n.includes('LayerNorm');
-  const optimizer = new AdamW([
-    { params: named.filter(([n]) => !noDecay(n)).map(([, p]) => p) },
-    { params: named.filter(([n]) => noDecay(n)).map(([, p]) => p), options: { weightDecay: 0 } },
-  ], { lr: o.lr, weightDecay: 0.01 });
+  const optimizer = new AdamW(decayGroups(model), { lr: o.lr, weightDecay: 0.01 });
   if (startStep > 0) optimizer.loadState(path.join(ckptDir, 'optimizer.bin'));
   const schedule = linearWarmupDecay(o.lr, Math.round(o.steps * o.warmupFraction), o.steps);
   const perEpoch = Math.floor(blocks.length / o.batchSize);
