@@ -3,8 +3,8 @@
  * Kept local to eval so that measurements never depend on, or disturb, the training RNG.
  */
 
-export { mulberry32, type Random } from '../util/prng';
-import type { Random } from '../util/prng';
+export { mulberry32, shuffleInPlace, permutation, type Random } from '../util/prng';
+import { permutation, type Random } from '../util/prng';
 
 
 /** Standard normal draws by Box–Muller (uses two uniforms per draw; simple over fast). */
@@ -20,21 +20,6 @@ export function randomInt(random: Random, maxExclusive: number): number {
   return Math.floor(random() * maxExclusive);
 }
 
-/** Fisher–Yates shuffle in place; returns the same array. */
-export function shuffleInPlace<T>(items: T[], random: Random): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = randomInt(random, i + 1);
-    const tmp = items[i] as T;
-    items[i] = items[j] as T;
-    items[j] = tmp;
-  }
-  return items;
-}
-
-/** The indices 0..n-1 in a seeded random order. */
-export function permutation(n: number, random: Random): number[] {
-  return shuffleInPlace(Array.from({ length: n }, (_, i) => i), random);
-}
 
 /**
  * `count` distinct indices drawn uniformly from 0..n-1, returned in ascending order (so that a

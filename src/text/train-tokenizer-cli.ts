@@ -3,7 +3,7 @@
  * folder. `deepcut pretrain` calls trainTokenizerToDir; running this file directly does the same:
  *   node dist/src/text/train-tokenizer-cli.js OUT_DIR [VOCAB_SIZE]
  */
-import * as fs from 'node:fs';
+import { writeFileAtomic } from '../io/atomic';
 import * as path from 'node:path';
 import { loadPretrainingCorpus, type CorpusOptions, type CorpusStats } from './corpus';
 import { buildTokenizerFiles } from './tokenizer-json';
@@ -27,13 +27,10 @@ export interface TrainTokenizerResult {
 
 /** Writes every file to a temp name first, then renames, so readers never see half a folder's file. */
 export function writeFilesAtomically(dir: string, files: Record<string, string>): string[] {
-  fs.mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   for (const [name, contents] of Object.entries(files)) {
     const target = path.join(dir, name);
-    const temp = `${target}.tmp-${process.pid}-${Date.now()}`;
-    fs.writeFileSync(temp, contents);
-    fs.renameSync(temp, target);
+    writeFileAtomic(target, contents);
     written.push(target);
   }
   return written;

@@ -5,7 +5,7 @@ import { scope, F, AdamW, linearWarmupDecay, clipGradNorm, manualSeed, noGrad, k
 import type { TextTokenizer } from '../text/tokenizer';
 import type { Example } from '../data';
 import { decayGroups } from './param-groups';
-import { mulberry32 } from '../util/prng';
+import { mulberry32, permutation } from '../util/prng';
 import type { SequenceClassifier } from '../model';
 import type { Module } from '../nn';
 import { makeBatch, chunks } from './batches';
@@ -31,16 +31,6 @@ export const FINETUNE_DEFAULTS: FinetuneOptions = {
 export interface EpochRecord { epoch: number; trainLoss: number; validationAccuracy: number; validationMacroF1: number; seconds: number }
 export interface FinetuneResult { epochs: EpochRecord[]; bestEpoch: number; steps: number; seconds: number }
 
-function shuffledIndices(n: number, seed: number): number[] {
-  const rand = mulberry32(seed);
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
-
 export function finetune(
   model: SequenceClassifier & Module,
   tokenizer: TextTokenizer,
@@ -62,7 +52,7 @@ export function finetune(
     const epochStart = Date.now();
     model.train();
     let lossSum = 0;
-    const order = shuffledIndices(train.length, options.seed * 1009 + epoch);
+    const order = permutation(train.length, mulberry32(options.seed * 1009 + epoch));
     for (const idx of chunks(order, options.batchSize)) {
       const loss = scope(() => {
         const batch = makeBatch(tokenizer, idx.map((i) => train[i]!), options.maxLength);

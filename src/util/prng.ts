@@ -15,3 +15,19 @@ export function mulberry32(seed: number): Random {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Fisher–Yates shuffle in place; returns the same array. */
+export function shuffleInPlace<T>(items: T[], random: Random): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const tmp = items[i] as T;
+    items[i] = items[j] as T;
+    items[j] = tmp;
+  }
+  return items;
+}
+
+/** The indices 0..n-1 in a seeded random order. */
+export function permutation(n: number, random: Random): number[] {
+  return shuffleInPlace(Array.from({ length: n }, (_, i) => i), random);
+}

@@ -12,7 +12,7 @@ import type { BertForMaskedLM } from '../bert';
 import { TextTokenizer } from '../../text/tokenizer';
 import { packBlocks, maskBatch, type SpecialIds } from './masking';
 import { decayGroups } from '../../train/param-groups';
-import { mulberry32 } from '../../util/prng';
+import { mulberry32, permutation } from '../../util/prng';
 
 export interface PretrainOptions {
   outDir: string;
@@ -28,15 +28,6 @@ export interface PretrainOptions {
 
 export interface PretrainResult { steps: number; finalLoss: number; heldOutLoss: number; heldOutAccuracy: number; seconds: number; blocks: number }
 
-
-function permutation(n: number, rand: () => number): number[] {
-  const p = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [p[i], p[j]] = [p[j]!, p[i]!];
-  }
-  return p;
-}
 
 function specialIds(tok: TextTokenizer): SpecialIds {
   const s: Record<string, number | null | undefined> = { ...tok.specialTokenIds };
