@@ -1,7 +1,9 @@
 // Masked-LM pretraining of a small BERT: the loop behind `deepcut pretrain`.
 // Resumable: every checkpoint holds the weights, the optimizer state and the
-// step; the data order is a pure function of (seed, epoch), so a resumed run
-// sees exactly the batches the uninterrupted run would have.
+// step; the data order is a pure function of (seed, epoch) and the masking and
+// dropout of a step are pure functions of (seed, step), so a resumed run sees
+// exactly the batches and dropout masks the uninterrupted run would have, and
+// ends with the same weights bit for bit (test/pretrain-resume.test.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tensor, scope, manualSeed, F, AdamW, linearWarmupDecay, clipGradNorm, noGrad, type Tensor } from '../../engine';
@@ -33,6 +35,11 @@ function specialIds(tok: TextTokenizer): SpecialIds {
   const s: Record<string, number | null | undefined> = { ...tok.specialTokenIds };
   const need = (k: string) => { const v = s[k]; if (v === undefined || v === null) throw new Error(`tokenizer has no ${k} token`); return v; };
   return { pad: need('pad'), cls: need('cls'), sep: need('sep'), mask: need('mask'), unk: need('unk') };
+}
+
+/** The libtorch seed for one training step; distinct for every (seed, step) with step < 1e6. */
+function dropoutSeed(seed: number, step: number): number {
+  return seed * 1_000_000 + step + 1;
 }
 
 function mlmLoss(model: BertForMaskedLM, batch: ReturnType<typeof maskBatch>, shape: [number, number]): { loss: Tensor; correct: Tensor } {
@@ -83,6 +90,9 @@ export function pretrain(o: PretrainOptions): PretrainResult {
     const i0 = (step % perEpoch) * o.batchSize;
     const batchBlocks = order.slice(i0, i0 + o.batchSize).map((i) => blocks[i]!);
     const batch = maskBatch(batchBlocks, tok.vocabSize, special, mulberry32(o.seed * 7919 + step));
+    // libtorch's generator (dropout) is not in the checkpoint; reseeding it per step
+    // makes step k draw the same masks whether or not the run was resumed before it.
+    manualSeed(dropoutSeed(o.seed, step));
     loss = scope(() => {
       optimizer.lr = schedule(step);
       optimizer.zeroGrad();
