@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerDemo, CliError } from './commands/demo';
 import { registerPretrain } from './commands/pretrain';
 import { registerFinetune } from './commands/finetune';
+import { registerEval } from './commands/eval';
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command();
@@ -15,6 +16,7 @@ async function main(argv: string[]): Promise<void> {
   registerDemo(program);
   registerPretrain(program);
   registerFinetune(program);
+  registerEval(program);
   await program.parseAsync(argv);
 }
 

@@ -12,3 +12,5 @@ export * from './pca';
 export * from './gap';
 export * from './rng';
 export { checkLabel } from './labels';
+// Pure: scoring a model (scorable.ts, which loads libtorch) is imported by path, not from here.
+export * from './evaluate';

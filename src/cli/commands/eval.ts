@@ -1,0 +1,195 @@
+// `deepcut eval`: measure a model's unlearning of a forget set — accuracy and macro-F1 on
+// forget/retain/test, membership inference, latent geometry, and with --reference (the
+// retrained model) the gaps to it — into OUT/metrics.json and OUT/report.html.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { DEFAULT_SEED, loadDataset, resolveForgetSet, retainSplit, splitOf, type Dataset } from '../../data';
+import { DEFAULT_RETAIN_SAMPLE, evaluateModel, latentProjection, type ModelMetrics, type UnlearningMetrics } from '../../eval/evaluate';
+import { detectModelKind, loadScorable, type LoadedScorable } from '../../eval/scorable';
+import { writeFileAtomic } from '../../io/atomic';
+import { evaluationReportInput, writeReport } from '../../report';
+import { torchVersion, getNumThreads } from '../../engine';
+import { FINETUNE_DEFAULTS } from '../../train/finetune';
+import { readTrainRecord, TRAIN_RECORD, type TrainRecord } from '../../train/record';
+import { startProgress, type Progress } from '../progress';
+import { positiveInt, nonNegativeInt, CliError } from './demo';
+
+export const METRICS_FILE = 'metrics.json';
+export const REPORT_FILE = 'report.html';
+export const EVAL_BATCH_SIZE = 32;
+
+interface EvalFlags {
+  model: string; data: string; forget: string; reference?: string; out: string; retainSample: string;
+  maxLength?: string; batch: string; splitSeed?: string; seed: string; overwrite?: boolean;
+}
+
+/** A model folder `deepcut eval` can read, or a CliError naming the flag and the problem. */
+function checkModelDir(dir: string, flag: string): string {
+  const root = path.resolve(dir);
+  if (!fs.existsSync(root)) throw new CliError(`${flag} ${dir}: no such folder`);
+  if (!fs.statSync(root).isDirectory()) throw new CliError(`${flag} ${dir}: not a folder`);
+  if (detectModelKind(root) === undefined) throw new CliError(`${flag} ${dir}: not a model folder (no config.json of a Hugging Face model)`);
+  if (!fs.existsSync(path.join(root, 'tokenizer.json'))) throw new CliError(`${flag} ${dir}: no tokenizer.json (the model's tokenizer is needed to score texts)`);
+  return root;
+}
+
+function loadChecked(dir: string, flag: string, ds: Dataset): LoadedScorable {
+  const loaded = loadScorable(dir);
+  const labels = loaded.scorable.labels;
+  if (labels.length !== ds.labels.length || labels.some((label, i) => label !== ds.labels[i])) {
+    loaded.scorable.dispose();
+    throw new CliError(`${flag} ${dir}: the model's labels [${labels.join(', ')}] (config.json id2label) do not match dataset ${ds.name}'s labels [${ds.labels.join(', ')}]`);
+  }
+  return loaded;
+}
+
+interface ModelIdentity { hash: string; kind: string; dir: string }
+
+/** metrics.json: the library's metrics plus provenance (strings are skipped by flattenMetrics). */
+export interface MetricsFile extends Omit<UnlearningMetrics, 'forget' | 'model' | 'reference_model'> {
+  forget: UnlearningMetrics['forget'] & { spec: string };
+  model: ModelIdentity;
+  reference_model?: ModelIdentity;
+  data: { name: string; split_seed: number };
+  settings: { max_length: number; batch_size: number; retain_sample: number; seed: number };
+}
+
+const percent = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : 'n/a');
+const score = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+
+function summaryLine(name: string, m: ModelMetrics): string {
+  return `${name}: accuracy forget ${percent(m.accuracy.forget)} | retain ${percent(m.accuracy.retain)} | test ${percent(m.accuracy.test)}; ` +
+    `test macro-F1 ${score(m.macro_f1.test)}; MIA loss AUC ${score(m.mia.loss_auc)}, efficacy ${score(m.mia.efficacy)}`;
+}
+
+/** train.json's forget.hash (the set left out of training), if it names one. */
+function recordedForgetHash(record: TrainRecord | undefined): string | undefined {
+  const forget = record?.forget;
+  if (typeof forget !== 'object' || forget === null) return undefined;
+  const hash = (forget as { hash?: unknown }).hash;
+  return typeof hash === 'string' ? hash : undefined;
+}
+
+/** train.json's wall_seconds (time to produce the model), if recorded. */
+function recordedSeconds(record: TrainRecord | undefined): { wallSeconds: number } | Record<string, never> {
+  const seconds = record?.wall_seconds;
+  return typeof seconds === 'number' && Number.isFinite(seconds) ? { wallSeconds: seconds } : {};
+}
+
+/** Warnings about a reference that was not retrained for this forget set / split. */
+function referenceWarnings(dir: string, forgetHash: string, splitSeed: number, record: TrainRecord | undefined): string[] {
+  const out: string[] = [];
+  const file = path.join(dir, TRAIN_RECORD);
+  const recorded = recordedForgetHash(record);
+  if (record && recorded === undefined) out.push(`the reference was trained without leaving out a forget set (${file} has no forget.hash)`);
+  if (recorded !== undefined && recorded !== forgetHash) out.push(`the reference was trained without a different forget set (${file}: forget.hash ${recorded.slice(0, 12)}…, this forget set ${forgetHash.slice(0, 12)}…)`);
+  if (record && record.split_seed !== splitSeed) out.push(`the reference used split seed ${record.split_seed} (${file}), this evaluation ${splitSeed}`);
+  return out;
+}
+
+function progressFor(label: string): { progress: (done: number, total: number) => void; stop: () => void } {
+  let bar: Progress | undefined;
+  return {
+    progress(done, total) {
+      bar ??= startProgress(label, total);
+      bar.update(done);
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('measure unlearning: accuracy, macro-F1, membership inference and latent geometry on forget/retain/test; gaps to a reference (retrained) model')
+    .requiredOption('--model <dir>', 'model folder to evaluate (Hugging Face format, with tokenizer.json)')
+    .requiredOption('--data <name|file>', 'built-in dataset (spamassassin, sotu, brown) or a .jsonl/.csv file')
+    .requiredOption('--forget <spec>', 'the forget set (ids:FILE, user:NAME, class:LABEL, random:FRACTION, joined with +)')
+    .option('--reference <dir>', 'the reference model, normally retrained without the forget set (`deepcut finetune --forget`)')
+    .requiredOption('--out <dir>', 'output folder for metrics.json and report.html')
+    .option('--retain-sample <n>', 'retain examples to score, seeded sample (0 = all)', String(DEFAULT_RETAIN_SAMPLE))
+    .option('--max-length <n>', "tokens per text (default: the model's train.json, else 128)")
+    .option('--batch <n>', 'examples per forward pass', String(EVAL_BATCH_SIZE))
+    .option('--split-seed <n>', `seed of the data split and random: forget sets (default: the model's train.json, else ${DEFAULT_SEED})`)
+    .option('--seed <n>', 'seed of the retain sample, MIA folds and plotted background points', '0')
+    .option('--overwrite', 'write into a non-empty --out folder (replacing metrics.json and report.html)')
+    .action(async (f: EvalFlags) => {
+      const started = Date.now();
+      const out = path.resolve(f.out);
+      const modelDir = checkModelDir(f.model, '--model');
+      const referenceDir = f.reference !== undefined ? checkModelDir(f.reference, '--reference') : undefined;
+      if (out === modelDir || out === referenceDir) throw new CliError('--out must differ from the model folders (they are never modified)');
+      if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new CliError(`--out ${f.out} exists and is not a folder`);
+      if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !f.overwrite) throw new CliError(`--out ${f.out} exists and is not empty (pass --overwrite to replace it)`);
+      const record = readTrainRecord(modelDir);
+      const referenceRecord = referenceDir !== undefined ? readTrainRecord(referenceDir) : undefined;
+      const maxLength = f.maxLength !== undefined ? positiveInt(f.maxLength, '--max-length') : record?.hyperparameters.maxLength ?? FINETUNE_DEFAULTS.maxLength;
+      const splitSeed = f.splitSeed !== undefined ? nonNegativeInt(f.splitSeed, '--split-seed') : record?.split_seed ?? DEFAULT_SEED;
+      const options = {
+        maxLength, batchSize: positiveInt(f.batch, '--batch'),
+        retainSample: nonNegativeInt(f.retainSample, '--retain-sample'), seed: nonNegativeInt(f.seed, '--seed'),
+      };
+
+      console.log(`deepcut eval: libtorch ${torchVersion()}, ${getNumThreads()} threads; max length ${maxLength}, split seed ${splitSeed}`);
+      const ds = await loadDataset(f.data, { seed: splitSeed, log: (line: string) => console.log(line) });
+      const forgetSet = resolveForgetSet(ds, f.forget, { seed: splitSeed });
+      const warnings = [...forgetSet.warnings, ...referenceDir !== undefined ? referenceWarnings(referenceDir, forgetSet.hash, splitSeed, referenceRecord) : []];
+      warnings.forEach((w) => console.warn(`warning: ${w}`));
+      const forgotten = new Set(forgetSet.ids);
+      const forget = splitOf(ds, 'train').filter((e) => forgotten.has(e.id));
+
+      const model = loadChecked(modelDir, '--model', ds);
+      let reference: LoadedScorable | undefined;
+      try {
+        reference = referenceDir !== undefined ? loadChecked(referenceDir, '--reference', ds) : undefined;
+        const bars = { model: progressFor('scoring model'), reference: progressFor('scoring reference') };
+        const result = evaluateModel({
+          scorable: model.scorable, ...(reference ? { reference: reference.scorable, referenceHash: reference.hash } : {}),
+          forget, retain: retainSplit(ds, forgetSet), test: splitOf(ds, 'test'), options, modelHash: model.hash,
+          onProgress: (which, done, total) => bars[which].progress(done, total),
+        });
+        bars.model.stop();
+        bars.reference.stop();
+
+        const { model: _model, reference_model: _reference, ...measured } = result.metrics;
+        const metrics: MetricsFile = {
+          ...measured,
+          forget: { ...result.metrics.forget, spec: forgetSet.spec },
+          model: { hash: model.hash, kind: model.kind, dir: modelDir },
+          ...(reference && referenceDir !== undefined ? { reference_model: { hash: reference.hash, kind: reference.kind, dir: referenceDir } } : {}),
+          data: { name: ds.name, split_seed: splitSeed },
+          settings: { max_length: maxLength, batch_size: options.batchSize, retain_sample: options.retainSample, seed: options.seed },
+          wall_seconds: (Date.now() - started) / 1000,
+        };
+        const modelName = path.basename(modelDir);
+        const referenceName = referenceDir !== undefined && path.basename(referenceDir) !== modelName ? path.basename(referenceDir) : `${modelName} (reference)`;
+        const report = evaluationReportInput({
+          title: `deepcut eval: ${modelName}`,
+          dataset: ds.name,
+          forget: { spec: forgetSet.spec, count: forget.length, hash: forgetSet.hash },
+          labels: ds.labels,
+          model: { name: modelName, metrics: result.metrics, latent: latentProjection(result.model.scores, { seed: options.seed }), ...recordedSeconds(record) },
+          ...(result.reference
+            ? { reference: { name: referenceName, metrics: result.reference.metrics, latent: latentProjection(result.reference.scores, { seed: options.seed }), ...recordedSeconds(referenceRecord) } }
+            : {}),
+          notes: [
+            `Scored ${forget.length} forget, ${result.sets.retain.length} of ${result.sets.retainTotal} retain and ${result.sets.test.length} test examples (max length ${maxLength}).`,
+            ...warnings.map((w) => `Warning: ${w}`),
+          ],
+        });
+        writeFileAtomic(path.join(out, METRICS_FILE), `${JSON.stringify(metrics, null, 2)}\n`);
+        writeReport(path.join(out, REPORT_FILE), report);
+
+        console.log(summaryLine(modelName, result.metrics));
+        if (result.reference && result.metrics.gap) {
+          console.log(summaryLine(referenceName, result.reference.metrics));
+          console.log(`gap.average ${score(result.metrics.gap.average)} (mean |Δ| of forget/retain/test accuracy and MIA loss AUC to the reference)`);
+        }
+        console.log(`wrote ${path.join(out, METRICS_FILE)} and ${REPORT_FILE} (${metrics.wall_seconds.toFixed(0)} s)`);
+      } finally {
+        model.scorable.dispose();
+        reference?.scorable.dispose();
+      }
+    });
+}

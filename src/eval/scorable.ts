@@ -1,0 +1,159 @@
+/**
+ * Scorable: the one face of a model that evaluation needs — logits and a representation vector
+ * per example. Anything that can produce those (a single fine-tuned classifier today, a SISA
+ * ensemble later) can be evaluated and compared by src/eval/evaluate.ts.
+ *
+ * Unlike the rest of src/eval this module runs models (it loads libtorch), so it is not
+ * re-exported from src/eval/index.ts; import it by path.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { noGrad, scope } from '../engine';
+import type { Example } from '../data';
+import { loadPretrained, type SequenceClassifier } from '../model';
+import type { TextTokenizer } from '../text/tokenizer';
+import { chunks, makeBatch } from '../train/batches';
+import { loadSisaEnsemble } from '../methods/sisa/ensemble';
+import { SISA_FILE, sisaModelFiles } from '../methods/sisa/layout';
+
+export interface ScoreOptions {
+  /** Tokens per text (longer texts are truncated). */
+  maxLength: number;
+  /** Examples per forward pass. */
+  batchSize: number;
+  /** Called after each batch with the number of examples scored so far. */
+  onProgress?: (done: number) => void;
+}
+
+export interface ModelScores {
+  /** Row-major n × numLabels. */
+  logits: Float32Array;
+  /** Row-major n × dim: the representation the model classifies from. */
+  embeddings: Float32Array;
+  dim: number;
+}
+
+export interface Scorable {
+  readonly numLabels: number;
+  /** Label names in id order (logit column i is labels[i]). */
+  readonly labels: readonly string[];
+  /** Deterministic scores (eval mode, no gradients) for `examples`, in input order. */
+  score(examples: readonly Example[], options: ScoreOptions): ModelScores;
+  /** Frees what the scorable owns (idempotent). */
+  dispose(): void;
+}
+
+/**
+ * A Hugging Face-style sequence classifier as a Scorable. The embedding is the model's `pooled`
+ * output: the vector its final classifier layer reads. Dispose frees the model unless
+ * `disposeModel: false` (for a model the caller keeps using).
+ */
+export function hfScorable(model: SequenceClassifier, tokenizer: TextTokenizer, options: { disposeModel?: boolean } = {}): Scorable {
+  const disposeModel = options.disposeModel ?? true;
+  let disposed = false;
+  return {
+    numLabels: model.numLabels,
+    labels: [...model.config.labels],
+    score(examples, scoreOptions) {
+      if (disposed) throw new Error('hfScorable: score() after dispose()');
+      const numLabels = model.numLabels;
+      const dim = model.config.hiddenSize;
+      const logits = new Float32Array(examples.length * numLabels);
+      const embeddings = new Float32Array(examples.length * dim);
+      const wasTraining = model.training;
+      model.eval();
+      try {
+        let done = 0;
+        noGrad(() => {
+          for (const part of chunks(examples, scoreOptions.batchSize)) {
+            scope(() => {
+              const out = model.forward(makeBatch(tokenizer, part, scoreOptions.maxLength));
+              logits.set(out.logits.toArray() as Float32Array, done * numLabels);
+              if (out.pooled.size(1) !== dim) throw new Error(`pooled output has width ${out.pooled.size(1)}, expected hidden size ${dim}`);
+              embeddings.set(out.pooled.toArray() as Float32Array, done * dim);
+            });
+            done += part.length;
+            scoreOptions.onProgress?.(done);
+          }
+        });
+      } finally {
+        model.train(wasTraining);
+      }
+      return { logits, embeddings, dim };
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      if (disposeModel) model.dispose();
+    },
+  };
+}
+
+/** The folder kinds loadScorable understands. */
+export type ModelKind = 'hf' | 'sisa';
+
+/**
+ * What kind of model folder `dir` is, or undefined. THE place to recognise new kinds (e.g. a SISA
+ * ensemble by its marker file) — add the check before the Hugging Face one and a branch in
+ * loadScorable.
+ */
+export function detectModelKind(dir: string): ModelKind | undefined {
+  if (fs.existsSync(path.join(dir, SISA_FILE))) return 'sisa';
+  if (fs.existsSync(path.join(dir, 'config.json'))) return 'hf';
+  return undefined;
+}
+
+export interface LoadedScorable {
+  scorable: Scorable;
+  kind: ModelKind;
+  /** Absolute folder. */
+  dir: string;
+  /** sha256 over the files that define the model (config, weights, tokenizer), in a fixed order. */
+  hash: string;
+}
+
+/** sha256 over (relative name, bytes) of each file, in the given order. */
+export function hashFiles(dir: string, files: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(file).update('\u0000').update(fs.readFileSync(path.join(dir, file))).update('\u0001');
+  return hash.digest('hex');
+}
+
+/** The weight and config files of a Hugging Face folder (shards listed by their index). */
+function hfModelFiles(dir: string): string[] {
+  const files = ['config.json'];
+  if (fs.existsSync(path.join(dir, 'model.safetensors'))) files.push('model.safetensors');
+  const index = 'model.safetensors.index.json';
+  if (fs.existsSync(path.join(dir, index))) {
+    const weightMap = (JSON.parse(fs.readFileSync(path.join(dir, index), 'utf8')) as { weight_map?: Record<string, string> }).weight_map ?? {};
+    files.push(index, ...[...new Set(Object.values(weightMap))].sort());
+  }
+  if (fs.existsSync(path.join(dir, 'tokenizer.json'))) files.push('tokenizer.json');
+  return files;
+}
+
+/** Loads a model folder as a Scorable (it owns the model: dispose() frees it). */
+export function loadScorable(dir: string): LoadedScorable {
+  const root = path.resolve(dir);
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new Error(`${root}: not a directory`);
+  const kind = detectModelKind(root);
+  switch (kind) {
+    case 'hf': {
+      const { model, tokenizer } = loadPretrained(root);
+      if (!tokenizer) {
+        model.dispose();
+        throw new Error(`${root}: no tokenizer.json (a model folder to evaluate needs its tokenizer)`);
+      }
+      return { scorable: hfScorable(model, tokenizer), kind, dir: root, hash: hashFiles(root, hfModelFiles(root)) };
+    }
+    case 'sisa': {
+      // Majority vote lives in the ensemble's own score() result (predictions); through this
+      // interface logits are the log mean softmax, so argmax here is the mean-softmax decision.
+      const ensemble = loadSisaEnsemble(root);
+      return { scorable: ensemble, kind, dir: root, hash: hashFiles(root, sisaModelFiles(root, ensemble.manifest)) };
+    }
+    case undefined:
+      throw new Error(`${root}: not a model folder (no config.json of a Hugging Face model)`);
+  }
+}
