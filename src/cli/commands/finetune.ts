@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../../io/atomic';
 import { torchVersion, getNumThreads } from '../../engine';
 import { startProgress } from '../progress';
 import { positiveInt, nonNegativeInt, CliError } from './demo';
+import { runSisaFinetune } from './finetune-sisa';
 
 /** The committed default encoder (made by `deepcut pretrain`, model card inside). */
 export const DEFAULT_ENCODER = path.resolve(__dirname, '../../../../models/deepcut-bert-small');
@@ -20,6 +21,7 @@ export const DEFAULT_ENCODER = path.resolve(__dirname, '../../../../models/deepc
 interface FinetuneFlags {
   model: string; data: string; out: string; forget?: string; epochs: string; batch: string; lr: string;
   maxLength: string; patience: string; seed: string; splitSeed: string; overwrite?: boolean;
+  sisaShards?: string; slices?: string; resume?: boolean;
 }
 
 function positiveNumber(value: string, flag: string): number {
@@ -44,11 +46,16 @@ export function registerFinetune(program: Command): void {
     .option('--seed <n>', 'random seed (data split, shuffling, dropout, new head)', String(FINETUNE_DEFAULTS.seed))
     .option('--split-seed <n>', 'seed of the train/validation/test split and of random: forget sets (kept fixed across training seeds)', String(DEFAULT_SEED))
     .option('--overwrite', 'replace an existing --out folder')
+    .option('--sisa-shards <n>', 'train a SISA model (README: SISA): N shards, each its own model, predicting by majority vote')
+    .option('--slices <n>', 'SISA: slices per shard, trained in stages with a checkpoint after each (default 1)')
+    .option('--resume', 'SISA: continue an interrupted run in --out, skipping stages whose checkpoints exist')
     .action(async (f: FinetuneFlags) => {
       const out = path.resolve(f.out);
       if (path.resolve(f.model) === out) throw new CliError('--out must differ from --model (the input model is never modified)');
-      if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !f.overwrite) throw new CliError(`--out ${f.out} exists and is not empty (pass --overwrite to replace it)`);
+      if (f.sisaShards === undefined && (f.slices !== undefined || f.resume)) throw new CliError('--slices and --resume apply to SISA training: pass --sisa-shards N too');
+      if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !f.overwrite && !f.resume) throw new CliError(`--out ${f.out} exists and is not empty (pass --overwrite to replace it)`);
       const seed = nonNegativeInt(f.seed, '--seed');
+      const sisa = f.sisaShards !== undefined ? { shards: positiveInt(f.sisaShards, '--sisa-shards'), slices: positiveInt(f.slices ?? '1', '--slices') } : undefined;
       const options = {
         epochs: positiveInt(f.epochs, '--epochs'), batchSize: positiveInt(f.batch, '--batch'), lr: positiveNumber(f.lr, '--lr'),
         weightDecay: FINETUNE_DEFAULTS.weightDecay, warmupFraction: FINETUNE_DEFAULTS.warmupFraction,
@@ -64,6 +71,11 @@ export function registerFinetune(program: Command): void {
         forget.warnings.forEach((w) => console.warn(`warning: ${w}`));
         train = retainSplit(ds, forget);
         console.log(`forget set ${forget.spec}: ${forget.ids.length} records left out, training on ${train.length}`);
+      }
+      if (sisa) {
+        const { seed: _seed, ...settings } = options;
+        runSisaFinetune({ model: f.model, out, dataset: ds, train, forget, ...sisa, seed, splitSeed, settings, resume: Boolean(f.resume) });
+        return;
       }
       const { model, tokenizer } = loadPretrained(f.model, { labels: ds.labels });
       if (!tokenizer) throw new CliError(`${f.model} has no tokenizer.json`);

@@ -1,0 +1,181 @@
+// Prediction with a SISA model: every shard classifies, the majority of their argmax votes
+// wins (ties go to the tied class with the highest mean softmax probability, then the lowest
+// label id). For evaluation the ensemble is also one Scorable: logits = log of the mean softmax
+// (so argmax, loss and membership statistics work as for one model) and the embedding is the
+// concatenation of each shard's L2-normalised pooled vector (each shard learns its own space;
+// normalising keeps one shard from dominating distances).
+//
+// The Scorable interface has no place for predictions, so code that takes the argmax of
+// `logits` gets the mean-softmax decision, which can differ from the majority vote when the
+// shards split; `score()` here also returns `predictions` (the vote) for callers that know a
+// SISA ensemble.
+import * as path from 'node:path';
+import { noGrad, scope } from '../../engine';
+import type { Example } from '../../data';
+import { loadPretrained, type SequenceClassifier } from '../../model';
+import type { TextTokenizer } from '../../text/tokenizer';
+import { chunks, makeBatch } from '../../train/batches';
+import type { ModelScores, Scorable, ScoreOptions } from '../../eval/scorable';
+import { readSisaManifest, shardDir, type SisaManifest } from './layout';
+
+export interface SisaScores extends ModelScores {
+  /** Majority vote per example. */
+  predictions: Int32Array;
+  /** Row-major n × numLabels: how many shards voted for each label. */
+  votes: Int32Array;
+  /** Row-major n × numLabels: mean of the shards' softmax. */
+  probabilities: Float32Array;
+}
+
+/** One shard's raw output for n examples. */
+export interface ShardOutput {
+  /** Row-major n × numLabels. */
+  logits: Float32Array;
+  /** Row-major n × dim (the pooled vector the shard's classifier reads). */
+  pooled: Float32Array;
+  dim: number;
+}
+
+function softmaxRow(logits: Float32Array, row: number, k: number, into: Float64Array): void {
+  let max = -Infinity;
+  for (let c = 0; c < k; c++) max = Math.max(max, logits[row * k + c]!);
+  let sum = 0;
+  for (let c = 0; c < k; c++) sum += (into[c] = Math.exp(logits[row * k + c]! - max));
+  for (let c = 0; c < k; c++) into[c]! /= sum;
+}
+
+function argmax(values: ArrayLike<number>, offset: number, k: number): number {
+  let best = 0;
+  for (let c = 1; c < k; c++) if (values[offset + c]! > values[offset + best]!) best = c;
+  return best;
+}
+
+/**
+ * Majority vote: votes[i*k + c] shards chose label c for example i; the most votes win, ties
+ * go to the tied label with the highest mean probability, then to the lowest label id.
+ */
+export function majorityVote(votes: ArrayLike<number>, probabilities: ArrayLike<number>, numLabels: number): Int32Array {
+  const n = Math.floor(votes.length / numLabels);
+  if (n * numLabels !== votes.length || probabilities.length !== votes.length) {
+    throw new Error(`majorityVote: ${votes.length} votes and ${probabilities.length} probabilities do not make rows of ${numLabels} labels`);
+  }
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < numLabels; c++) {
+      const v = votes[i * numLabels + c]!;
+      const b = votes[i * numLabels + best]!;
+      if (v > b || (v === b && probabilities[i * numLabels + c]! > probabilities[i * numLabels + best]!)) best = c;
+    }
+    out[i] = best;
+  }
+  return out;
+}
+
+/** Combines the shards' outputs for the same n examples into the ensemble's scores. */
+export function combineShards(shards: readonly ShardOutput[], n: number, numLabels: number): SisaScores {
+  if (shards.length === 0) throw new Error('a SISA ensemble needs at least one shard with training data');
+  const probabilities = new Float32Array(n * numLabels);
+  const votes = new Int32Array(n * numLabels);
+  const p = new Float64Array(numLabels);
+  for (const s of shards) {
+    if (s.logits.length !== n * numLabels) throw new Error(`shard output has ${s.logits.length} logits, expected ${n} x ${numLabels}`);
+    for (let i = 0; i < n; i++) {
+      softmaxRow(s.logits, i, numLabels, p);
+      for (let c = 0; c < numLabels; c++) probabilities[i * numLabels + c]! += p[c]! / shards.length;
+      votes[i * numLabels + argmax(s.logits, i * numLabels, numLabels)]!++;
+    }
+  }
+  // log of the mean probability, floored so that a label no shard believes in is not -Infinity.
+  const logits = probabilities.map((q) => Math.log(Math.max(q, 1e-30)));
+  const dim = shards.reduce((sum, s) => sum + s.dim, 0);
+  const embeddings = new Float32Array(n * dim);
+  let column = 0;
+  for (const s of shards) {
+    for (let i = 0; i < n; i++) {
+      let norm = 0;
+      for (let d = 0; d < s.dim; d++) norm += s.pooled[i * s.dim + d]! ** 2;
+      const scale = 1 / Math.max(Math.sqrt(norm), 1e-12);
+      for (let d = 0; d < s.dim; d++) embeddings[i * dim + column + d] = s.pooled[i * s.dim + d]! * scale;
+    }
+    column += s.dim;
+  }
+  return { logits, embeddings, dim, probabilities, votes, predictions: majorityVote(votes, probabilities, numLabels) };
+}
+
+function scoreShard(model: SequenceClassifier, tokenizer: TextTokenizer, examples: readonly Example[], options: ScoreOptions): ShardOutput {
+  const numLabels = model.numLabels;
+  const dim = model.config.hiddenSize;
+  const logits = new Float32Array(examples.length * numLabels);
+  const pooled = new Float32Array(examples.length * dim);
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    let done = 0;
+    noGrad(() => {
+      for (const part of chunks(examples, options.batchSize)) {
+        scope(() => {
+          const out = model.forward(makeBatch(tokenizer, part, options.maxLength));
+          logits.set(out.logits.toArray() as Float32Array, done * numLabels);
+          pooled.set(out.pooled.toArray() as Float32Array, done * dim);
+        });
+        done += part.length;
+      }
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+  return { logits, pooled, dim };
+}
+
+export interface SisaEnsemble extends Scorable {
+  readonly manifest: SisaManifest;
+  /** The shards that vote (a shard whose every training id was forgotten does not). */
+  readonly shards: readonly number[];
+  score(examples: readonly Example[], options: ScoreOptions): SisaScores;
+}
+
+/** Loads every voting shard of a SISA folder (the ensemble owns them: dispose() frees them). */
+export function loadSisaEnsemble(dir: string): SisaEnsemble {
+  const root = path.resolve(dir);
+  const manifest = readSisaManifest(root);
+  const voting = manifest.assignment.map((slices, k) => (slices.some((ids) => ids.length > 0) ? k : -1)).filter((k) => k >= 0);
+  if (voting.length === 0) throw new Error(`${root}: every shard's training data has been forgotten; the SISA model cannot predict`);
+  const models: { model: SequenceClassifier; tokenizer: TextTokenizer }[] = [];
+  try {
+    for (const k of voting) {
+      const { model, tokenizer } = loadPretrained(shardDir(root, k));
+      models.push({ model, tokenizer: tokenizer! });
+      if (!tokenizer) throw new Error(`${shardDir(root, k)}: no tokenizer.json`);
+      const labels = model.config.labels;
+      if (labels.length !== manifest.labels.length || labels.some((l, i) => l !== manifest.labels[i])) {
+        throw new Error(`${shardDir(root, k)}: labels [${labels.join(', ')}] differ from sisa.json's [${manifest.labels.join(', ')}]`);
+      }
+    }
+  } catch (err) {
+    for (const m of models) m.model.dispose();
+    throw err;
+  }
+  let disposed = false;
+  return {
+    manifest,
+    shards: voting,
+    numLabels: manifest.labels.length,
+    labels: [...manifest.labels],
+    score(examples, options) {
+      if (disposed) throw new Error('SISA ensemble: score() after dispose()');
+      const outputs: ShardOutput[] = [];
+      models.forEach(({ model, tokenizer }, i) => {
+        outputs.push(scoreShard(model, tokenizer, examples, options));
+        // Progress in examples over all shards, scaled to the example count the caller expects.
+        options.onProgress?.(Math.floor((examples.length * (i + 1)) / models.length));
+      });
+      return combineShards(outputs, examples.length, manifest.labels.length);
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      for (const m of models) m.model.dispose();
+    },
+  };
+}
