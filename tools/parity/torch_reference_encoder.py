@@ -20,6 +20,7 @@ Command line (quick timing of forward and forward+backward+SGD step):
 """
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -31,6 +32,7 @@ from make_fixtures import (  # noqa: E402
     BertForSequenceClassification,
     bert_config,
     init_weights,
+    load_safetensors,
 )
 
 
@@ -56,6 +58,22 @@ def build_encoder_classifier(vocab=30522, hidden=768, layers=12, heads=12, ffn=3
     model = BertForSequenceClassification(cfg)
     init_weights(model, seed, linear_std=0.02, embed_std=0.02, perturb=False)
     model = model.to(device=device, dtype=dtype)
+    model.train(train)
+    return model
+
+
+def load_hf_classifier(model_dir, train=False):
+    """A BERT sequence classifier from a Hugging Face folder (config.json +
+    model.safetensors) as deepcut's savePretrained writes it: every tensor,
+    head included, must be in the file (strict load).  Dropout rates come from
+    the config.  Returned in eval mode unless train=True."""
+    with open(os.path.join(model_dir, "config.json")) as f:
+        cfg = json.load(f)
+    if cfg.get("model_type") != "bert":
+        raise ValueError("%s: model_type %r, only bert is supported" % (model_dir, cfg.get("model_type")))
+    model = BertForSequenceClassification(cfg)
+    weights, _ = load_safetensors(os.path.join(model_dir, "model.safetensors"))
+    model.load_state_dict({k: v.float() for k, v in weights.items()}, strict=True)
     model.train(train)
     return model
 
