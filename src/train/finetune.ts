@@ -74,7 +74,7 @@ export function finetune(
       validationAccuracy: val?.accuracy ?? NaN, validationMacroF1: val?.macroF1 ?? NaN, seconds: (Date.now() - epochStart) / 1000,
     });
     // Early stopping: keep a copy of the best weights; stop after `patience` epochs without improvement.
-    const accuracy = val?.accuracy ?? -epoch; // no validation split: the last epoch counts as best
+    const accuracy = val?.accuracy ?? epoch; // no validation split: the last epoch counts as best
     if (!best || accuracy > best.accuracy) {
       for (const t of best?.state.values() ?? []) t.dispose();
       const state = noGrad(() => new Map([...model.stateDict()].map(([k, v]) => [k, keep(v.clone())])));
