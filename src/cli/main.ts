@@ -5,6 +5,7 @@ import { registerDemo, CliError } from './commands/demo';
 import { registerPretrain } from './commands/pretrain';
 import { registerFinetune } from './commands/finetune';
 import { registerEval } from './commands/eval';
+import { registerUnlearn } from './commands/unlearn';
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command();
@@ -17,6 +18,7 @@ async function main(argv: string[]): Promise<void> {
   registerPretrain(program);
   registerFinetune(program);
   registerEval(program);
+  registerUnlearn(program);
   await program.parseAsync(argv);
 }
 

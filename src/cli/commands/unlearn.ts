@@ -1,0 +1,100 @@
+// `deepcut unlearn`: make a model forget a set of training records with one registered method.
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { DEFAULT_SEED, loadDataset, resolveForgetSet } from '../../data';
+import {
+  listMethods, hyperparameterSpec, parseHyperparameter, STOP_RULES, STOP_RULE_HELP, type StopRule,
+} from '../../methods';
+import { unlearn, checkOutput } from '../../methods/unlearn';
+import { readTrainRecord } from '../../train/record';
+import { torchVersion, getNumThreads } from '../../engine';
+import { startProgress } from '../progress';
+import { positiveInt, nonNegativeInt, CliError } from './demo';
+
+interface UnlearnFlags {
+  model: string; data: string; forget: string; method: string; out: string; seed: string; hp: string[];
+  stop: string; maxLength?: string; splitSeed?: string; base?: string; resume?: boolean; overwrite?: boolean;
+}
+
+/** The method list shown after `deepcut unlearn --help`. */
+export function methodHelp(): string {
+  const lines = ['', 'Methods (--method NAME):'];
+  for (const m of listMethods()) {
+    lines.push(`  ${m.name.padEnd(24)}${m.description}`);
+    const own = Object.entries(m.hyperparameters);
+    if (own.length > 0) lines.push(`  ${''.padEnd(24)}--hp ${own.map(([k, v]) => `${k}=${v.default}`).join(' ')}`);
+  }
+  lines.push('', 'Loop hyper-parameters of the loss-based methods (--hp NAME=VALUE):');
+  const loop = hyperparameterSpec(listMethods().find((m) => m.name === 'finetune')!);
+  for (const [k, v] of Object.entries(loop)) lines.push(`  ${`${k}=${v.default}`.padEnd(24)}${v.help}`);
+  lines.push('', 'Stopping rules (--stop):');
+  for (const r of STOP_RULES) lines.push(`  ${r.padEnd(24)}${STOP_RULE_HELP[r]}`);
+  return lines.join('\n');
+}
+
+export function registerUnlearn(program: Command): void {
+  program
+    .command('unlearn')
+    .description('make a fine-tuned model forget training records (writes a new model; the input is never modified)')
+    .requiredOption('--model <dir>', 'fine-tuned Hugging Face model folder (from deepcut finetune)')
+    .requiredOption('--data <name|file>', 'the dataset it was fine-tuned on (built-in name or .jsonl/.csv)')
+    .requiredOption('--forget <spec>', 'records to forget: ids:FILE, user:NAME, class:LABEL, random:FRACTION, joined with +')
+    .option('--method <name>', 'unlearning method (list below)', 'deepcut')
+    .requiredOption('--out <dir>', 'output folder: unlearned model, unlearn.json, forget.json')
+    .option('--seed <n>', 'random seed (batches, dropout, random labels)', '0')
+    .option('--hp <name=value>', 'hyper-parameter override, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--stop <rule>', `stopping rule: ${STOP_RULES.join(' | ')}`, 'accuracy')
+    .option('--max-length <n>', 'tokens per text (default: the model\'s train.json, else 128)')
+    .option('--split-seed <n>', `data split / random: forget seed (default: the model's train.json, else ${DEFAULT_SEED})`)
+    .option('--base <dir>', 'retrain: the pretrained encoder to start from (default: train.json\'s base_model)')
+    .option('--resume', 'continue an interrupted run in --out from its last checkpoint')
+    .option('--overwrite', 'replace an existing --out folder')
+    .addHelpText('after', methodHelp)
+    .action(async (f: UnlearnFlags) => {
+      if (!listMethods().some((m) => m.name === f.method)) {
+        throw new CliError(`unknown --method '${f.method}' (known: ${listMethods().map((m) => m.name).join(', ')})`);
+      }
+      if (!(STOP_RULES as readonly string[]).includes(f.stop)) throw new CliError(`--stop must be one of ${STOP_RULES.join(', ')}, got '${f.stop}'`);
+      const out = path.resolve(f.out);
+      try {
+        checkOutput(out, f.model, { resume: f.resume, overwrite: f.overwrite });
+      } catch (err) {
+        throw new CliError(err instanceof Error ? err.message : String(err));
+      }
+      const hp: Record<string, number> = {};
+      for (const item of f.hp) {
+        try {
+          const [k, v] = parseHyperparameter(item);
+          hp[k] = v;
+        } catch (err) {
+          throw new CliError(err instanceof Error ? err.message : String(err));
+        }
+      }
+      const record = readTrainRecord(f.model);
+      const splitSeed = f.splitSeed !== undefined ? nonNegativeInt(f.splitSeed, '--split-seed') : record?.split_seed ?? DEFAULT_SEED;
+      console.log(`deepcut unlearn: method ${f.method}, libtorch ${torchVersion()}, ${getNumThreads()} threads`);
+      const ds = await loadDataset(f.data, { seed: splitSeed, log: (line: string) => console.log(line) });
+      const forget = resolveForgetSet(ds, f.forget, { seed: splitSeed });
+      forget.warnings.forEach((w) => console.warn(`warning: ${w}`));
+      console.log(`forget set ${forget.spec}: ${forget.ids.length} records (hash ${forget.hash.slice(0, 12)})`);
+      let progress: ReturnType<typeof startProgress> | undefined;
+      const result = await unlearn({
+        modelDir: f.model, dataset: ds, forget, method: f.method, out, seed: nonNegativeInt(f.seed, '--seed'), hp,
+        stop: f.stop as StopRule, maxLength: f.maxLength !== undefined ? positiveInt(f.maxLength, '--max-length') : undefined,
+        baseModel: f.base, resume: f.resume, log: (line) => console.log(line),
+        onStep: ({ step, total, values }) => {
+          progress ??= startProgress(f.method, total, ['loss', 'forget', 'retain']);
+          const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(4));
+          progress.update(step, { loss: fmt(values.total ?? values.retain), forget: fmt(values.forget), retain: fmt(values.retain) });
+        },
+        onCheck: (c) => {
+          progress?.stop();
+          progress = undefined;
+          console.log(`step ${c.step}: forget accuracy ${(100 * c.forgetAccuracy).toFixed(1)}% vs validation ${(100 * c.heldoutAccuracy).toFixed(1)}%, forget loss ${c.forgetLoss.toFixed(3)} vs ${c.heldoutLoss.toFixed(3)}${c.unseen ? ' -> forget set looks unseen, stopping' : ''}`);
+        },
+      });
+      progress?.stop();
+      const why = result.stopped_by === 'rule' ? 'stopping rule met' : result.stopped_by === 'budget' ? 'step budget used' : 'done';
+      console.log(`${result.method}: ${result.steps} steps (${why}), ${result.wall_seconds.toFixed(1)} s; wrote ${out}`);
+    });
+}

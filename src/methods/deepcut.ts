@@ -1,0 +1,74 @@
+// DeepCUT (Deep Contrastive Unlearning for fine-Tuning, arXiv 2503.14900):
+// L = CE(retain) + gamma · L_f, L_f contrastive in the encoder's representation space with
+// forget samples as anchors, several dropout views per sample (SimCSE style).
+//
+// Choices the abstract leaves open, and why (docs/methods.md has the long form):
+// - representation: the pooled output, the vector the classifier reads, so moving it is what
+//   changes predictions; an optional projection head (projection > 0) is trained alongside and
+//   discarded, as in SimCLR.
+// - loss form: SupCon with every retain view in the denominator (see contrastive.ts): bounded,
+//   it stops pushing once a forget sample sits with the other class.
+// - views: each forget and retain sample is encoded `views` times in one batch; dropout makes
+//   the views differ, and every view of a forget sample is an anchor.
+// - retain CE is taken on every retain view (dropout-augmented retain loss).
+import { F, type Tensor } from '../engine';
+import { Linear, Module } from '../nn';
+import { registerMethod } from './registry';
+import { supconForgetLoss } from './contrastive';
+import type { LossMethod, MethodState } from './types';
+
+class ProjectionHead extends Module {
+  readonly fc1: Linear;
+  readonly fc2: Linear;
+  constructor(hidden: number, dim: number) {
+    super();
+    this.fc1 = this.child('fc1', new Linear(hidden, hidden));
+    this.fc2 = this.child('fc2', new Linear(hidden, dim));
+  }
+  forward(x: Tensor): Tensor {
+    return this.fc2.forward(F.relu(this.fc1.forward(x)));
+  }
+}
+
+interface DeepcutState extends MethodState {
+  head?: ProjectionHead;
+}
+
+function repeat<T>(items: readonly T[], times: number): T[] {
+  return Array.from({ length: times }, () => items).flat();
+}
+
+export const deepcut: LossMethod<DeepcutState> = {
+  kind: 'loss',
+  name: 'deepcut',
+  description: 'DeepCUT: retain CE + gamma x contrastive loss pushing forget samples from their class in latent space (dropout views)',
+  uses: { forget: true, retain: true },
+  hyperparameters: {
+    gamma: { default: 1, help: 'weight of the contrastive forgetting loss against retain cross-entropy' },
+    temperature: { default: 0.5, help: 'softmax temperature of cosine similarities (lower: sharper pushes)' },
+    views: { default: 2, help: 'dropout views per sample (SimCSE); 2 doubles the anchors at twice the cost' },
+    projection: { default: 0, help: 'projection-head output size (0: contrast the pooled output itself)' },
+  },
+  setup({ model, hp }) {
+    if (!Number.isInteger(hp.views) || hp.views! < 1) throw new Error(`deepcut: views must be a positive integer, got ${hp.views}`);
+    if (hp.projection! > 0) {
+      const head = new ProjectionHead(model.config.hiddenSize, Math.round(hp.projection!));
+      return { head, modules: { projection: head } };
+    }
+    return {};
+  },
+  loss({ model, hp, state, encode }, forget, retain) {
+    const views = hp.views!;
+    const batch = encode([...repeat(forget, views), ...repeat(retain, views)]);
+    const out = model.forward(batch);
+    const features = state.head ? state.head.forward(out.pooled) : out.pooled;
+    const nf = forget.length * views;
+    const nr = retain.length * views;
+    const retainLabels = batch.labels.narrow(0, nf, nr);
+    const forgetLoss = supconForgetLoss(features.narrow(0, 0, nf), batch.labels.narrow(0, 0, nf), features.narrow(0, nf, nr), retainLabels, hp.temperature!);
+    const retainLoss = F.crossEntropy(out.logits.narrow(0, nf, nr), retainLabels);
+    return { total: retainLoss.add(forgetLoss.mul(hp.gamma!)), parts: { forget: forgetLoss, retain: retainLoss } };
+  },
+};
+
+registerMethod(deepcut);

@@ -1,0 +1,51 @@
+// The unlearning loop's own hyper-parameters (methods may override their defaults) and how
+// user overrides (--hp name=value) are checked and merged.
+import type { HyperParameter, HyperParameters, UnlearningMethod } from './types';
+
+export const LOOP_HYPERPARAMETERS: Readonly<Record<string, HyperParameter>> = {
+  lr: { default: 5e-5, help: 'AdamW learning rate, constant (half the fine-tuning peak: unlearning edits a trained model)' },
+  steps: { default: 150, help: 'step budget; the stopping rule usually ends the run earlier' },
+  forgetBatch: { default: 16, help: 'forget samples per step' },
+  retainBatch: { default: 16, help: 'retain samples per step' },
+  retainPerForget: { default: 1, help: 'steps that reuse one forget batch with fresh retain batches' },
+  evalEvery: { default: 10, help: 'steps between checks of the stopping rule' },
+  stopSample: { default: 256, help: 'forget and validation samples scored by each stopping check (seeded subsample)' },
+  clip: { default: 1, help: 'gradient-norm clipping (ascent-style losses are unbounded)' },
+  weightDecay: { default: 0, help: 'AdamW weight decay (off: decay would pull every weight, not just the forgotten knowledge)' },
+  checkpointEvery: { default: 25, help: 'steps between resumable checkpoints' },
+};
+
+/** Every hyper-parameter a method accepts, with the method's defaults taking precedence. */
+export function hyperparameterSpec(method: UnlearningMethod): Record<string, HyperParameter> {
+  return method.kind === 'loss' ? { ...LOOP_HYPERPARAMETERS, ...method.hyperparameters } : { ...method.hyperparameters };
+}
+
+export function defaultHyperparameters(method: UnlearningMethod): Record<string, number> {
+  return Object.fromEntries(Object.entries(hyperparameterSpec(method)).map(([k, v]) => [k, v.default]));
+}
+
+/** Defaults overridden by `overrides`; an unknown name or a non-finite value is an error naming it. */
+export function resolveHyperparameters(method: UnlearningMethod, overrides: Readonly<Record<string, number>> = {}): HyperParameters {
+  const hp = defaultHyperparameters(method);
+  for (const [name, value] of Object.entries(overrides)) {
+    if (!(name in hp)) throw new Error(`method '${method.name}' has no hyper-parameter '${name}' (it has: ${Object.keys(hp).join(', ')})`);
+    if (!Number.isFinite(value)) throw new Error(`hyper-parameter '${name}' must be a finite number, got ${value}`);
+    hp[name] = value;
+  }
+  for (const name of ['steps', 'forgetBatch', 'retainBatch', 'retainPerForget', 'evalEvery', 'stopSample', 'checkpointEvery']) {
+    const v = hp[name];
+    if (v !== undefined && !(Number.isInteger(v) && v >= (name === 'steps' ? 0 : 1))) {
+      throw new Error(`hyper-parameter '${name}' must be a ${name === 'steps' ? 'non-negative' : 'positive'} integer, got ${v}`);
+    }
+  }
+  return Object.freeze(hp);
+}
+
+/** Parses `name=value` (from --hp). */
+export function parseHyperparameter(text: string): [string, number] {
+  const m = /^([A-Za-z][A-Za-z0-9]*)=(.+)$/.exec(text.trim());
+  if (!m) throw new Error(`--hp expects name=value, got '${text}'`);
+  const value = Number(m[2]);
+  if (!Number.isFinite(value)) throw new Error(`--hp ${m[1]}: '${m[2]}' is not a number`);
+  return [m[1]!, value];
+}

@@ -1,0 +1,19 @@
+// Unlearning methods: importing this module registers every built-in method.
+import './deepcut';
+import './contrastive-unlearning';
+import './retrain';
+import './finetune';
+import './gradient-ascent';
+import './neggrad-plus';
+import './random-label';
+import './scrub';
+import './sisa';
+
+export { getMethod, listMethods, registerMethod } from './registry';
+export { LOOP_HYPERPARAMETERS, defaultHyperparameters, hyperparameterSpec, parseHyperparameter, resolveHyperparameters } from './hyperparameters';
+export { runLossMethod } from './loop';
+export type { LoopData, LoopOptions, LoopResult, LossPoint } from './loop';
+export { STOP_RULES, STOP_RULE_HELP, checkStop } from './stopping';
+export type { StopCheck, StopRule } from './stopping';
+export { contrastiveUnlearningLoss, supconForgetLoss, distillationKl } from './contrastive';
+export type * from './types';

@@ -1,0 +1,26 @@
+// Random labels (Golatkar et al. / Graves et al.): train the forget samples towards a random
+// wrong class, with retain CE alongside so the rest of the model stays intact.
+import { F, tensor } from '../engine';
+import { registerMethod } from './registry';
+import type { LossMethod } from './types';
+
+export const randomLabel: LossMethod = {
+  kind: 'loss',
+  name: 'random-label',
+  description: 'CE towards a random wrong label on forget + CE(retain)',
+  uses: { forget: true, retain: true },
+  hyperparameters: {},
+  loss({ model, encode, random }, forget, retain) {
+    const numLabels = model.numLabels;
+    // A uniformly chosen label other than the true one (the true one would not forget anything).
+    const wrong = forget.map((e) => (e.label + 1 + Math.floor(random() * (numLabels - 1))) % numLabels);
+    const batch = encode([...forget, ...retain]);
+    const logits = model.forward(batch).logits;
+    const nf = forget.length;
+    const forgetCe = F.crossEntropy(logits.narrow(0, 0, nf), tensor(wrong, { dtype: 'int64' }));
+    const retainCe = F.crossEntropy(logits.narrow(0, nf, retain.length), batch.labels.narrow(0, nf, retain.length));
+    return { total: forgetCe.add(retainCe), parts: { forget: forgetCe, retain: retainCe } };
+  },
+};
+
+registerMethod(randomLabel);

@@ -1,0 +1,43 @@
+// train.json: what `deepcut finetune` records next to a checkpoint, read back by the methods
+// that must repeat the original training (retrain, sisa) and by evaluation (max length, split seed).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+
+export const TRAIN_RECORD = 'train.json';
+
+const trainRecordSchema = z.object({
+  base_model: z.string(),
+  dataset: z.string(),
+  seed: z.number().int(),
+  split_seed: z.number().int(),
+  hyperparameters: z.object({
+    epochs: z.number().int().positive(),
+    batchSize: z.number().int().positive(),
+    lr: z.number().positive(),
+    weightDecay: z.number().nonnegative(),
+    warmupFraction: z.number().nonnegative(),
+    maxLength: z.number().int().positive(),
+    patience: z.number().int().positive(),
+  }).passthrough(),
+}).passthrough();
+
+export type TrainRecord = z.infer<typeof trainRecordSchema>;
+
+/** The model folder's train.json, or undefined when it has none (e.g. a checkpoint from elsewhere). */
+export function readTrainRecord(dir: string): TrainRecord | undefined {
+  const file = path.join(dir, TRAIN_RECORD);
+  if (!fs.existsSync(file)) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const parsed = trainRecordSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${file}: field '${issue.path.join('.')}': ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,55 @@
+// A tiny "pretrained" encoder and a tiny model fine-tuned from it on the SpamAssassin slice,
+// saved as HF folders with train.json: the inputs every unlearning test needs. Built once per
+// process (a few seconds) and shared.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { manualSeed } from '../../src/engine';
+import { createModel, savePretrained, type SequenceClassifier } from '../../src/model';
+import type { Module } from '../../src/nn';
+import { loadDatasetFile, splitOf, type Dataset } from '../../src/data';
+import { trainTokenizerToDir } from '../../src/text/train-tokenizer-cli';
+import { TextTokenizer } from '../../src/text/tokenizer';
+import { finetune, FINETUNE_DEFAULTS } from '../../src/train/finetune';
+import { writeFileAtomic } from '../../src/io/atomic';
+
+export const SPAM_SLICE = path.join(__dirname, '../../../test/fixtures/data/spamassassin-slice.jsonl');
+
+export interface TinyRun {
+  root: string;
+  /** Random-init tiny encoder + tokenizer (stands in for the pretrained encoder). */
+  base: string;
+  /** Fine-tuned on the slice's train split, with train.json. */
+  original: string;
+  dataset: Dataset;
+}
+
+let cached: Promise<TinyRun> | undefined;
+
+export const TINY_HYPERPARAMETERS = { ...FINETUNE_DEFAULTS, epochs: 30, batchSize: 16, lr: 2e-3, maxLength: 48, patience: 12, seed: 0 };
+
+export function tinyRun(): Promise<TinyRun> {
+  cached ??= (async () => {
+    const dataset = await loadDatasetFile(SPAM_SLICE);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-tiny-'));
+    const base = path.join(root, 'base');
+    fs.mkdirSync(base);
+    trainTokenizerToDir(base, { vocabSize: 600, texts: splitOf(dataset, 'train').map((e) => e.text), modelMaxLength: 64 });
+    const tokenizer = TextTokenizer.fromDir(base);
+    manualSeed(0);
+    const model = createModel({
+      vocabSize: tokenizer.vocabSize, hiddenSize: 64, numLayers: 1, numHeads: 2, intermediateSize: 128, maxPositionEmbeddings: 64, labels: dataset.labels,
+    }) as SequenceClassifier & Module;
+    savePretrained(model, base, { tokenizerDir: base, overwrite: true });
+    // No validation split here: train all epochs so the model memorises its training set.
+    finetune(model, tokenizer, splitOf(dataset, 'train'), [], TINY_HYPERPARAMETERS);
+    const original = path.join(root, 'original');
+    savePretrained(model, original, { tokenizerDir: base });
+    model.dispose();
+    writeFileAtomic(path.join(original, 'train.json'), JSON.stringify({
+      base_model: base, dataset: dataset.name, seed: 0, split_seed: 42, hyperparameters: TINY_HYPERPARAMETERS,
+    }));
+    return { root, base, original, dataset };
+  })();
+  return cached;
+}
