@@ -8,9 +8,8 @@ import { splitOf, retainSplit, writeForgetSet } from '../data';
 import { loadPretrained, savePretrained } from '../model';
 import { writeFileAtomic } from '../io/atomic';
 import { readTrainRecord } from '../train/record';
-import { getMethod } from './registry';
-import { resolveHyperparameters } from './hyperparameters';
-import { runLossMethod, type LossPoint } from './loop';
+// From the index, which registers every built-in method.
+import { getMethod, resolveHyperparameters, runLossMethod, type LossPoint } from '.';
 import type { StopCheck, StopRule } from './stopping';
 import type { Classifier } from './types';
 
