@@ -61,3 +61,35 @@ test('retain set excludes the forget set; the CLI refuses to overwrite an existi
   assert.equal(fs.readFileSync(path.join(out, 'keep.txt'), 'utf8'), 'user data');
   fs.rmSync(out, { recursive: true });
 });
+
+test('a fine-tune killed mid-epoch resumes from its last epoch checkpoint to the same weights', async () => {
+  const ds = await loadDatasetFile(SLICE);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-ft-resume-'));
+  trainTokenizerToDir(dir, { vocabSize: 400, texts: splitOf(ds, 'train').map((e) => e.text), modelMaxLength: 32 });
+  const tokenizer = TextTokenizer.fromDir(dir);
+  const fresh = () => {
+    manualSeed(5);
+    return createModel({ vocabSize: tokenizer.vocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositionEmbeddings: 32, labels: ds.labels }) as SequenceClassifier & Module;
+  };
+  const options = { epochs: 3, batchSize: 32, lr: 3e-3, weightDecay: 0.01, warmupFraction: 0.1, maxLength: 32, patience: 3, seed: 2 };
+  const train = splitOf(ds, 'train');
+  const validation = splitOf(ds, 'validation');
+  const a = fresh();
+  const full = finetune(a, tokenizer, train, validation, options);
+  const checkpointDir = path.join(dir, 'checkpoint');
+  const b = fresh();
+  const perEpoch = Math.ceil(train.length / options.batchSize);
+  assert.throws(() => finetune(b, tokenizer, train, validation, {
+    ...options, checkpointDir, onStep: ({ step }) => { if (step === perEpoch * 2 + 1) throw new Error('killed'); },
+  }), /killed/);
+  b.dispose();
+  const c = fresh();
+  const resumed = finetune(c, tokenizer, train, validation, { ...options, checkpointDir, resume: true });
+  assert.deepEqual(resumed.epochs.map((e) => e.trainLoss), full.epochs.map((e) => e.trainLoss));
+  assert.equal(resumed.steps, full.steps);
+  for (const [name, t] of a.stateDict()) assert.deepEqual(c.stateDict().get(name)!.toArray(), t.toArray(), name);
+  assert.throws(() => finetune(fresh(), tokenizer, train, validation, { ...options, lr: 1e-3, checkpointDir, resume: true }), /other fine-tuning settings/);
+  a.dispose();
+  c.dispose();
+  fs.rmSync(dir, { recursive: true });
+});

@@ -1,6 +1,7 @@
 // Retrain: fine-tune the pretrained encoder again on the retain set only, with the original
 // run's hyper-parameters (from its train.json). The gold standard every method is measured
 // against: exact by construction, and the slowest.
+import * as path from 'node:path';
 import { loadPretrained, savePretrained } from '../model';
 import { finetune } from '../train/finetune';
 import { readTrainRecord } from '../train/record';
@@ -28,6 +29,7 @@ export const retrain: CustomMethod = {
       const result = finetune(classifier, tokenizer, ctx.retain, ctx.validation, {
         epochs: h.epochs, batchSize: h.batchSize, lr: h.lr, weightDecay: h.weightDecay, warmupFraction: h.warmupFraction,
         maxLength: h.maxLength, patience: h.patience, seed: ctx.seed,
+        checkpointDir: path.join(ctx.out, 'checkpoint'), resume: ctx.resume,
         onStep: ({ step, totalSteps, loss }) => {
           losses.push({ step, values: { retain: loss } });
           ctx.onStep?.({ step, total: totalSteps, values: { retain: loss } });

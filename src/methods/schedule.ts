@@ -1,17 +1,8 @@
 // Which examples make up batch number i: seeded reshuffles per pass, computed from (seed, i)
 // alone, so a resumed run sees exactly the batches an uninterrupted one would.
-import { mulberry32, permutation } from '../util/prng';
+import { mixSeed, mulberry32, permutation } from '../util/prng';
 
-/** Mixes integers into a 32-bit seed (splitmix-style finaliser). */
-export function mixSeed(...parts: number[]): number {
-  let h = 0x9e3779b9;
-  for (const p of parts) {
-    h = Math.imul(h ^ (p >>> 0), 0x85ebca6b) >>> 0;
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-    h = (h ^ (h >>> 16)) >>> 0;
-  }
-  return h;
-}
+export { mixSeed };
 
 export class BatchSchedule {
   private cachedPass = -1;

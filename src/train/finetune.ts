@@ -5,7 +5,8 @@ import { scope, F, AdamW, linearWarmupDecay, clipGradNorm, manualSeed, noGrad, k
 import type { TextTokenizer } from '../text/tokenizer';
 import type { Example } from '../data';
 import { decayGroups } from './param-groups';
-import { mulberry32, permutation } from '../util/prng';
+import { mixSeed, mulberry32, permutation } from '../util/prng';
+import { hasEpochCheckpoint, loadEpochCheckpoint, saveEpochCheckpoint } from './checkpoint';
 import type { SequenceClassifier } from '../model';
 import type { Module } from '../nn';
 import { makeBatch, chunks } from './batches';
@@ -21,6 +22,10 @@ export interface FinetuneOptions {
   /** Epochs without validation improvement before stopping. */
   patience: number;
   seed: number;
+  /** Save model, optimiser and history here after every epoch (resumable). */
+  checkpointDir?: string;
+  /** Continue from checkpointDir's last epoch when it holds one. */
+  resume?: boolean;
   onStep?: (p: { step: number; totalSteps: number; epoch: number; loss: number }) => void;
 }
 
@@ -40,15 +45,22 @@ export function finetune(
 ): FinetuneResult {
   if (train.length === 0) throw new Error('fine-tuning needs at least one training example');
   const started = Date.now();
-  manualSeed(options.seed);
   const optimizer = new AdamW(decayGroups(model), { lr: options.lr, weightDecay: options.weightDecay });
   const stepsPerEpoch = Math.ceil(train.length / options.batchSize);
   const totalSteps = stepsPerEpoch * options.epochs;
   const schedule = linearWarmupDecay(options.lr, Math.round(totalSteps * options.warmupFraction), totalSteps);
-  const epochs: EpochRecord[] = [];
+  let epochs: EpochRecord[] = [];
   let best: { epoch: number; accuracy: number; state: Map<string, Tensor> } | undefined;
   let step = 0;
-  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+  let firstEpoch = 1;
+  let stopped = false;
+  if (options.resume && options.checkpointDir && hasEpochCheckpoint(options.checkpointDir)) {
+    const saved = loadEpochCheckpoint(options.checkpointDir, model, optimizer, options);
+    ({ epochs, step, stopped } = saved);
+    best = saved.best;
+    firstEpoch = saved.epoch + 1;
+  }
+  for (let epoch = firstEpoch; epoch <= options.epochs && !stopped; epoch++) {
     const epochStart = Date.now();
     model.train();
     let lossSum = 0;
@@ -56,6 +68,7 @@ export function finetune(
     for (const idx of chunks(order, options.batchSize)) {
       const loss = scope(() => {
         const batch = makeBatch(tokenizer, idx.map((i) => train[i]!), options.maxLength);
+        manualSeed(mixSeed(options.seed, step)); // dropout depends on (seed, step) only: resumes are exact
         optimizer.lr = schedule(step);
         optimizer.zeroGrad();
         const l = F.crossEntropy(model.forward(batch).logits, batch.labels);
@@ -80,8 +93,9 @@ export function finetune(
       const state = noGrad(() => new Map([...model.stateDict()].map(([k, v]) => [k, keep(v.clone())])));
       best = { epoch, accuracy, state };
     } else if (epoch - best.epoch >= options.patience) {
-      break;
+      stopped = true;
     }
+    if (options.checkpointDir) saveEpochCheckpoint(options.checkpointDir, model, optimizer, best, { epoch, step, epochs, stopped, options });
   }
   model.loadStateDict(best!.state);
   for (const t of best!.state.values()) t.dispose();

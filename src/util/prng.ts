@@ -31,3 +31,14 @@ export function shuffleInPlace<T>(items: T[], random: Random): T[] {
 export function permutation(n: number, random: Random): number[] {
   return shuffleInPlace(Array.from({ length: n }, (_, i) => i), random);
 }
+
+/** Mixes integers into a 32-bit seed (splitmix-style finaliser). */
+export function mixSeed(...parts: number[]): number {
+  let h = 0x9e3779b9;
+  for (const p of parts) {
+    h = Math.imul(h ^ (p >>> 0), 0x85ebca6b) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;
+  }
+  return h;
+}

@@ -48,11 +48,12 @@ export function registerFinetune(program: Command): void {
     .option('--overwrite', 'replace an existing --out folder')
     .option('--sisa-shards <n>', 'train a SISA model (README: SISA): N shards, each its own model, predicting by majority vote')
     .option('--slices <n>', 'SISA: slices per shard, trained in stages with a checkpoint after each (default 1)')
-    .option('--resume', 'SISA: continue an interrupted run in --out, skipping stages whose checkpoints exist')
+    .option('--resume', 'continue an interrupted run in --out from its last epoch checkpoint (SISA: skip finished stages)')
     .action(async (f: FinetuneFlags) => {
       const out = path.resolve(f.out);
       if (path.resolve(f.model) === out) throw new CliError('--out must differ from --model (the input model is never modified)');
-      if (f.sisaShards === undefined && (f.slices !== undefined || f.resume)) throw new CliError('--slices and --resume apply to SISA training: pass --sisa-shards N too');
+      if (f.sisaShards === undefined && f.slices !== undefined) throw new CliError('--slices applies to SISA training: pass --sisa-shards N too');
+      if (f.resume && f.sisaShards === undefined && fs.existsSync(path.join(out, 'train.json'))) throw new CliError(`${f.out} holds a finished fine-tune (train.json); nothing to resume`);
       if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !f.overwrite && !f.resume) throw new CliError(`--out ${f.out} exists and is not empty (pass --overwrite to replace it)`);
       const seed = nonNegativeInt(f.seed, '--seed');
       const sisa = f.sisaShards !== undefined ? { shards: positiveInt(f.sisaShards, '--sisa-shards'), slices: positiveInt(f.slices ?? '1', '--slices') } : undefined;
@@ -82,11 +83,13 @@ export function registerFinetune(program: Command): void {
       const classifier = model as SequenceClassifier & Module;
       const progress = startProgress('fine-tuning', Math.ceil(train.length / options.batchSize) * options.epochs, ['epoch', 'loss']);
       const result = finetune(classifier, tokenizer, train, splitOf(ds, 'validation'), {
-        ...options, onStep: ({ step, epoch, loss }) => progress.update(step, { epoch, loss: loss.toFixed(4) }),
+        ...options, checkpointDir: path.join(out, 'checkpoint'), resume: Boolean(f.resume),
+        onStep: ({ step, epoch, loss }) => progress.update(step, { epoch, loss: loss.toFixed(4) }),
       });
       progress.stop();
       const test = predict(classifier, tokenizer, splitOf(ds, 'test'), options);
-      savePretrained(classifier, out, { tokenizerDir: f.model, overwrite: Boolean(f.overwrite) });
+      // --out was checked above (absent, empty, --overwrite or --resume); replacing it also drops the checkpoint.
+      savePretrained(classifier, out, { tokenizerDir: f.model, overwrite: true });
       if (forget) writeForgetSet(out, forget);
       const record = {
         base_model: path.resolve(f.model), dataset: ds.name, seed, split_seed: splitSeed, hyperparameters: options,
