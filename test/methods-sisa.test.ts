@@ -137,7 +137,7 @@ test('deepcut finetune --sisa-shards 3 --slices 3 writes a SISA folder with trai
   assert.equal(record.hyperparameters.maxLength, 32);
   assert.ok(record.test.accuracy >= 0 && record.test.accuracy <= 1);
   assert.throws(() => execFileSync(process.execPath, [CLI, 'finetune', '--data', SLICE, '--out', path.join(sisa, 'x'), '--slices', '2'], { stdio: 'pipe' }),
-    (e: unknown) => /--slices and --resume apply to SISA training/.test(String((e as { stderr: Buffer }).stderr)));
+    (e: unknown) => /--slices applies to SISA training/.test(String((e as { stderr: Buffer }).stderr)));
 });
 
 test('SISA retrains only the shards that held forget samples (counted), from the slice checkpoint before the first hit', async (t) => {
