@@ -10,7 +10,8 @@ import type { Module } from '../../nn';
 import { finetune, FINETUNE_DEFAULTS } from '../../train/finetune';
 import { predict } from '../../train/predict';
 import { writeFileAtomic } from '../../io/atomic';
-import { torchVersion, getNumThreads } from '../../engine';
+import { torchVersion, getNumThreads, manualSeed } from '../../engine';
+import { initWeights } from '../../model/init';
 import { startProgress } from '../progress';
 import { positiveInt, nonNegativeInt, CliError } from './demo';
 import { runSisaFinetune } from './finetune-sisa';
@@ -21,7 +22,7 @@ export const DEFAULT_ENCODER = path.resolve(__dirname, '../../../../models/deepc
 interface FinetuneFlags {
   model: string; data: string; out: string; forget?: string; epochs: string; batch: string; lr: string;
   maxLength: string; patience: string; seed: string; splitSeed: string; overwrite?: boolean;
-  sisaShards?: string; slices?: string; resume?: boolean;
+  sisaShards?: string; slices?: string; resume?: boolean; randomInit?: boolean;
 }
 
 function positiveNumber(value: string, flag: string): number {
@@ -46,6 +47,7 @@ export function registerFinetune(program: Command): void {
     .option('--seed <n>', 'random seed (data split, shuffling, dropout, new head)', String(FINETUNE_DEFAULTS.seed))
     .option('--split-seed <n>', 'seed of the train/validation/test split and of random: forget sets (kept fixed across training seeds)', String(DEFAULT_SEED))
     .option('--overwrite', 'replace an existing --out folder')
+    .option('--random-init', 'discard the encoder\'s pretrained weights (keep its config and tokenizer): the baseline that shows what pretraining buys')
     .option('--sisa-shards <n>', 'train a SISA model (README: SISA): N shards, each its own model, predicting by majority vote')
     .option('--slices <n>', 'SISA: slices per shard, trained in stages with a checkpoint after each (default 1)')
     .option('--resume', 'continue an interrupted run in --out from its last epoch checkpoint (SISA: skip finished stages)')
@@ -81,6 +83,11 @@ export function registerFinetune(program: Command): void {
       const { model, tokenizer } = loadPretrained(f.model, { labels: ds.labels });
       if (!tokenizer) throw new CliError(`${f.model} has no tokenizer.json`);
       const classifier = model as SequenceClassifier & Module;
+      if (f.randomInit) {
+        manualSeed(seed);
+        initWeights(classifier, classifier.config.initializerRange);
+        console.log('--random-init: encoder weights re-initialised (HF init), pretrained weights discarded');
+      }
       const progress = startProgress('fine-tuning', Math.ceil(train.length / options.batchSize) * options.epochs, ['epoch', 'loss']);
       const result = finetune(classifier, tokenizer, train, splitOf(ds, 'validation'), {
         ...options, checkpointDir: path.join(out, 'checkpoint'), resume: Boolean(f.resume),
@@ -92,7 +99,7 @@ export function registerFinetune(program: Command): void {
       savePretrained(classifier, out, { tokenizerDir: f.model, overwrite: true });
       if (forget) writeForgetSet(out, forget);
       const record = {
-        base_model: path.resolve(f.model), dataset: ds.name, seed, split_seed: splitSeed, hyperparameters: options,
+        base_model: path.resolve(f.model), random_init: Boolean(f.randomInit), dataset: ds.name, seed, split_seed: splitSeed, hyperparameters: options,
         data_hash: datasetHash(train), train_examples: train.length, labels: ds.labels,
         forget: forget ? { spec: forget.spec, count: forget.ids.length, hash: forget.hash } : null,
         epochs: result.epochs, best_epoch: result.bestEpoch, steps: result.steps,
