@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DataError,
+  buildDataset,
   getBuiltinDataset,
   largestUsers,
   parseForgetSpec,
@@ -145,4 +146,41 @@ test('sotu: forgetting George Washington removes the whole "none" class from tra
   assert.equal(fs.ids.length, 56);
   assert.deepEqual(fs.warnings, ["forget set contains every train record of class 'none' (56): the class would vanish from the retain set"]);
   assert.equal(resolveForgetSet(sotu, 'user:Theodore Roosevelt').ids.length, 576);
+});
+
+test('largest-user[:K]: parsed alone, with a rank and in a union; bad ranks are errors', () => {
+  assert.deepEqual(parseForgetSpec('largest-user'), [{ kind: 'largest-user', rank: 1 }]);
+  assert.deepEqual(parseForgetSpec('largest-user:3'), [{ kind: 'largest-user', rank: 3 }]);
+  assert.deepEqual(parseForgetSpec('user:a+b@x.org+largest-user+random:0.1+largest-user:2'), [
+    { kind: 'user', name: 'a+b@x.org' },
+    { kind: 'largest-user', rank: 1 },
+    { kind: 'random', fraction: 0.1 },
+    { kind: 'largest-user', rank: 2 },
+  ]);
+  // Only a whole "largest-user" term starts a new term: a name that merely begins with it stays a value.
+  assert.deepEqual(parseForgetSpec('user:x+largest-users.txt'), [{ kind: 'user', name: 'x+largest-users.txt' }]);
+  for (const bad of ['0', '-1', '1.5', 'two', '']) {
+    expectDataError(() => parseForgetSpec(`largest-user:${bad}`), /largest-user:K needs a positive integer rank/);
+  }
+});
+
+test('largest-user resolves to the sender with the most train records (K-th with :K) and says who', () => {
+  const first = resolveForgetSet(ds, 'largest-user');
+  assert.deepEqual(first.ids, resolveForgetSet(ds, 'user:rssfeeds@spamassassin.taint.org').ids);
+  assert.deepEqual(first.notes, ["largest-user = user 'rssfeeds@spamassassin.taint.org' (500 train records)"]);
+  const [, second] = largestUsers(ds, 2);
+  const secondSet = resolveForgetSet(ds, 'largest-user:2');
+  assert.equal(secondSet.ids.length, second?.count);
+  assert.deepEqual(secondSet.ids, resolveForgetSet(ds, `user:${second?.user}`).ids);
+  expectDataError(() => resolveForgetSet(ds, 'largest-user:100000'), /dataset 'spamassassin' has only \d+ users with train records/);
+});
+
+test('largest-user: ties go to the alphabetically first name; a dataset without users is an error', () => {
+  const record = (id: string, user: string | undefined) => ({ id, text: `text ${id}`, labelName: id.endsWith('1') ? 'a' : 'b', split: 'train' as const, where: { file: 'mem' }, ...(user ? { user } : {}) });
+  const tied = buildDataset('tied', [record('z1', 'zed'), record('z2', 'zed'), record('a1', 'amy'), record('a2', 'amy'), record('b1', 'bob')]);
+  assert.deepEqual(resolveForgetSet(tied, 'largest-user').ids, ['a1', 'a2']);
+  assert.deepEqual(resolveForgetSet(tied, 'largest-user:2').ids, ['z1', 'z2']);
+  assert.deepEqual(resolveForgetSet(tied, 'largest-user:3').ids, ['b1']);
+  const anonymous = buildDataset('anonymous', [record('x1', undefined), record('x2', undefined)]);
+  expectDataError(() => resolveForgetSet(anonymous, 'largest-user'), /dataset 'anonymous' records no users/);
 });

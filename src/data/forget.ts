@@ -20,6 +20,8 @@ export interface ForgetSet {
   /** sha256 of the sorted ids joined by "\n". */
   hash: string;
   warnings: string[];
+  /** What terms that pick their records by rank resolved to, e.g. "largest-user = user 'x' (500 train records)". */
+  notes?: string[];
 }
 
 export interface ResolveOptions {
@@ -32,15 +34,16 @@ export interface ResolveOptions {
 export function resolveForgetSet(ds: Dataset, spec: string, options: ResolveOptions = {}): ForgetSet {
   const train = splitOf(ds, 'train');
   const chosen = new Set<string>();
+  const notes: string[] = [];
   for (const term of parseForgetSpec(spec)) {
-    for (const id of resolveTerm(ds, train, term, options)) chosen.add(id);
+    for (const id of resolveTerm(ds, train, term, options, notes)) chosen.add(id);
   }
   if (chosen.size === 0) throw new DataError('empty forget set', { file: `--forget '${spec}'` });
   const ids = [...chosen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return { spec, ids, hash: idSetHash(ids), warnings: forgetWarnings(train, chosen) };
+  return { spec, ids, hash: idSetHash(ids), warnings: forgetWarnings(train, chosen), ...(notes.length > 0 ? { notes } : {}) };
 }
 
-function resolveTerm(ds: Dataset, train: readonly Example[], term: ForgetTerm, options: ResolveOptions): string[] {
+function resolveTerm(ds: Dataset, train: readonly Example[], term: ForgetTerm, options: ResolveOptions, notes: string[]): string[] {
   const where = { file: `--forget ${describeTerm(term)}` };
   switch (term.kind) {
     case 'ids':
@@ -68,6 +71,21 @@ function resolveTerm(ds: Dataset, train: readonly Example[], term: ForgetTerm, o
       const rand = rngFor(options.seed ?? DEFAULT_SEED, `forget-random:${term.fraction}`);
       return shuffled(train.map((ex) => ex.id), rand).slice(0, count);
     }
+    case 'largest-user': {
+      // Ranked by train records with ties broken by name (largestUsers), so the same data always gives the same user.
+      const ranked = largestUsers(ds, term.rank);
+      const picked = ranked[term.rank - 1];
+      if (!picked) {
+        throw new DataError(
+          ranked.length === 0
+            ? `dataset '${ds.name}' records no users (no train record has a user field)`
+            : `dataset '${ds.name}' has only ${ranked.length} users with train records`,
+          where,
+        );
+      }
+      notes.push(`${describeTerm(term)} = user '${picked.user}' (${picked.count} train records)`);
+      return train.filter((ex) => ex.user === picked.user).map((ex) => ex.id);
+    }
   }
 }
 
@@ -81,6 +99,8 @@ function describeTerm(term: ForgetTerm): string {
       return `class:${term.label}`;
     case 'random':
       return `random:${term.fraction}`;
+    case 'largest-user':
+      return term.rank === 1 ? 'largest-user' : `largest-user:${term.rank}`;
   }
 }
 

@@ -16,7 +16,7 @@ export { readCsvRecords, readJsonlRecords } from './formats';
 export { loadDataset, loadDatasetFile } from './load';
 export type { LoadOptions } from './load';
 export { getBuiltinDataset, isBuiltinDataset, listBuiltinDatasets } from './builtin/registry';
-export { parseForgetSpec } from './forget-spec';
+export { FORGET_SPEC_SYNTAX, parseForgetSpec } from './forget-spec';
 export type { ForgetTerm } from './forget-spec';
 export { FORGET_FILE, largestUsers, readForgetSet, resolveForgetSet, retainSplit, writeForgetSet } from './forget';
 export type { ForgetSet, ResolveOptions, UserCount } from './forget';
