@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `deepcut` command line.
 import { Command } from 'commander';
-import { registerDemo, CliError } from './commands/demo';
+import { registerDemo } from './commands/demo';
+import { CliError } from './args';
 import { registerPretrain } from './commands/pretrain';
 import { registerFinetune } from './commands/finetune';
 import { registerEval } from './commands/eval';

@@ -7,6 +7,7 @@ import { getBuiltinDataset, splitOf, type Example } from '../../data';
 import { tensor, scope, manualSeed, F, AdamW, linearWarmupDecay, noGrad, torchVersion, getNumThreads, type Tensor } from '../../engine';
 import { Module, Linear, Dropout } from '../../nn';
 import { startProgress } from '../progress';
+import { positiveInt, nonNegativeInt } from '../args';
 
 const FEATURES = 2048;
 
@@ -106,18 +107,3 @@ export function registerDemo(program: Command): void {
       runEngineDemo({ epochs: positiveInt(opts.epochs, '--epochs'), seed: nonNegativeInt(opts.seed, '--seed') });
     });
 }
-
-export function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new CliError(`${flag} must be a positive integer, got '${value}'`);
-  return n;
-}
-
-export function nonNegativeInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new CliError(`${flag} must be a non-negative integer, got '${value}'`);
-  return n;
-}
-
-/** A user error: printed without a stack trace, exit code 2. */
-export class CliError extends Error {}

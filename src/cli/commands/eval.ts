@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_SEED, loadDataset, resolveForgetSet, retainSplit, splitOf, type Dataset } from '../../data';
+import { DEFAULT_SEED, FORGET_SPEC_SYNTAX, loadDataset, resolveForgetSet, retainSplit, splitOf, type Dataset } from '../../data';
 import { DEFAULT_RETAIN_SAMPLE, evaluateModel, latentProjection, type ModelMetrics, type UnlearningMetrics } from '../../eval/evaluate';
 import { detectModelKind, loadScorable, type LoadedScorable } from '../../eval/scorable';
 import { writeFileAtomic } from '../../io/atomic';
@@ -13,7 +13,7 @@ import { torchVersion, getNumThreads } from '../../engine';
 import { FINETUNE_DEFAULTS } from '../../train/finetune';
 import { readTrainRecord, TRAIN_RECORD, type TrainRecord } from '../../train/record';
 import { startProgress, type Progress } from '../progress';
-import { positiveInt, nonNegativeInt, CliError } from './demo';
+import { positiveInt, nonNegativeInt, CliError } from '../args';
 
 export const METRICS_FILE = 'metrics.json';
 export const REPORT_FILE = 'report.html';
@@ -105,7 +105,7 @@ export function registerEval(program: Command): void {
     .description('measure unlearning: accuracy, macro-F1, membership inference and latent geometry on forget/retain/test; gaps to a reference (retrained) model')
     .requiredOption('--model <dir>', 'model folder to evaluate (Hugging Face format, with tokenizer.json)')
     .requiredOption('--data <name|file>', 'built-in dataset (spamassassin, sotu, brown) or a .jsonl/.csv file')
-    .requiredOption('--forget <spec>', 'the forget set (ids:FILE, user:NAME, class:LABEL, random:FRACTION, joined with +)')
+    .requiredOption('--forget <spec>', `the forget set (${FORGET_SPEC_SYNTAX})`)
     .option('--reference <dir>', 'the reference model, normally retrained without the forget set (`deepcut finetune --forget`)')
     .requiredOption('--out <dir>', 'output folder for metrics.json and report.html')
     .option('--retain-sample <n>', 'retain examples to score, seeded sample (0 = all)', String(DEFAULT_RETAIN_SAMPLE))

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_SEED, loadDataset, splitOf, datasetHash, resolveForgetSet, retainSplit, writeForgetSet, type Example } from '../../data';
+import { DEFAULT_SEED, FORGET_SPEC_SYNTAX, loadDataset, splitOf, datasetHash, resolveForgetSet, retainSplit, writeForgetSet, type Example } from '../../data';
 import { loadPretrained, savePretrained, type SequenceClassifier } from '../../model';
 import type { Module } from '../../nn';
 import { finetune, FINETUNE_DEFAULTS } from '../../train/finetune';
@@ -12,12 +12,11 @@ import { predict } from '../../train/predict';
 import { writeFileAtomic } from '../../io/atomic';
 import { torchVersion, getNumThreads, manualSeed } from '../../engine';
 import { initWeights } from '../../model/init';
+import { DEFAULT_ENCODER } from '../../model/default-encoder';
 import { startProgress } from '../progress';
-import { positiveInt, nonNegativeInt, CliError } from './demo';
+import { positiveInt, nonNegativeInt, CliError } from '../args';
 import { runSisaFinetune } from './finetune-sisa';
 
-/** The committed default encoder (made by `deepcut pretrain`, model card inside). */
-export const DEFAULT_ENCODER = path.resolve(__dirname, '../../../../models/deepcut-bert-small');
 
 interface FinetuneFlags {
   model: string; data: string; out: string; forget?: string; epochs: string; batch: string; lr: string;
@@ -38,7 +37,7 @@ export function registerFinetune(program: Command): void {
     .option('--model <dir>', 'Hugging Face folder of the encoder to start from', DEFAULT_ENCODER)
     .requiredOption('--data <name|file>', 'built-in dataset (spamassassin, sotu, brown) or a .jsonl/.csv file')
     .requiredOption('--out <dir>', 'output folder for the fine-tuned checkpoint and train.json')
-    .option('--forget <spec>', 'leave these training records out (ids:FILE, user:NAME, class:LABEL, random:FRACTION, joined with +)')
+    .option('--forget <spec>', `leave these training records out (${FORGET_SPEC_SYNTAX})`)
     .option('--epochs <n>', 'maximum epochs', String(FINETUNE_DEFAULTS.epochs))
     .option('--batch <n>', 'batch size', String(FINETUNE_DEFAULTS.batchSize))
     .option('--lr <x>', 'peak learning rate (AdamW, 10% warm-up, linear decay)', String(FINETUNE_DEFAULTS.lr))

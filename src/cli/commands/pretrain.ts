@@ -9,7 +9,7 @@ import { pretrain } from '../../model/pretrain/pretrain';
 import { writeFileAtomic } from '../../io/atomic';
 import { torchVersion, getNumThreads } from '../../engine';
 import { startProgress } from '../progress';
-import { positiveInt, nonNegativeInt, CliError } from './demo';
+import { positiveInt, nonNegativeInt, CliError } from '../args';
 
 interface PretrainFlags {
   corpus: string; out: string; vocabSize: string; hidden: string; layers: string; heads: string; ffn: string;

@@ -1,7 +1,7 @@
 // `deepcut unlearn`: make a model forget a set of training records with one registered method.
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_SEED, loadDataset, resolveForgetSet } from '../../data';
+import { DEFAULT_SEED, FORGET_SPEC_SYNTAX, loadDataset, resolveForgetSet } from '../../data';
 import {
   listMethods, hyperparameterSpec, parseHyperparameter, STOP_RULES, STOP_RULE_HELP, type StopRule,
 } from '../../methods';
@@ -9,7 +9,7 @@ import { unlearn, checkOutput } from '../../methods/unlearn';
 import { readTrainRecord } from '../../train/record';
 import { torchVersion, getNumThreads } from '../../engine';
 import { startProgress } from '../progress';
-import { positiveInt, nonNegativeInt, CliError } from './demo';
+import { positiveInt, nonNegativeInt, CliError } from '../args';
 
 interface UnlearnFlags {
   model: string; data: string; forget: string; method: string; out: string; seed: string; hp: string[];
@@ -38,7 +38,7 @@ export function registerUnlearn(program: Command): void {
     .description('make a fine-tuned model forget training records (writes a new model; the input is never modified)')
     .requiredOption('--model <dir>', 'fine-tuned Hugging Face model folder (from deepcut finetune)')
     .requiredOption('--data <name|file>', 'the dataset it was fine-tuned on (built-in name or .jsonl/.csv)')
-    .requiredOption('--forget <spec>', 'records to forget: ids:FILE, user:NAME, class:LABEL, random:FRACTION, joined with +')
+    .requiredOption('--forget <spec>', `records to forget: ${FORGET_SPEC_SYNTAX}`)
     .option('--method <name>', 'unlearning method (list below)', 'deepcut')
     .requiredOption('--out <dir>', 'output folder: unlearned model, unlearn.json, forget.json')
     .option('--seed <n>', 'random seed (batches, dropout, random labels)', '0')

@@ -1,0 +1,16 @@
+// Parsing of command-line values shared by every command, and the error type for bad input.
+
+/** A user error: printed without a stack trace, exit code 2. */
+export class CliError extends Error {}
+
+export function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new CliError(`${flag} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+export function nonNegativeInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`${flag} must be a non-negative integer, got '${value}'`);
+  return n;
+}
