@@ -4,14 +4,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_SEED, FORGET_SPEC_SYNTAX, loadDataset, splitOf, datasetHash, resolveForgetSet, retainSplit, writeForgetSet, type Example } from '../../data';
-import { loadPretrained, savePretrained, type SequenceClassifier } from '../../model';
-import type { Module } from '../../nn';
-import { finetune, FINETUNE_DEFAULTS } from '../../train/finetune';
-import { predict } from '../../train/predict';
-import { writeFileAtomic } from '../../io/atomic';
-import { torchVersion, getNumThreads, manualSeed } from '../../engine';
-import { initWeights } from '../../model/init';
+import { DEFAULT_SEED, FORGET_SPEC_SYNTAX, loadDataset, splitOf, resolveForgetSet, retainSplit, type Example } from '../../data';
+import { FINETUNE_DEFAULTS } from '../../train/finetune';
+import { finetuneToFolder } from '../../train/run';
+import { torchVersion, getNumThreads } from '../../engine';
 import { DEFAULT_ENCODER } from '../../model/default-encoder';
 import { startProgress } from '../progress';
 import { positiveInt, nonNegativeInt, CliError } from '../args';
@@ -79,37 +75,17 @@ export function registerFinetune(program: Command): void {
         runSisaFinetune({ model: f.model, out, dataset: ds, train, forget, ...sisa, seed, splitSeed, settings, resume: Boolean(f.resume) });
         return;
       }
-      const { model, tokenizer } = loadPretrained(f.model, { labels: ds.labels });
-      if (!tokenizer) throw new CliError(`${f.model} has no tokenizer.json`);
-      const classifier = model as SequenceClassifier & Module;
-      if (f.randomInit) {
-        manualSeed(seed);
-        initWeights(classifier, classifier.config.initializerRange);
-        console.log('--random-init: encoder weights re-initialised (HF init), pretrained weights discarded');
-      }
+      if (f.randomInit) console.log('--random-init: encoder weights re-initialised (HF init), pretrained weights discarded');
       const progress = startProgress('fine-tuning', Math.ceil(train.length / options.batchSize) * options.epochs, ['epoch', 'loss']);
-      const result = finetune(classifier, tokenizer, train, splitOf(ds, 'validation'), {
-        ...options, checkpointDir: path.join(out, 'checkpoint'), resume: Boolean(f.resume),
+      // --out was checked above (absent, empty, --overwrite or --resume); the finished run replaces it.
+      const record = finetuneToFolder({
+        base: f.model, dataset: ds, forget, out, settings: options, splitSeed, randomInit: f.randomInit, resume: f.resume,
         onStep: ({ step, epoch, loss }) => progress.update(step, { epoch, loss: loss.toFixed(4) }),
       });
       progress.stop();
-      const test = predict(classifier, tokenizer, splitOf(ds, 'test'), options);
-      // --out was checked above (absent, empty, --overwrite or --resume); replacing it also drops the checkpoint.
-      savePretrained(classifier, out, { tokenizerDir: f.model, overwrite: true });
-      if (forget) writeForgetSet(out, forget);
-      const record = {
-        base_model: path.resolve(f.model), random_init: Boolean(f.randomInit), dataset: ds.name, seed, split_seed: splitSeed, hyperparameters: options,
-        data_hash: datasetHash(train), train_examples: train.length, labels: ds.labels,
-        forget: forget ? { spec: forget.spec, count: forget.ids.length, hash: forget.hash } : null,
-        epochs: result.epochs, best_epoch: result.bestEpoch, steps: result.steps,
-        test: { accuracy: test.accuracy, macro_f1: test.macroF1, examples: test.predictions.length },
-        wall_seconds: (Date.now() - started) / 1000,
-      };
-      writeFileAtomic(path.join(out, 'train.json'), `${JSON.stringify(record, null, 2)}\n`);
-      for (const e of result.epochs) {
+      for (const e of record.epochs) {
         console.log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, validation accuracy ${(100 * e.validationAccuracy).toFixed(1)}%, macro-F1 ${e.validationMacroF1.toFixed(3)} (${e.seconds.toFixed(0)} s)`);
       }
-      console.log(`best epoch ${result.bestEpoch}; test accuracy ${(100 * test.accuracy).toFixed(1)}%, macro-F1 ${test.macroF1.toFixed(3)}; ${record.wall_seconds.toFixed(0)} s; wrote ${out}`);
-      classifier.dispose();
+      console.log(`best epoch ${record.best_epoch}; test accuracy ${(100 * record.test.accuracy).toFixed(1)}%, macro-F1 ${record.test.macro_f1.toFixed(3)}; ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${out}`);
     });
 }

@@ -1,0 +1,85 @@
+// One fine-tune end to end, as `deepcut finetune` and the experiment runner use it: load the
+// encoder with a fresh head for the dataset's labels, train (resumable), score the test split,
+// write the Hugging Face folder, forget.json (when records were left out) and, last, train.json,
+// so a folder with train.json is a finished run.
+import * as path from 'node:path';
+import { datasetHash, retainSplit, splitOf, writeForgetSet, type Dataset, type ForgetSet } from '../data';
+import { manualSeed } from '../engine';
+import { writeFileAtomic } from '../io/atomic';
+import { initWeights, loadPretrained, savePretrained, type SequenceClassifier } from '../model';
+import type { Module } from '../nn';
+import { finetune, type EpochRecord, type FinetuneOptions } from './finetune';
+import { predict } from './predict';
+import { TRAIN_RECORD } from './record';
+
+export type FinetuneSettings = Omit<FinetuneOptions, 'checkpointDir' | 'resume' | 'onStep'>;
+
+export interface FinetuneJob {
+  /** Encoder folder (Hugging Face format with tokenizer.json) to start from. */
+  base: string;
+  dataset: Dataset;
+  /** Records left out of training (the retrain gold standard). */
+  forget?: ForgetSet;
+  out: string;
+  settings: FinetuneSettings;
+  /** The split seed the dataset was loaded with (recorded for evaluation and unlearning). */
+  splitSeed: number;
+  /** Discard the encoder's pretrained weights (HF init), keeping its config and tokenizer. */
+  randomInit?: boolean;
+  /** Continue from the last epoch checkpoint in out/checkpoint. */
+  resume?: boolean;
+  onStep?: FinetuneOptions['onStep'];
+}
+
+/** What train.json holds. */
+export interface FinetuneRecord {
+  base_model: string;
+  random_init: boolean;
+  dataset: string;
+  seed: number;
+  split_seed: number;
+  hyperparameters: FinetuneSettings;
+  data_hash: string;
+  train_examples: number;
+  labels: string[];
+  forget: { spec: string; count: number; hash: string } | null;
+  epochs: EpochRecord[];
+  best_epoch: number;
+  steps: number;
+  test: { accuracy: number; macro_f1: number; examples: number };
+  wall_seconds: number;
+}
+
+export function finetuneToFolder(job: FinetuneJob): FinetuneRecord {
+  const started = Date.now();
+  const train = job.forget ? retainSplit(job.dataset, job.forget) : splitOf(job.dataset, 'train');
+  const { model, tokenizer } = loadPretrained(job.base, { labels: job.dataset.labels });
+  const classifier = model as SequenceClassifier & Module;
+  try {
+    if (!tokenizer) throw new Error(`${job.base} has no tokenizer.json`);
+    if (job.randomInit) {
+      manualSeed(job.settings.seed);
+      initWeights(classifier, classifier.config.initializerRange);
+    }
+    const result = finetune(classifier, tokenizer, train, splitOf(job.dataset, 'validation'), {
+      ...job.settings, checkpointDir: path.join(job.out, 'checkpoint'), resume: Boolean(job.resume), onStep: job.onStep,
+    });
+    const test = predict(classifier, tokenizer, splitOf(job.dataset, 'test'), job.settings);
+    // Replacing the folder also drops the epoch checkpoint: the run is finished.
+    savePretrained(classifier, job.out, { tokenizerDir: job.base, overwrite: true });
+    if (job.forget) writeForgetSet(job.out, job.forget);
+    const record: FinetuneRecord = {
+      base_model: path.resolve(job.base), random_init: Boolean(job.randomInit), dataset: job.dataset.name, seed: job.settings.seed,
+      split_seed: job.splitSeed, hyperparameters: { ...job.settings }, data_hash: datasetHash(train), train_examples: train.length,
+      labels: [...job.dataset.labels],
+      forget: job.forget ? { spec: job.forget.spec, count: job.forget.ids.length, hash: job.forget.hash } : null,
+      epochs: result.epochs, best_epoch: result.bestEpoch, steps: result.steps,
+      test: { accuracy: test.accuracy, macro_f1: test.macroF1, examples: test.predictions.length },
+      wall_seconds: (Date.now() - started) / 1000,
+    };
+    writeFileAtomic(path.join(job.out, TRAIN_RECORD), `${JSON.stringify(record, null, 2)}\n`);
+    return record;
+  } finally {
+    classifier.dispose();
+  }
+}
