@@ -7,6 +7,7 @@ import { registerPretrain } from './commands/pretrain';
 import { registerFinetune } from './commands/finetune';
 import { registerEval } from './commands/eval';
 import { registerUnlearn } from './commands/unlearn';
+import { registerExperiment } from './commands/experiment';
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command();
@@ -20,6 +21,7 @@ async function main(argv: string[]): Promise<void> {
   registerFinetune(program);
   registerEval(program);
   registerUnlearn(program);
+  registerExperiment(program);
   await program.parseAsync(argv);
 }
 

@@ -1,0 +1,71 @@
+// `deepcut experiment --config FILE.yaml`: datasets × forget specs × methods × seeds in one
+// resumable run, with results.csv, results.md, a report per (dataset, forget, seed) and an index.
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { getNumThreads, torchVersion } from '../../engine';
+import {
+  ConfigError, checkExperimentOutput, loadConfigFile, planExperiment, runExperiment, REFERENCE_METHOD,
+  type ExperimentConfig, type ExperimentOutcome,
+} from '../../experiment';
+import { CliError } from '../args';
+import { startProgress } from '../progress';
+
+interface ExperimentFlags { config: string; out?: string; resume?: boolean; overwrite?: boolean }
+
+/** The grid and its settings, printed before a run starts (so a long run says what it will do). */
+export function describeExperiment(config: ExperimentConfig): string[] {
+  const plan = planExperiment(config);
+  const count = (kind: string) => plan.units.filter((u) => u.kind === kind).length;
+  const f = config.finetune;
+  return [
+    `experiment ${config.name}: ${config.datasets.length} dataset(s) x ${config.forget.length} forget spec(s) x ${config.methods.length} method(s) + ${REFERENCE_METHOD} x ${config.seeds.length} seed(s)`,
+    `  ${plan.units.length} units: ${count('finetune')} fine-tunes (one per dataset and seed), ${count('unlearn')} unlearning runs (${REFERENCE_METHOD} included), ${count('eval')} evaluations`,
+    `  datasets ${config.datasets.map((d) => d.key).join(', ')}; forget ${config.forget.map((x) => x.spec).join(', ')}; methods ${config.methods.join(', ')}; seeds ${config.seeds.join(', ')}`,
+    `  fine-tune: ${f.epochs} epochs, batch ${f.batchSize}, lr ${f.lr}, max length ${f.maxLength}, patience ${f.patience}, from ${config.baseModel}`,
+    `  out ${config.out}`,
+  ];
+}
+
+/** Runs a validated config with console progress; throws (exit 1) when any unit failed, after writing what finished. */
+export async function runWithConsole(config: ExperimentConfig, options: { resume?: boolean; overwrite?: boolean }): Promise<ExperimentOutcome> {
+  if (options.resume && options.overwrite) throw new CliError('pass either --resume or --overwrite, not both');
+  try {
+    checkExperimentOutput(config.out, options);
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
+  console.log(`deepcut: libtorch ${torchVersion()}, ${getNumThreads()} threads`);
+  for (const line of describeExperiment(config)) console.log(line);
+  const started = Date.now();
+  const outcome = await runExperiment(config, {
+    ...options, log: (line) => console.log(line), progress: (label, total, fields) => startProgress(`  ${label}`, total, fields),
+  });
+  const c = outcome.counts;
+  console.log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${c.ran} units run, ${c.resumed} resumed, ${c.skipped} finished earlier, ${c.failed} failed, ${c.blocked} not run`);
+  console.log(`wrote ${outcome.files.csv}, ${path.basename(outcome.files.markdown)}, ${path.basename(outcome.files.index)} and ${outcome.files.reports.length} report(s)`);
+  if (outcome.failures.length > 0) {
+    const list = outcome.failures.map((f) => `  ${f.unit.id}: ${f.error.message}`).join('\n');
+    throw new Error(`${outcome.failures.length} unit(s) failed (rerun with --resume after fixing; finished units are kept):\n${list}`);
+  }
+  return outcome;
+}
+
+export function registerExperiment(program: Command): void {
+  program
+    .command('experiment')
+    .description('run datasets x forget specs x methods x seeds from a YAML config (resumable); writes results.csv, results.md, reports and index.html')
+    .requiredOption('--config <file>', 'experiment config (YAML; README: Experiments)')
+    .option('--out <dir>', "output folder (default: the config's out, else runs/NAME)")
+    .option('--resume', 'continue the experiment in the output folder: skip finished units, resume interrupted ones')
+    .option('--overwrite', 'delete the experiment in the output folder and start over')
+    .action(async (f: ExperimentFlags) => {
+      let config: ExperimentConfig;
+      try {
+        config = loadConfigFile(f.config, { out: f.out });
+      } catch (err) {
+        if (err instanceof ConfigError) throw new CliError(err.message);
+        throw err;
+      }
+      await runWithConsole(config, { resume: f.resume, overwrite: f.overwrite });
+    });
+}

@@ -1,0 +1,190 @@
+// Runs one unit of an experiment plan: a fine-tune of the original, an unlearning run (retrain
+// included) or the evaluation of one model against its cell's retrained reference.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { idSetHash, splitOf, retainSplit, type Dataset, type ForgetSet } from '../data';
+import {
+  evaluateModel, evaluateScorable, gapToReference, latentProjection, selectEvalSets, type EvalSets, type ModelEvaluation, type UnlearningMetrics,
+} from '../eval/evaluate';
+import { loadScorable, type LoadedScorable } from '../eval/scorable';
+import { writeFileAtomic } from '../io/atomic';
+import { unlearn } from '../methods/unlearn';
+import { finetuneToFolder } from '../train/run';
+import type { ExperimentConfig } from './config';
+import { evalSettings, finetuneSettings, LATENT_FILE, METRICS_FILE, unlearnHyperparameters, type EvalSettings } from './markers';
+import { REFERENCE_METHOD } from './config';
+import type { EvalUnit, FinetuneUnit, UnlearnUnit } from './plan';
+
+/** A live progress display (src/cli/progress.ts makes one for a terminal or a log). */
+export interface ProgressBar {
+  update(done: number, fields?: Record<string, string | number>): void;
+  stop(): void;
+}
+export type ProgressFactory = (label: string, total: number, fields: readonly string[]) => ProgressBar;
+
+export interface UnitContext {
+  config: ExperimentConfig;
+  dataset: Dataset;
+  /** Resolved forget set of the unit's cell (unlearn and eval units). */
+  forget?: ForgetSet;
+  /** Resume an interrupted run in the unit's folder instead of starting over. */
+  resume: boolean;
+  log(line: string): void;
+  progress: ProgressFactory;
+  /** The cell's reference evaluation, computed once and shared by its eval units. */
+  reference: ReferenceCache;
+}
+
+/** metrics.json of one evaluated model: the same shape as `deepcut eval` writes. */
+export interface MetricsRecord extends Omit<UnlearningMetrics, 'forget' | 'model' | 'reference_model'> {
+  forget: UnlearningMetrics['forget'] & { spec: string };
+  model: { hash: string; kind: string; dir: string };
+  reference_model: { hash: string; kind: string; dir: string };
+  data: { name: string; split_seed: number };
+  settings: EvalSettings;
+}
+
+export function runFinetuneUnit(unit: FinetuneUnit, ctx: UnitContext): void {
+  const settings = finetuneSettings(ctx.config, unit.seed);
+  const steps = Math.ceil(splitOf(ctx.dataset, 'train').length / settings.batchSize) * settings.epochs;
+  const bar = ctx.progress('fine-tuning', steps, ['epoch', 'loss']);
+  try {
+    const record = finetuneToFolder({
+      base: ctx.config.baseModel, dataset: ctx.dataset, out: unit.dir, settings, splitSeed: ctx.config.splitSeed, resume: ctx.resume,
+      onStep: ({ step, epoch, loss }) => bar.update(step, { epoch, loss: loss.toFixed(4) }),
+    });
+    bar.stop();
+    ctx.log(`  fine-tuned ${record.steps} steps (best epoch ${record.best_epoch}), test accuracy ${(100 * record.test.accuracy).toFixed(1)}%, ${record.wall_seconds.toFixed(0)} s`);
+  } finally {
+    bar.stop();
+  }
+}
+
+export async function runUnlearnUnit(unit: UnlearnUnit, ctx: UnitContext): Promise<void> {
+  let bar: ProgressBar | undefined;
+  try {
+    const record = await unlearn({
+      modelDir: unit.modelDir, dataset: ctx.dataset, forget: ctx.forget!, method: unit.method, out: unit.dir, seed: unit.seed,
+      hp: unlearnHyperparameters(ctx.config, unit.method), stop: ctx.config.stop, maxLength: ctx.config.finetune.maxLength,
+      baseModel: ctx.config.baseModel, resume: ctx.resume, log: (line) => ctx.log(`  ${line}`),
+      onStep: ({ step, total, values }) => {
+        bar ??= ctx.progress(unit.method, total, ['loss', 'forget', 'retain']);
+        const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(4));
+        bar.update(step, { loss: fmt(values.total ?? values.retain), forget: fmt(values.forget), retain: fmt(values.retain) });
+      },
+      onCheck: (c) => {
+        if (!c.unseen) return;
+        bar?.stop();
+        bar = undefined;
+        ctx.log(`  step ${c.step}: forget accuracy ${(100 * c.forgetAccuracy).toFixed(1)}% <= validation ${(100 * c.heldoutAccuracy).toFixed(1)}%: forget set looks unseen, stopping`);
+      },
+    });
+    bar?.stop();
+    ctx.log(`  ${record.method}: ${record.steps} steps, ${record.wall_seconds.toFixed(1)} s`);
+  } finally {
+    bar?.stop();
+  }
+}
+
+/** The reference evaluation of the cell being evaluated (one cell at a time: evaluations of a cell are contiguous). */
+export class ReferenceCache {
+  private cell: string | undefined;
+  private value: { evaluation: ModelEvaluation; hash: string; kind: string } | undefined;
+
+  get(cellKey: string): { evaluation: ModelEvaluation; hash: string; kind: string } | undefined {
+    return this.cell === cellKey ? this.value : undefined;
+  }
+
+  set(cellKey: string, value: { evaluation: ModelEvaluation; hash: string; kind: string }): void {
+    this.cell = cellKey;
+    this.value = value;
+  }
+}
+
+function loadChecked(dir: string, ds: Dataset): LoadedScorable {
+  const loaded = loadScorable(dir);
+  const labels = loaded.scorable.labels;
+  if (labels.length !== ds.labels.length || labels.some((l, i) => l !== ds.labels[i])) {
+    loaded.scorable.dispose();
+    throw new Error(`${dir}: the model's labels [${labels.join(', ')}] differ from dataset ${ds.name}'s [${ds.labels.join(', ')}]`);
+  }
+  return loaded;
+}
+
+export function runEvalUnit(unit: EvalUnit, ctx: UnitContext): void {
+  const started = Date.now();
+  const settings = evalSettings(ctx.config);
+  const forgetSet = ctx.forget!;
+  const forgotten = new Set(forgetSet.ids);
+  const data = { forget: splitOf(ctx.dataset, 'train').filter((e) => forgotten.has(e.id)), retain: retainSplit(ctx.dataset, forgetSet), test: splitOf(ctx.dataset, 'test') };
+  const options = { maxLength: settings.max_length, batchSize: settings.batch_size, retainSample: settings.retain_sample, seed: settings.seed };
+  const sets: EvalSets = selectEvalSets(data, options);
+  const cellKey = path.dirname(path.dirname(unit.dir));
+  const score = (loaded: LoadedScorable, label: string): ModelEvaluation => {
+    const total = sets.forget.length + sets.retain.length + sets.test.length;
+    const bar = ctx.progress(label, total, []);
+    try {
+      return evaluateScorable(loaded.scorable, sets, { ...options, onProgress: (done) => bar.update(done) });
+    } finally {
+      bar.stop();
+    }
+  };
+
+  let reference = ctx.reference.get(cellKey);
+  if (!reference) {
+    const loaded = loadChecked(unit.referenceDir, ctx.dataset);
+    try {
+      reference = { evaluation: score(loaded, `scoring ${REFERENCE_METHOD}`), hash: loaded.hash, kind: loaded.kind };
+    } finally {
+      loaded.scorable.dispose();
+    }
+    ctx.reference.set(cellKey, reference);
+  }
+  let metrics: UnlearningMetrics;
+  let evaluation: ModelEvaluation;
+  let model: { hash: string; kind: string };
+  if (unit.model === REFERENCE_METHOD) {
+    // The reference against itself: its one scoring above serves as both sides (gaps are 0).
+    evaluation = reference.evaluation;
+    model = { hash: reference.hash, kind: reference.kind };
+    metrics = {
+      ...evaluation.metrics, reference: evaluation.metrics, gap: gapToReference(evaluation.metrics, evaluation.metrics),
+      forget: { count: sets.forget.length, hash: idSetHash(sets.forget.map((e) => e.id)) },
+      retain: { count: sets.retainTotal, scored: sets.retain.length }, test: { count: sets.test.length },
+      wall_seconds: (Date.now() - started) / 1000,
+    };
+  } else {
+    const loaded = loadChecked(unit.modelDir, ctx.dataset);
+    try {
+      const total = sets.forget.length + sets.retain.length + sets.test.length;
+      const bar = ctx.progress(`scoring ${unit.model}`, total, []);
+      try {
+        const result = evaluateModel({ scorable: loaded.scorable, reference: reference.evaluation, ...data, options, onProgress: (_which, done) => bar.update(done) });
+        metrics = result.metrics;
+        evaluation = result.model;
+      } finally {
+        bar.stop();
+      }
+      model = { hash: loaded.hash, kind: loaded.kind };
+    } finally {
+      loaded.scorable.dispose();
+    }
+  }
+
+  const { model: _m, reference_model: _r, ...measured } = metrics;
+  const record: MetricsRecord = {
+    ...measured,
+    forget: { ...metrics.forget, spec: forgetSet.spec },
+    model: { ...model, dir: unit.modelDir },
+    reference_model: { hash: reference.hash, kind: reference.kind, dir: unit.referenceDir },
+    data: { name: ctx.dataset.name, split_seed: ctx.config.splitSeed },
+    settings,
+    wall_seconds: (Date.now() - started) / 1000,
+  };
+  fs.mkdirSync(unit.dir, { recursive: true });
+  writeFileAtomic(path.join(unit.dir, LATENT_FILE), `${JSON.stringify(latentProjection(evaluation.scores, { seed: settings.seed }))}\n`);
+  // The marker last: a folder with metrics.json holds a finished evaluation.
+  writeFileAtomic(path.join(unit.dir, METRICS_FILE), `${JSON.stringify(record, null, 2)}\n`);
+  const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : 'n/a');
+  ctx.log(`  accuracy forget ${pct(metrics.accuracy.forget)} | retain ${pct(metrics.accuracy.retain)} | test ${pct(metrics.accuracy.test)}; MIA loss AUC ${Number.isFinite(metrics.mia.loss_auc) ? metrics.mia.loss_auc.toFixed(3) : 'n/a'}; gap ${metrics.gap && Number.isFinite(metrics.gap.average) ? metrics.gap.average.toFixed(3) : 'n/a'}`);
+}

@@ -1,0 +1,59 @@
+// One HTML report per (dataset, forget, seed) — the original, every method and retrain side by
+// side: summary table, a latent scatter per model (forget samples highlighted), per-method bars
+// and the unlearning loss curves — and the index page linking them all.
+import * as path from 'node:path';
+import { flattenMetrics } from '../eval/gap';
+import { latentForReport, type ModelReport, type ReportIndexEntry, type ReportInput } from '../report';
+import { REFERENCE_METHOD } from './config';
+import type { CellResults, ModelResult } from './collect';
+import { ORIGINAL } from './plan';
+
+function metricMap(model: ModelResult): Record<string, number> {
+  const { accuracy, macro_f1, mia, latent, gap } = model.metrics;
+  // Counts, hashes and the evaluation's own time are not measurements of the model.
+  return { ...flattenMetrics({ accuracy, macro_f1, mia, latent, ...(gap ? { gap } : {}) }), wall_seconds: model.wallSeconds };
+}
+
+export function cellReportInput(results: CellResults, options: { experiment: string; labels: readonly string[]; createdAt?: string }): ReportInput {
+  const { cell } = results;
+  const first = results.models[0];
+  const models: ModelReport[] = results.models.map((m) => ({
+    name: m.name, metrics: metricMap(m), ...(m.latent ? { latent: latentForReport(m.latent, options.labels) } : {}),
+  }));
+  const unlearned = results.models.filter((m) => m.name !== ORIGINAL);
+  const retrain = results.models.find((m) => m.name === REFERENCE_METHOD);
+  const speedups = unlearned
+    .filter((m) => m.name !== REFERENCE_METHOD && retrain)
+    .map((m) => `${m.name} ${(retrain!.wallSeconds / m.wallSeconds).toFixed(1)}x`);
+  return {
+    title: `${options.experiment}: ${cell.dataset.key}, forget ${cell.forget.spec}, seed ${cell.seed}`,
+    dataset: cell.dataset.key,
+    forget: { spec: cell.forget.spec, count: first?.metrics.forget.count ?? 0, hash: first?.metrics.forget.hash ?? '' },
+    createdAt: options.createdAt ?? new Date().toISOString(),
+    models,
+    referenceModel: REFERENCE_METHOD,
+    methods: Object.fromEntries(unlearned.map((m) => [m.name, metricMap(m)])),
+    lossCurves: Object.fromEntries(unlearned.filter((m) => m.losses && m.losses.length > 0).map((m) => [m.name, m.losses!])),
+    notes: [
+      `${ORIGINAL}: fine-tuned from the base encoder on the whole train split; every other model starts from it. ${REFERENCE_METHOD}: fine-tuned again without the forget set (the gold standard).`,
+      `Time is the wall time of producing each model (the fine-tune for ${ORIGINAL}, the unlearning run otherwise).${speedups.length > 0 ? ` Speed-up over ${REFERENCE_METHOD}: ${speedups.join(', ')}.` : ''}`,
+      `Scored ${first?.metrics.forget.count ?? 0} forget, ${first?.metrics.retain.scored ?? 0} of ${first?.metrics.retain.count ?? 0} retain and ${first?.metrics.test.count ?? 0} test examples.`,
+      ...(results.missing.length > 0 ? [`Missing (failed or not yet run): ${results.missing.join(', ')}.`] : []),
+    ],
+  };
+}
+
+/** Index rows: one per model of each cell, linking to the cell's report (paths relative to the index). */
+export function indexEntries(all: readonly CellResults[], indexDir: string): ReportIndexEntry[] {
+  return all.flatMap((results) =>
+    results.models.map((m) => ({
+      title: `${results.cell.dataset.key} / ${results.cell.forget.spec} / seed ${results.cell.seed}`,
+      dataset: results.cell.dataset.key,
+      forgetSpec: results.cell.forget.spec,
+      method: m.name,
+      seed: results.cell.seed,
+      href: path.relative(indexDir, results.cell.report).split(path.sep).join('/'),
+      metrics: metricMap(m),
+    })),
+  );
+}

@@ -1,0 +1,131 @@
+// The experiment's tables: results.csv (one row per dataset × forget × model × seed, full
+// precision, for analysis elsewhere) and results.md (the paper-style table: mean ± std over
+// seeds per dataset × forget × method, retrain included).
+import { REFERENCE_METHOD } from './config';
+import { referenceSeconds, type CellResults } from './collect';
+import { ORIGINAL } from './plan';
+
+export interface ResultRow {
+  dataset: string;
+  forget: string;
+  forget_count: number;
+  /** ORIGINAL (before unlearning), a method, or retrain. */
+  method: string;
+  seed: number;
+  accuracy_forget: number;
+  accuracy_retain: number;
+  accuracy_test: number;
+  macro_f1_forget: number;
+  macro_f1_retain: number;
+  macro_f1_test: number;
+  mia_loss_auc: number;
+  mia_confidence_auc: number;
+  mia_entropy_auc: number;
+  mia_efficacy: number;
+  gap_average: number;
+  wall_seconds: number;
+  steps: number;
+  /** Retrain's wall time ÷ this run's (NaN for the original, which is not an unlearning run). */
+  speedup_vs_retrain: number;
+}
+
+export const RESULT_COLUMNS: readonly (keyof ResultRow)[] = [
+  'dataset', 'forget', 'forget_count', 'method', 'seed',
+  'accuracy_forget', 'accuracy_retain', 'accuracy_test', 'macro_f1_forget', 'macro_f1_retain', 'macro_f1_test',
+  'mia_loss_auc', 'mia_confidence_auc', 'mia_entropy_auc', 'mia_efficacy', 'gap_average', 'wall_seconds', 'steps', 'speedup_vs_retrain',
+];
+
+/** JSON writes NaN as null; read it back as NaN. */
+const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
+
+export function rowsOf(results: CellResults): ResultRow[] {
+  const retrainSeconds = referenceSeconds(results);
+  const { cell } = results;
+  return results.models.map((m) => {
+    const x = m.metrics;
+    return {
+      dataset: cell.dataset.key, forget: cell.forget.spec, forget_count: num(x.forget.count), method: m.name, seed: cell.seed,
+      accuracy_forget: num(x.accuracy.forget), accuracy_retain: num(x.accuracy.retain), accuracy_test: num(x.accuracy.test),
+      macro_f1_forget: num(x.macro_f1.forget), macro_f1_retain: num(x.macro_f1.retain), macro_f1_test: num(x.macro_f1.test),
+      mia_loss_auc: num(x.mia.loss_auc), mia_confidence_auc: num(x.mia.confidence_auc), mia_entropy_auc: num(x.mia.entropy_auc),
+      mia_efficacy: num(x.mia.efficacy), gap_average: num(x.gap?.average), wall_seconds: m.wallSeconds, steps: m.steps,
+      speedup_vs_retrain: m.name === ORIGINAL ? NaN : retrainSeconds / m.wallSeconds,
+    };
+  });
+}
+
+function csvField(value: string | number): string {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+export function resultsCsv(rows: readonly ResultRow[]): string {
+  return [RESULT_COLUMNS.join(','), ...rows.map((r) => RESULT_COLUMNS.map((c) => csvField(r[c])).join(','))].join('\n') + '\n';
+}
+
+/** Mean and sample standard deviation of the finite values (NaN when there are none). */
+export function meanStd(values: readonly number[]): { mean: number; std: number; n: number } {
+  const xs = values.filter(Number.isFinite);
+  if (xs.length === 0) return { mean: NaN, std: NaN, n: 0 };
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : NaN;
+  return { mean, std, n: xs.length };
+}
+
+interface MdColumn { label: string; key: keyof ResultRow; format: (v: number) => string }
+
+const pct = (v: number) => (100 * v).toFixed(1);
+const MD_COLUMNS: readonly MdColumn[] = [
+  { label: 'Forget acc. %', key: 'accuracy_forget', format: pct },
+  { label: 'Retain acc. %', key: 'accuracy_retain', format: pct },
+  { label: 'Test acc. %', key: 'accuracy_test', format: pct },
+  { label: 'Test macro-F1 %', key: 'macro_f1_test', format: pct },
+  { label: 'MIA AUC', key: 'mia_loss_auc', format: (v) => v.toFixed(3) },
+  { label: 'MIA efficacy', key: 'mia_efficacy', format: (v) => v.toFixed(3) },
+  { label: 'Avg. gap', key: 'gap_average', format: (v) => v.toFixed(3) },
+  { label: 'Time s', key: 'wall_seconds', format: (v) => v.toFixed(v < 10 ? 1 : 0) },
+  { label: 'Steps', key: 'steps', format: (v) => v.toFixed(0) },
+  { label: 'Speed-up', key: 'speedup_vs_retrain', format: (v) => `${v.toFixed(1)}x` },
+];
+
+function cellText(values: readonly number[], format: (v: number) => string): string {
+  const { mean, std, n } = meanStd(values);
+  if (n === 0) return 'n/a';
+  return n > 1 && Number.isFinite(std) ? `${format(mean)} ± ${format(std)}` : format(mean);
+}
+
+/**
+ * The paper-style table, one section per dataset × forget spec, one row per model in the given
+ * method order (original first, retrain last), each cell mean ± sample std over seeds.
+ */
+export function resultsMarkdown(rows: readonly ResultRow[], options: { name: string; methods: readonly string[] }): string {
+  const seeds = [...new Set(rows.map((r) => r.seed))].sort((a, b) => a - b);
+  const order = [ORIGINAL, ...options.methods.filter((m) => m !== REFERENCE_METHOD), REFERENCE_METHOD];
+  const lines = [
+    `# ${options.name}: results`,
+    '',
+    `Mean ± sample standard deviation over ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}); a single value where only one run is finished.`,
+    'Accuracies and macro-F1 in %. MIA AUC: loss-based membership inference, forget vs test (0.5 = looks unseen); the retrained model is the target.',
+    `Avg. gap: mean |Δ| to ${REFERENCE_METHOD} of forget/retain/test accuracy and MIA AUC (lower is better). Time: wall seconds to produce the model`,
+    `(the fine-tune for the original, the unlearning run otherwise). Speed-up: ${REFERENCE_METHOD} time ÷ method time.`,
+  ];
+  const groups = new Map<string, ResultRow[]>();
+  for (const row of rows) {
+    const key = JSON.stringify([row.dataset, row.forget]);
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  for (const group of groups.values()) {
+    const { dataset, forget } = group[0]!;
+    const counts = meanStd(group.map((r) => r.forget_count));
+    lines.push('', `## ${dataset}, forget \`${forget}\`${counts.n > 0 ? ` (${Math.round(counts.mean)} records)` : ''}`, '');
+    lines.push(`| Method | n | ${MD_COLUMNS.map((c) => c.label).join(' | ')} |`);
+    lines.push(`| --- | ---: | ${MD_COLUMNS.map(() => '---:').join(' | ')} |`);
+    const present = [...order, ...new Set(group.map((r) => r.method))].filter((m, i, all) => all.indexOf(m) === i && group.some((r) => r.method === m));
+    for (const method of present) {
+      const runs = group.filter((r) => r.method === method);
+      const label = method === ORIGINAL ? 'original (before)' : method === REFERENCE_METHOD ? `${REFERENCE_METHOD} (reference)` : method;
+      lines.push(`| ${label} | ${runs.length} | ${MD_COLUMNS.map((c) => cellText(runs.map((r) => r[c.key] as number), c.format)).join(' | ')} |`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
