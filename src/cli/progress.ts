@@ -12,7 +12,7 @@ export function startProgress(label: string, total: number, fieldNames: readonly
     fieldNames.map((f) => `${f} ${fields[f] ?? '-'}`).join(' | ');
   if (process.stderr.isTTY) {
     const bar = new SingleBar(
-      { format: `${label} [{bar}] {value}/{total} | {fields} | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true },
+      { format: `${label} [{bar}] {value}/{total}${fieldNames.length > 0 ? ' | {fields}' : ''} | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true },
       Presets.shades_classic,
     );
     bar.start(total, 0, { fields: '' });
@@ -30,7 +30,7 @@ export function startProgress(label: string, total: number, fieldNames: readonly
       lastPrint = now;
       const elapsed = (now - started) / 1000;
       const eta = done > 0 ? (elapsed / done) * (total - done) : NaN;
-      process.stderr.write(`${label} ${done}/${total} | ${fmt(fields)} | ${elapsed.toFixed(0)}s elapsed, ETA ${Number.isFinite(eta) ? eta.toFixed(0) + 's' : '-'}\n`);
+      process.stderr.write(`${label} ${done}/${total}${fieldNames.length > 0 ? ` | ${fmt(fields)}` : ''} | ${elapsed.toFixed(0)}s elapsed, ETA ${Number.isFinite(eta) ? eta.toFixed(0) + 's' : '-'}\n`);
     },
     stop() {},
   };
