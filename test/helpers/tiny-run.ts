@@ -26,6 +26,22 @@ export interface TinyRun {
 
 let cached: Promise<TinyRun> | undefined;
 
+/**
+ * A random-init tiny encoder with a WordPiece tokenizer trained on the dataset's train texts,
+ * saved as an HF folder at `dir`: stands in for the pretrained encoder. Returns the model too.
+ */
+export function makeTinyBase(dir: string, dataset: Dataset): { model: SequenceClassifier & Module; tokenizer: TextTokenizer } {
+  fs.mkdirSync(dir, { recursive: true });
+  trainTokenizerToDir(dir, { vocabSize: 600, texts: splitOf(dataset, 'train').map((e) => e.text), modelMaxLength: 64 });
+  const tokenizer = TextTokenizer.fromDir(dir);
+  manualSeed(0);
+  const model = createModel({
+    vocabSize: tokenizer.vocabSize, hiddenSize: 64, numLayers: 1, numHeads: 2, intermediateSize: 128, maxPositionEmbeddings: 64, labels: dataset.labels,
+  }) as SequenceClassifier & Module;
+  savePretrained(model, dir, { tokenizerDir: dir, overwrite: true });
+  return { model, tokenizer };
+}
+
 export const TINY_HYPERPARAMETERS = { ...FINETUNE_DEFAULTS, epochs: 30, batchSize: 16, lr: 2e-3, maxLength: 48, patience: 12, seed: 0 };
 
 export function tinyRun(): Promise<TinyRun> {
@@ -33,14 +49,7 @@ export function tinyRun(): Promise<TinyRun> {
     const dataset = await loadDatasetFile(SPAM_SLICE);
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-tiny-'));
     const base = path.join(root, 'base');
-    fs.mkdirSync(base);
-    trainTokenizerToDir(base, { vocabSize: 600, texts: splitOf(dataset, 'train').map((e) => e.text), modelMaxLength: 64 });
-    const tokenizer = TextTokenizer.fromDir(base);
-    manualSeed(0);
-    const model = createModel({
-      vocabSize: tokenizer.vocabSize, hiddenSize: 64, numLayers: 1, numHeads: 2, intermediateSize: 128, maxPositionEmbeddings: 64, labels: dataset.labels,
-    }) as SequenceClassifier & Module;
-    savePretrained(model, base, { tokenizerDir: base, overwrite: true });
+    const { model, tokenizer } = makeTinyBase(base, dataset);
     // No validation split here: train all epochs so the model memorises its training set.
     finetune(model, tokenizer, splitOf(dataset, 'train'), [], TINY_HYPERPARAMETERS);
     const original = path.join(root, 'original');
