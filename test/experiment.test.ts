@@ -207,3 +207,13 @@ test('a run killed mid-grid resumes: finished units are skipped, the rest run, r
   const expected = csvRows(path.join(root, 'e2e', 'results.csv'));
   assert.deepEqual(measured(csvRows(path.join(resumed.config.out, 'results.csv'))), measured(expected));
 });
+
+test('the example configs in configs/ are valid', () => {
+  const dir = path.join(__dirname, '../../configs');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+  assert.ok(files.length >= 2);
+  for (const f of files) {
+    const c = loadConfigFile(path.join(dir, f));
+    assert.ok(planExperiment(c).units.length > 0, f);
+  }
+});
