@@ -12,6 +12,8 @@ import {
   ConfigError, ORIGINAL, RESULT_COLUMNS, REFERENCE_METHOD, loadConfigFile, parseConfig, planExperiment, runExperiment,
   type ExperimentConfig, type UnitEvent,
 } from '../src/experiment';
+import { demoConfig } from '../src/cli/commands/demo';
+import { DEFAULT_ENCODER } from '../src/model/default-encoder';
 import { makeTinyBase, SPAM_SLICE } from './helpers/tiny-run';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-experiment-'));
@@ -216,4 +218,13 @@ test('the example configs in configs/ are valid', () => {
     const c = loadConfigFile(path.join(dir, f));
     assert.ok(planExperiment(c).units.length > 0, f);
   }
+});
+
+test('the demo is a fixed experiment: spamassassin, largest-user, deepcut vs retrain, 2 epochs of 128 tokens from the committed encoder', () => {
+  const c = demoConfig(path.join(root, 'demo'));
+  assert.equal(c.baseModel, DEFAULT_ENCODER);
+  assert.ok(fs.existsSync(path.join(DEFAULT_ENCODER, 'config.json')), 'the default encoder path resolves from dist/');
+  assert.deepEqual([c.datasets.map((d) => d.key), c.forget.map((f) => f.spec), c.methods, c.seeds], [['spamassassin'], ['largest-user'], ['deepcut'], [0]]);
+  assert.deepEqual([c.finetune.epochs, c.finetune.maxLength, c.finetune.batchSize], [2, 128, 16]);
+  assert.deepEqual(planExperiment(c).units.map((u) => u.kind), ['finetune', 'unlearn', 'unlearn', 'eval', 'eval', 'eval']);
 });

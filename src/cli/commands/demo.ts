@@ -57,9 +57,11 @@ export function registerDemo(program: Command): void {
     .action(async (f: DemoFlags) => {
       const config = demoConfig(f.out);
       const s = config.finetune;
-      console.log(`deepcut demo: SpamAssassin, forget the sender with the most train emails (largest-user) with deepcut, retrain as the reference`);
-      console.log(`settings: fine-tune ${s.epochs} epochs, batch ${s.batchSize}, max length ${s.maxLength} tokens, lr ${s.lr}; deepcut defaults; retain sample ${config.eval.retainSample}; about 10-15 minutes on 2 cores`);
-      const outcome = await runWithConsole(config, { resume: f.resume, overwrite: f.overwrite });
+      const intro = [
+        'deepcut demo: SpamAssassin, forget the sender with the most train emails (largest-user) with deepcut, retrain as the reference',
+        `settings: fine-tune ${s.epochs} epochs, batch ${s.batchSize}, max length ${s.maxLength} tokens, lr ${s.lr}; deepcut defaults; retain sample ${config.eval.retainSample}; about 10-15 minutes on 2 cores`,
+      ];
+      const outcome = await runWithConsole(config, { resume: f.resume, overwrite: f.overwrite, intro });
       console.log('');
       console.log(demoTable(outcome.rows));
       const [report] = outcome.files.reports;

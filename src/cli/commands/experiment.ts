@@ -27,18 +27,19 @@ export function describeExperiment(config: ExperimentConfig): string[] {
 }
 
 /** Runs a validated config with console progress; throws (exit 1) when any unit failed, after writing what finished. */
-export async function runWithConsole(config: ExperimentConfig, options: { resume?: boolean; overwrite?: boolean }): Promise<ExperimentOutcome> {
+export async function runWithConsole(config: ExperimentConfig, options: { resume?: boolean; overwrite?: boolean; intro?: readonly string[] }): Promise<ExperimentOutcome> {
   if (options.resume && options.overwrite) throw new CliError('pass either --resume or --overwrite, not both');
   try {
     checkExperimentOutput(config.out, options);
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err));
   }
+  for (const line of options.intro ?? []) console.log(line);
   console.log(`deepcut: libtorch ${torchVersion()}, ${getNumThreads()} threads`);
   for (const line of describeExperiment(config)) console.log(line);
   const started = Date.now();
   const outcome = await runExperiment(config, {
-    ...options, log: (line) => console.log(line), progress: (label, total, fields) => startProgress(`  ${label}`, total, fields),
+    resume: options.resume, overwrite: options.overwrite, log: (line) => console.log(line), progress: (label, total, fields) => startProgress(`  ${label}`, total, fields),
   });
   const c = outcome.counts;
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${c.ran} units run, ${c.resumed} resumed, ${c.skipped} finished earlier, ${c.failed} failed, ${c.blocked} not run`);
