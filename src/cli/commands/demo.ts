@@ -11,7 +11,8 @@ import { runWithConsole } from './experiment';
  * Sized for ~10-15 minutes on 2 cores: a fine-tune step of the default encoder at batch 16 x 128
  * tokens takes ~0.4 s, so 2 epochs of SpamAssassin's 4,861 train emails (304 steps each) take
  * ~4 min for the original and ~3.5 min for the retrain (4,361 emails); DeepCUT's 150-step budget
- * is at most ~4 min and its stopping rule usually ends it sooner; scoring three models ~1 min.
+ * (16 + 16 samples x 2 dropout views a step) is at most ~5 min with its stopping checks, and the
+ * stopping rule usually ends it sooner; scoring three models ~1 min.
  */
 export const DEMO_CONFIG = {
   name: 'demo',
