@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadDatasetFile } from '../src/data';
 import {
-  ConfigError, ORIGINAL, RESULT_COLUMNS, REFERENCE_METHOD, loadConfigFile, parseConfig, planExperiment, runExperiment,
+  ConfigError, ORIGINAL, forgetKeys, RESULT_COLUMNS, REFERENCE_METHOD, loadConfigFile, parseConfig, planExperiment, runExperiment,
   type ExperimentConfig, type UnitEvent,
 } from '../src/experiment';
 import { demoConfig } from '../src/cli/commands/demo';
@@ -65,6 +65,14 @@ test('config defaults; relative data and base_model paths are relative to the co
   assert.deepEqual(c.forget, [{ key: 'random-0.1', spec: 'random:0.1' }]);
   assert.deepEqual(c.finetune, { epochs: 3, batchSize: 16, lr: 1e-4, weightDecay: 0.01, warmupFraction: 0.1, maxLength: 128, patience: 1 });
   assert.equal(loadConfigFile(file, { out: 'x', cwd: '/w' }).out, '/w/x');
+});
+
+test('forget specs become safe, distinct folder names', () => {
+  assert.deepEqual(forgetKeys(['largest-user', 'random:0.01', 'user:a@b.org+class:spam']), ['largest-user', 'random-0.01', 'user-a@b.org+class-spam']);
+  const [a, b] = forgetKeys(['user:x/y', 'user:x_y']);
+  assert.ok(a !== b && a!.startsWith('user-x_y-') && b!.startsWith('user-x_y-'), `${a} ${b}`);
+  assert.ok(!forgetKeys(['ids:../up.txt'])[0]!.includes('/'));
+  assert.ok(forgetKeys(['ids:' + 'x'.repeat(100)])[0]!.length <= 60);
 });
 
 test('plan shares work: one original per dataset x seed, one retrain per dataset x forget x seed', () => {

@@ -53,7 +53,7 @@ export function runFinetuneUnit(unit: FinetuneUnit, ctx: UnitContext): void {
       base: ctx.config.baseModel, dataset: ctx.dataset, out: unit.dir, settings, splitSeed: ctx.config.splitSeed, resume: ctx.resume,
       onStep: ({ step, epoch, loss }) => bar.update(step, { epoch, loss: loss.toFixed(4) }),
     });
-    bar.stop();
+    bar.stop(); // before the summary line, so a terminal bar does not swallow it
     ctx.log(`  fine-tuned ${record.steps} steps (best epoch ${record.best_epoch}), test accuracy ${(100 * record.test.accuracy).toFixed(1)}%, ${record.wall_seconds.toFixed(0)} s`);
   } finally {
     bar.stop();
