@@ -1,7 +1,7 @@
 // deepcut experiment: config validation (errors name file, field, line), the plan's sharing of
 // work, a tiny end-to-end grid (tiny random-init encoder, SpamAssassin slice, 2 methods, 2 seeds)
 // with its tables, reports and index, and resuming after a kill.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -18,6 +18,7 @@ import { makeTinyBase, SPAM_SLICE } from './helpers/tiny-run';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-experiment-'));
 const CLI = path.join(__dirname, '../src/cli/main.js');
+after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function writeConfig(name: string, text: string): string {
   const file = path.join(root, name);
