@@ -12,6 +12,7 @@ export const contrastiveUnlearning: LossMethod = {
   description: 'Lee et al. 2024: 3 x L_UL (forget anchors vs retain batch, tau 0.7) + CE(retain), K=4 retain batches per forget batch',
   uses: { forget: true, retain: true },
   hyperparameters: {
+    lr: { default: 1e-5, help: 'the same learning rate as deepcut (same loss family, a fair comparison)' },
     ulWeight: { default: 3, help: 'weight of L_UL (the paper\'s 3)' },
     temperature: { default: 0.7, help: 'the paper\'s tau' },
     retainPerForget: { default: 4, help: 'the paper\'s K: fresh retain batches per forget batch' },

@@ -44,6 +44,7 @@ export const deepcut: LossMethod<DeepcutState> = {
   description: 'DeepCUT: retain CE + gamma x contrastive loss pushing forget samples from their class in latent space (dropout views)',
   uses: { forget: true, retain: true },
   hyperparameters: {
+    lr: { default: 1e-5, help: 'contrastive gradients move the pooled space fast: at 5e-5 forget accuracy fell 100% -> 66% (validation 98.8% -> 90.6%) within 10 steps on SpamAssassin; 1e-5 stops near the retrained model' },
     gamma: { default: 1, help: 'weight of the contrastive forgetting loss against retain cross-entropy' },
     temperature: { default: 0.5, help: 'softmax temperature of cosine similarities (lower: sharper pushes)' },
     views: { default: 2, help: 'dropout views per sample (SimCSE); 2 doubles the anchors at twice the cost' },

@@ -10,7 +10,7 @@ export const gradientAscent: LossMethod = {
   description: 'maximise cross-entropy on the forget set (negated CE), nothing else',
   uses: { forget: true, retain: false },
   hyperparameters: {
-    lr: { default: 2e-5, help: 'lower than the loop default: ascent alone has nothing holding the model together' },
+    lr: { default: 1e-5, help: 'lower than the loop default: ascent alone has nothing holding the model together' },
   },
   loss({ model, encode }, forget) {
     const batch = encode(forget);

@@ -8,7 +8,7 @@ export const LOOP_HYPERPARAMETERS: Readonly<Record<string, HyperParameter>> = {
   forgetBatch: { default: 16, help: 'forget samples per step' },
   retainBatch: { default: 16, help: 'retain samples per step' },
   retainPerForget: { default: 1, help: 'steps that reuse one forget batch with fresh retain batches' },
-  evalEvery: { default: 10, help: 'steps between checks of the stopping rule' },
+  evalEvery: { default: 5, help: 'steps between checks of the stopping rule (a forget set of ~65 can flip within 10 steps)' },
   stopSample: { default: 256, help: 'forget and validation samples scored by each stopping check (seeded subsample)' },
   clip: { default: 1, help: 'gradient-norm clipping (ascent-style losses are unbounded)' },
   weightDecay: { default: 0, help: 'AdamW weight decay (off: decay would pull every weight, not just the forgotten knowledge)' },
