@@ -229,11 +229,11 @@ test('the example configs in configs/ are valid', () => {
   }
 });
 
-test('the demo is a fixed experiment: spamassassin, largest-user, deepcut vs retrain, 2 epochs of 128 tokens from the committed encoder', () => {
+test('the demo is a fixed experiment: spamassassin, largest-user, deepcut vs retrain, exactly 2 epochs (no early stopping) of 128 tokens from the committed encoder', () => {
   const c = demoConfig(path.join(root, 'demo'));
   assert.equal(c.baseModel, DEFAULT_ENCODER);
   assert.ok(fs.existsSync(path.join(DEFAULT_ENCODER, 'config.json')), 'the default encoder path resolves from dist/');
   assert.deepEqual([c.datasets.map((d) => d.key), c.forget.map((f) => f.spec), c.methods, c.seeds], [['spamassassin'], ['largest-user'], ['deepcut'], [0]]);
-  assert.deepEqual([c.finetune.epochs, c.finetune.maxLength, c.finetune.batchSize], [2, 128, 16]);
+  assert.deepEqual([c.finetune.epochs, c.finetune.maxLength, c.finetune.batchSize, c.finetune.patience], [2, 128, 16, 2]);
   assert.deepEqual(planExperiment(c).units.map((u) => u.kind), ['finetune', 'unlearn', 'unlearn', 'eval', 'eval', 'eval']);
 });

@@ -20,7 +20,9 @@ export const DEMO_CONFIG = {
   forget: ['largest-user'],
   methods: ['deepcut'],
   seeds: [0],
-  finetune: { epochs: 2, batch: 16, max_length: 128 },
+  // patience 2 = no early stopping: the original and the retrain both train exactly 2 epochs, so
+  // their gap measures the forgotten data, not where early stopping happened to cut.
+  finetune: { epochs: 2, batch: 16, max_length: 128, patience: 2 },
   eval: { retain_sample: 1000 },
 };
 export const DEMO_OUT = path.join('runs', 'demo');
