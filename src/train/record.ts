@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { readJsonFile } from '../io/json-file';
 
 export const TRAIN_RECORD = 'train.json';
 
@@ -28,16 +29,5 @@ export type TrainRecord = z.infer<typeof trainRecordSchema>;
 export function readTrainRecord(dir: string): TrainRecord | undefined {
   const file = path.join(dir, TRAIN_RECORD);
   if (!fs.existsSync(file)) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
-  const parsed = trainRecordSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`${file}: field '${issue.path.join('.')}': ${issue.message}`);
-  }
-  return parsed.data;
+  return readJsonFile(file, trainRecordSchema);
 }

@@ -10,12 +10,10 @@
 // shards split; `score()` here also returns `predictions` (the vote) for callers that know a
 // SISA ensemble.
 import * as path from 'node:path';
-import { noGrad, scope } from '../../engine';
 import type { Example } from '../../data';
 import { loadPretrained, type SequenceClassifier } from '../../model';
 import type { TextTokenizer } from '../../text/tokenizer';
-import { chunks, makeBatch } from '../../train/batches';
-import type { ModelScores, Scorable, ScoreOptions } from '../../eval/scorable';
+import { hfScorable, type ModelScores, type Scorable, type ScoreOptions } from '../../eval/scorable';
 import { readSisaManifest, shardDir, type SisaManifest } from './layout';
 
 export interface SisaScores extends ModelScores {
@@ -104,28 +102,9 @@ export function combineShards(shards: readonly ShardOutput[], n: number, numLabe
 }
 
 function scoreShard(model: SequenceClassifier, tokenizer: TextTokenizer, examples: readonly Example[], options: ScoreOptions): ShardOutput {
-  const numLabels = model.numLabels;
-  const dim = model.config.hiddenSize;
-  const logits = new Float32Array(examples.length * numLabels);
-  const pooled = new Float32Array(examples.length * dim);
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    let done = 0;
-    noGrad(() => {
-      for (const part of chunks(examples, options.batchSize)) {
-        scope(() => {
-          const out = model.forward(makeBatch(tokenizer, part, options.maxLength));
-          logits.set(out.logits.toArray() as Float32Array, done * numLabels);
-          pooled.set(out.pooled.toArray() as Float32Array, done * dim);
-        });
-        done += part.length;
-      }
-    });
-  } finally {
-    model.train(wasTraining);
-  }
-  return { logits, pooled, dim };
+  // One shard scores exactly like a single model; progress is reported per shard by the caller.
+  const { logits, embeddings, dim } = hfScorable(model, tokenizer, { disposeModel: false }).score(examples, { ...options, onProgress: undefined });
+  return { logits, pooled: embeddings, dim };
 }
 
 export interface SisaEnsemble extends Scorable {

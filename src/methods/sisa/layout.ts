@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { readJsonFile } from '../../io/json-file';
 import { writeFileAtomic } from '../../io/atomic';
 import { mulberry32, permutation } from '../../util/prng';
 
@@ -147,18 +148,7 @@ export function modelHash(dir: string): string {
 export function readSisaManifest(dir: string): SisaManifest {
   const file = path.join(dir, SISA_FILE);
   if (!fs.existsSync(file)) throw new Error(`${dir}: no ${SISA_FILE} (not a SISA model folder; make one with deepcut finetune --sisa-shards N --slices M)`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
-  const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`${file}: field '${issue.path.join('.')}': ${issue.message}`);
-  }
-  const m = parsed.data;
+  const m = readJsonFile(file, manifestSchema);
   const shape = m.assignment.length === m.shards && m.assignment.every((s) => s.length === m.slices)
     && m.stages.length === m.shards && m.stages.every((s) => s.length === m.slices);
   if (!shape) throw new Error(`${file}: assignment/stages do not have ${m.shards} shards x ${m.slices} slices`);
