@@ -1,0 +1,90 @@
+// Each method file's loss on a tiny hand-computed batch. A stub classifier maps every example to
+// fixed logits and a fixed pooled vector, so each loss is a closed-form number.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { scope, tensor } from '../src/engine';
+import type { Example } from '../src/data';
+import { getMethod, defaultHyperparameters, type Classifier, type LossMethod, type MethodState, type StepContext } from '../src/methods';
+import type { LabelledBatch } from '../src/train/batches';
+
+// Rows: logits (2 classes) and pooled vectors (2-D) per example id.
+const ROWS: Record<string, { logits: [number, number]; pooled: [number, number] }> = {
+  f0: { logits: [3, 0], pooled: [1, 0] }, // forget, class 0
+  r0: { logits: [2, 0], pooled: [1, 0] }, // retain, class 0
+  r1: { logits: [0, 1], pooled: [0, 1] }, // retain, class 1
+};
+const ids = Object.keys(ROWS);
+const ex = (id: string, label: number): Example => ({ id, text: id, label, labelName: String(label), split: 'train' });
+const forget = [ex('f0', 0)];
+const retain = [ex('r0', 0), ex('r1', 1)];
+
+function encode(examples: readonly Example[]): LabelledBatch {
+  return {
+    inputIds: tensor(examples.map((e) => ids.indexOf(e.id)), { dtype: 'int64' }),
+    labels: tensor(examples.map((e) => e.label), { dtype: 'int64' }),
+    size: examples.length,
+  };
+}
+
+/** Only what the losses touch: forward() and numLabels. */
+const stub = {
+  numLabels: 2,
+  forward(batch: LabelledBatch) {
+    const logits = tensor(ids.map((id) => ROWS[id]!.logits)).indexSelect(0, batch.inputIds);
+    const pooled = tensor(ids.map((id) => ROWS[id]!.pooled)).indexSelect(0, batch.inputIds);
+    return { logits, pooled, cls: pooled, lastHiddenState: pooled };
+  },
+} as unknown as Classifier;
+
+function lossOf(name: string, overrides: Record<string, number> = {}, step = 0, state: MethodState = {}): number {
+  const method = getMethod(name) as LossMethod<MethodState>;
+  const hp = { ...defaultHyperparameters(method), ...overrides };
+  return scope(() => {
+    const ctx: StepContext<MethodState> = { model: stub, step, hp, state, encode, random: () => 0.5 };
+    return method.loss(ctx, forget, retain).total.item();
+  });
+}
+
+const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-5, `${a} ≈ ${b}`);
+const ce = (z: [number, number], y: number) => Math.log(Math.exp(z[0]) + Math.exp(z[1])) - z[y];
+const ceRetain = (ce([2, 0], 0) + ce([0, 1], 1)) / 2;
+const ceForget = ce([3, 0], 0);
+
+test('finetune: CE(retain)', () => close(lossOf('finetune'), ceRetain));
+test('gradient-ascent: -CE(forget)', () => close(lossOf('gradient-ascent'), -ceForget));
+test('neggrad-plus: beta CE(retain) - (1 - beta) CE(forget)', () => {
+  close(lossOf('neggrad-plus'), 0.9 * ceRetain - 0.1 * ceForget);
+  close(lossOf('neggrad-plus', { beta: 0.5 }), 0.5 * ceRetain - 0.5 * ceForget);
+});
+test('random-label: CE(forget, the other class) + CE(retain)', () => close(lossOf('random-label'), ce([3, 0], 1) + ceRetain));
+
+test('contrastive-unlearning: 3 L_UL + CE(retain); anchor f0 (class 0): P = {r1}, N = {r0}', () => {
+  // s = cos/0.7: s(f0,r0) = 1/0.7, s(f0,r1) = 0; L_UL = -(0 - 1/0.7) = 1/0.7.
+  close(lossOf('contrastive-unlearning'), 3 / 0.7 + ceRetain);
+});
+
+test('deepcut: CE(retain) + gamma SupCon; a second dropout view adds exactly log 2 (no dropout in the stub)', () => {
+  // One view, tau 0.5: s(f0,r0) = 2, s(f0,r1) = 0; L_f = -(0 - log(e^2 + 1)).
+  const lf = Math.log(Math.exp(2) + 1);
+  close(lossOf('deepcut', { views: 1 }), ceRetain + lf);
+  close(lossOf('deepcut', { views: 1, gamma: 0.5 }), ceRetain + 0.5 * lf);
+  // Two identical views double every candidate: each log-probability loses log 2; retain CE is unchanged.
+  close(lossOf('deepcut', { views: 2 }), ceRetain + lf + Math.log(2));
+});
+
+test('scrub: a max-step is -KL(teacher || student) on forget, a min-step KL + CE on retain', () => {
+  const teacher = { forward: (b: LabelledBatch) => ({ logits: tensor([[0, 0]]).expand([b.size, 2]).contiguous() }) } as unknown as Classifier;
+  const state = { teacher } as MethodState;
+  // Forget logits (3, 0) at T = 2: student p = softmax(1.5, 0); teacher uniform.
+  const ps = [Math.exp(1.5) / (Math.exp(1.5) + 1), 1 / (Math.exp(1.5) + 1)];
+  const klForget = 0.5 * Math.log(0.5 / ps[0]!) + 0.5 * Math.log(0.5 / ps[1]!);
+  close(lossOf('scrub', {}, 0, state), -klForget);
+  const kl = (z: [number, number]) => {
+    const q = [Math.exp(z[0] / 2), Math.exp(z[1] / 2)];
+    const sum = q[0]! + q[1]!;
+    return 0.5 * Math.log(0.5 / (q[0]! / sum)) + 0.5 * Math.log(0.5 / (q[1]! / sum));
+  };
+  close(lossOf('scrub', {}, 1, state), (kl([2, 0]) + kl([0, 1])) / 2 + ceRetain);
+  // After maxSteps only min-steps remain, even on even steps.
+  close(lossOf('scrub', { maxSteps: 0 }, 0, state), (kl([2, 0]) + kl([0, 1])) / 2 + ceRetain);
+});
