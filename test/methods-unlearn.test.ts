@@ -61,3 +61,12 @@ test('every method lowers forget accuracy (finetune, scrub: do not raise it) and
   }
   assert.deepEqual(fs.readFileSync(path.join(run.original, 'model.safetensors')), originalBytes, 'the input model is never modified');
 });
+
+test('a loss-based method refuses a SISA ensemble folder with a clear message', async () => {
+  const run = await tinyRun();
+  const dir = path.join(run.root, 'fake-sisa');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'sisa.json'), '{}');
+  const forget = resolveForgetSet(run.dataset, 'random:0.1', { seed: 1 });
+  await assert.rejects(unlearn({ modelDir: dir, dataset: run.dataset, forget, method: 'deepcut', out: path.join(run.root, 'x') }), /is a SISA ensemble \(sisa.json\): unlearn it with --method sisa/);
+});

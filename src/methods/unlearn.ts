@@ -12,6 +12,7 @@ import { readTrainRecord } from '../train/record';
 import { getMethod, resolveHyperparameters, runLossMethod, type LossPoint } from '.';
 import type { StopCheck, StopRule } from './stopping';
 import type { Classifier } from './types';
+import { isSisaDir } from './sisa/layout';
 
 export const UNLEARN_RECORD = 'unlearn.json';
 const CHECKPOINT_DIR = 'checkpoint';
@@ -72,6 +73,9 @@ function sameLabels(model: readonly string[], data: readonly string[]): boolean 
 export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
   const started = Date.now();
   const method = getMethod(req.method);
+  if (method.name !== 'sisa' && isSisaDir(req.modelDir)) {
+    throw new Error(`${req.modelDir} is a SISA ensemble (sisa.json): unlearn it with --method sisa, or give ${method.name} a single fine-tuned model`);
+  }
   const hp = resolveHyperparameters(method, req.hp);
   const seed = req.seed ?? 0;
   const stop = req.stop ?? 'accuracy';
