@@ -7,20 +7,23 @@ import { readJsonFile } from '../io/json-file';
 
 export const TRAIN_RECORD = 'train.json';
 
+/** The fine-tuning recipe as train.json (and sisa.json) record it. */
+export const finetuneSettingsSchema = z.object({
+  epochs: z.number().int().positive(),
+  batchSize: z.number().int().positive(),
+  lr: z.number().positive(),
+  weightDecay: z.number().nonnegative(),
+  warmupFraction: z.number().nonnegative(),
+  maxLength: z.number().int().positive(),
+  patience: z.number().int().positive(),
+});
+
 const trainRecordSchema = z.object({
   base_model: z.string(),
   dataset: z.string(),
   seed: z.number().int(),
   split_seed: z.number().int(),
-  hyperparameters: z.object({
-    epochs: z.number().int().positive(),
-    batchSize: z.number().int().positive(),
-    lr: z.number().positive(),
-    weightDecay: z.number().nonnegative(),
-    warmupFraction: z.number().nonnegative(),
-    maxLength: z.number().int().positive(),
-    patience: z.number().int().positive(),
-  }).passthrough(),
+  hyperparameters: finetuneSettingsSchema.passthrough(),
 }).passthrough();
 
 export type TrainRecord = z.infer<typeof trainRecordSchema>;

@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { readJsonFile } from '../../io/json-file';
+import { finetuneSettingsSchema } from '../../train/record';
 import { writeFileAtomic } from '../../io/atomic';
 import { mulberry32, permutation } from '../../util/prng';
 
@@ -24,15 +25,7 @@ export const SISA_FORMAT = 'deepcut-sisa';
 /** assignment[shard][slice] = the train ids of that slice, in training order. */
 export type Assignment = string[][][];
 
-const settingsSchema = z.object({
-  epochs: z.number().int().positive(),
-  batchSize: z.number().int().positive(),
-  lr: z.number().positive(),
-  weightDecay: z.number().nonnegative(),
-  warmupFraction: z.number().nonnegative(),
-  maxLength: z.number().int().positive(),
-  patience: z.number().int().positive(),
-});
+const settingsSchema = finetuneSettingsSchema;
 
 /** Fine-tuning settings of every stage (each stage is one `finetune()` call with these). */
 export type SisaSettings = z.infer<typeof settingsSchema>;
