@@ -7,12 +7,12 @@ import type { Dataset, Example, ForgetSet } from '../data';
 import { splitOf, retainSplit, writeForgetSet } from '../data';
 import { loadPretrained, savePretrained } from '../model';
 import { writeFileAtomic } from '../io/atomic';
-import { readTrainRecord } from '../train/record';
 // From the index, which registers every built-in method.
 import { getMethod, resolveHyperparameters, runLossMethod, type LossPoint } from '.';
 import type { StopCheck, StopRule } from './stopping';
 import type { Classifier } from './types';
 import { isSisaDir } from './sisa/layout';
+import { recordedRecipe } from './recipe';
 
 export const UNLEARN_RECORD = 'unlearn.json';
 const CHECKPOINT_DIR = 'checkpoint';
@@ -80,8 +80,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
   const seed = req.seed ?? 0;
   const stop = req.stop ?? 'accuracy';
   const log = req.log ?? (() => undefined);
-  const record = readTrainRecord(req.modelDir);
-  const maxLength = req.maxLength ?? record?.hyperparameters.maxLength ?? 128;
+  const maxLength = req.maxLength ?? recordedRecipe(req.modelDir).maxLength ?? 128;
   const forgetIds = new Set(req.forget.ids);
   const forget: Example[] = splitOf(req.dataset, 'train').filter((e) => forgetIds.has(e.id));
   const retain = retainSplit(req.dataset, req.forget);

@@ -12,6 +12,7 @@ import { evaluationReportInput, writeReport } from '../../report';
 import { torchVersion, getNumThreads } from '../../engine';
 import { FINETUNE_DEFAULTS } from '../../train/finetune';
 import { readTrainRecord, TRAIN_RECORD, type TrainRecord } from '../../train/record';
+import { recordedRecipe } from '../../methods/recipe';
 import { startProgress, type Progress } from '../progress';
 import { positiveInt, nonNegativeInt, CliError } from '../args';
 
@@ -109,7 +110,7 @@ export function registerEval(program: Command): void {
     .option('--reference <dir>', 'the reference model, normally retrained without the forget set (`deepcut finetune --forget`)')
     .requiredOption('--out <dir>', 'output folder for metrics.json and report.html')
     .option('--retain-sample <n>', 'retain examples to score, seeded sample (0 = all)', String(DEFAULT_RETAIN_SAMPLE))
-    .option('--max-length <n>', "tokens per text (default: the model's train.json, else 128)")
+    .option('--max-length <n>', "tokens per text (default: the model's train.json or sisa.json, else 128)")
     .option('--batch <n>', 'examples per forward pass', String(EVAL_BATCH_SIZE))
     .option('--split-seed <n>', `seed of the data split and random: forget sets (default: the model's train.json, else ${DEFAULT_SEED})`)
     .option('--seed <n>', 'seed of the retain sample, MIA folds and plotted background points', '0')
@@ -124,8 +125,8 @@ export function registerEval(program: Command): void {
       if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !f.overwrite) throw new CliError(`--out ${f.out} exists and is not empty (pass --overwrite to replace it)`);
       const record = readTrainRecord(modelDir);
       const referenceRecord = referenceDir !== undefined ? readTrainRecord(referenceDir) : undefined;
-      const maxLength = f.maxLength !== undefined ? positiveInt(f.maxLength, '--max-length') : record?.hyperparameters.maxLength ?? FINETUNE_DEFAULTS.maxLength;
-      const splitSeed = f.splitSeed !== undefined ? nonNegativeInt(f.splitSeed, '--split-seed') : record?.split_seed ?? DEFAULT_SEED;
+      const maxLength = f.maxLength !== undefined ? positiveInt(f.maxLength, '--max-length') : recordedRecipe(modelDir).maxLength ?? FINETUNE_DEFAULTS.maxLength;
+      const splitSeed = f.splitSeed !== undefined ? nonNegativeInt(f.splitSeed, '--split-seed') : recordedRecipe(modelDir).splitSeed ?? DEFAULT_SEED;
       const options = {
         maxLength, batchSize: positiveInt(f.batch, '--batch'),
         retainSample: nonNegativeInt(f.retainSample, '--retain-sample'), seed: nonNegativeInt(f.seed, '--seed'),
