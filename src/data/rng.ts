@@ -3,7 +3,7 @@
  * every split, sample and shuffle must be reproducible from a seed.
  */
 
-import { mulberry32, type Random } from '../util/prng';
+import { mulberry32, shuffleInPlace, type Random } from '../util/prng';
 
 export { mulberry32 } from '../util/prng';
 export type Rand = Random;
@@ -26,12 +26,5 @@ export function rngFor(seed: number, purpose: string): Rand {
 
 /** Fisher-Yates shuffle of a copy. */
 export function shuffled<T>(items: readonly T[], rand: Rand): T[] {
-  const out = items.slice();
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const tmp = out[i] as T;
-    out[i] = out[j] as T;
-    out[j] = tmp;
-  }
-  return out;
+  return shuffleInPlace(items.slice(), rand);
 }
