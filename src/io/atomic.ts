@@ -25,3 +25,33 @@ export function writeFileAtomic(file: string, data: string | Uint8Array | readon
     throw err;
   }
 }
+
+/**
+ * Writes a whole folder without ever leaving it half-written: `fill` populates a fresh sibling
+ * staging folder, which then replaces `dir` (an existing `dir` is swapped out first and removed
+ * only after the swap; on failure it is put back and the staging folder removed).
+ */
+export function writeDirAtomic(dir: string, fill: (staging: string) => void): void {
+  const target = path.resolve(dir);
+  const staging = `${target}.saving-${process.pid}-${Date.now()}`;
+  fs.mkdirSync(staging, { recursive: true });
+  try {
+    fill(staging);
+    if (!fs.existsSync(target)) {
+      fs.renameSync(staging, target);
+      return;
+    }
+    const old = `${target}.replaced-${process.pid}-${Date.now()}`;
+    fs.renameSync(target, old);
+    try {
+      fs.renameSync(staging, target);
+    } catch (err) {
+      fs.renameSync(old, target);
+      throw err;
+    }
+    fs.rmSync(old, { recursive: true, force: true });
+  } catch (err) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+}

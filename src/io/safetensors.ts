@@ -146,3 +146,13 @@ export function serializeSafetensors(tensors: ReadonlyMap<string, Tensor>, metad
 export function saveSafetensors(file: string, tensors: ReadonlyMap<string, Tensor>, metadata?: Record<string, string>): void {
   writeFileAtomic(file, serializeSafetensors(tensors, metadata));
 }
+
+/** Loads a safetensors file into anything with a loadStateDict (a Module), freeing the read tensors after. */
+export function loadStateDictFile(target: { loadStateDict(state: ReadonlyMap<string, Tensor>): unknown }, file: string): void {
+  const tensors = loadSafetensors(file);
+  try {
+    target.loadStateDict(tensors);
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
+}

@@ -2,8 +2,8 @@
 // run's history, written to a staging folder and renamed into place (never half-written).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadSafetensors, saveSafetensors } from '../io/safetensors';
-import { writeFileAtomic } from '../io/atomic';
+import { loadStateDictFile, saveSafetensors } from '../io/safetensors';
+import { writeDirAtomic, writeFileAtomic } from '../io/atomic';
 import type { Optimizer } from '../engine';
 import type { Module } from '../nn';
 
@@ -23,17 +23,12 @@ export interface Progress<H> {
 }
 
 export function saveCheckpoint<H>(dir: string, model: Module, modules: Record<string, Module>, optimizer: Optimizer, progress: Progress<H>): void {
-  const staging = `${dir}.staging`;
-  fs.rmSync(staging, { recursive: true, force: true });
-  fs.mkdirSync(staging, { recursive: true });
-  saveSafetensors(path.join(staging, 'model.safetensors'), model.stateDict());
-  for (const [name, m] of Object.entries(modules)) saveSafetensors(path.join(staging, `module-${name}.safetensors`), m.stateDict());
-  writeFileAtomic(path.join(staging, 'optimizer.bin'), optimizer.stateBytes());
-  writeFileAtomic(path.join(staging, 'progress.json'), `${JSON.stringify(progress)}\n`);
-  const old = `${dir}.old`;
-  if (fs.existsSync(dir)) fs.renameSync(dir, old);
-  fs.renameSync(staging, dir);
-  fs.rmSync(old, { recursive: true, force: true });
+  writeDirAtomic(dir, (staging) => {
+    saveSafetensors(path.join(staging, 'model.safetensors'), model.stateDict());
+    for (const [name, m] of Object.entries(modules)) saveSafetensors(path.join(staging, `module-${name}.safetensors`), m.stateDict());
+    writeFileAtomic(path.join(staging, 'optimizer.bin'), optimizer.stateBytes());
+    writeFileAtomic(path.join(staging, 'progress.json'), `${JSON.stringify(progress)}\n`);
+  });
 }
 
 export function hasCheckpoint(dir: string): boolean {
@@ -46,16 +41,8 @@ export function loadCheckpoint<H>(dir: string, model: Module, modules: Record<st
   const want = JSON.stringify(identity);
   const got = JSON.stringify(progress.identity);
   if (want !== got) throw new Error(`${dir}: checkpoint is from a different run and cannot be resumed\n  checkpoint: ${got}\n  this run:   ${want}`);
-  const load = (m: Module, file: string) => {
-    const tensors = loadSafetensors(path.join(dir, file));
-    try {
-      m.loadStateDict(tensors);
-    } finally {
-      for (const t of tensors.values()) t.dispose();
-    }
-  };
-  load(model, 'model.safetensors');
-  for (const [name, m] of Object.entries(modules)) load(m, `module-${name}.safetensors`);
+  loadStateDictFile(model, path.join(dir, 'model.safetensors'));
+  for (const [name, m] of Object.entries(modules)) loadStateDictFile(m, path.join(dir, `module-${name}.safetensors`));
   optimizer.loadState(path.join(dir, 'optimizer.bin'));
   return progress;
 }

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Tensor } from '../engine/tensor';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors';
-import { writeFileAtomic } from '../io/atomic';
+import { writeDirAtomic, writeFileAtomic } from '../io/atomic';
 import { TextTokenizer } from '../text/tokenizer';
 import { ConfigError, parseHfConfig, toHfConfig, type EncoderConfig } from './config';
 import { buildModel } from './factory';
@@ -125,38 +125,15 @@ export function savePretrained(model: PretrainedModel, dir: string, options: Sav
   if (fs.existsSync(target) && !options.overwrite) {
     throw new Error(`${target} already exists; refusing to overwrite it (pass overwrite: true to replace it)`);
   }
-  const staging = `${target}.saving-${process.pid}-${Date.now()}`;
-  fs.mkdirSync(staging, { recursive: true });
-  try {
+  writeDirAtomic(target, (staging) => {
     writeFileAtomic(path.join(staging, 'config.json'), `${JSON.stringify(toHfConfig(model.config, model.architecture), null, 2)}\n`);
     saveSafetensors(path.join(staging, 'model.safetensors'), model.stateDict(), { format: 'pt' });
     if (options.tokenizerDir) copyTokenizerFiles(path.resolve(options.tokenizerDir), staging);
-    replaceDir(staging, target);
-  } catch (err) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw err;
-  }
+  });
 }
 
 function copyTokenizerFiles(from: string, to: string): void {
   const present = TOKENIZER_FILES.filter((f) => fs.existsSync(path.join(from, f)));
   if (present.length === 0) throw new Error(`${from}: no tokenizer files (${TOKENIZER_FILES.join(', ')})`);
   for (const f of present) fs.copyFileSync(path.join(from, f), path.join(to, f));
-}
-
-/** Moves staging to target; an existing target is swapped out first and removed only after. */
-function replaceDir(staging: string, target: string): void {
-  if (!fs.existsSync(target)) {
-    fs.renameSync(staging, target);
-    return;
-  }
-  const old = `${target}.replaced-${process.pid}-${Date.now()}`;
-  fs.renameSync(target, old);
-  try {
-    fs.renameSync(staging, target);
-  } catch (err) {
-    fs.renameSync(old, target);
-    throw err;
-  }
-  fs.rmSync(old, { recursive: true, force: true });
 }

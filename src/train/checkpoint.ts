@@ -3,8 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { keep, type Optimizer, type Tensor } from '../engine';
-import { loadSafetensors, saveSafetensors } from '../io/safetensors';
-import { writeFileAtomic } from '../io/atomic';
+import { loadSafetensors, loadStateDictFile, saveSafetensors } from '../io/safetensors';
+import { writeDirAtomic, writeFileAtomic } from '../io/atomic';
 import type { Module } from '../nn';
 import type { EpochRecord, FinetuneOptions } from './finetune';
 
@@ -29,21 +29,16 @@ export function saveEpochCheckpoint(
   dir: string, model: Module, optimizer: Optimizer, best: { epoch: number; accuracy: number; state: Map<string, Tensor> },
   at: { epoch: number; step: number; epochs: EpochRecord[]; stopped: boolean; options: FinetuneOptions },
 ): void {
-  const staging = `${dir}.staging`;
-  fs.rmSync(staging, { recursive: true, force: true });
-  fs.mkdirSync(staging, { recursive: true });
-  saveSafetensors(path.join(staging, 'model.safetensors'), model.stateDict());
-  saveSafetensors(path.join(staging, 'best.safetensors'), best.state);
-  writeFileAtomic(path.join(staging, 'optimizer.bin'), optimizer.stateBytes());
   const saved: Saved = {
     settings: settingsOf(at.options), epoch: at.epoch, step: at.step, epochs: at.epochs, stopped: at.stopped,
     best: { epoch: best.epoch, accuracy: best.accuracy },
   };
-  writeFileAtomic(path.join(staging, 'progress.json'), `${JSON.stringify(saved)}\n`);
-  const old = `${dir}.old`;
-  if (fs.existsSync(dir)) fs.renameSync(dir, old);
-  fs.renameSync(staging, dir);
-  fs.rmSync(old, { recursive: true, force: true });
+  writeDirAtomic(dir, (staging) => {
+    saveSafetensors(path.join(staging, 'model.safetensors'), model.stateDict());
+    saveSafetensors(path.join(staging, 'best.safetensors'), best.state);
+    writeFileAtomic(path.join(staging, 'optimizer.bin'), optimizer.stateBytes());
+    writeFileAtomic(path.join(staging, 'progress.json'), `${JSON.stringify(saved)}\n`);
+  });
 }
 
 export function loadEpochCheckpoint(dir: string, model: Module, optimizer: Optimizer, options: FinetuneOptions) {
@@ -52,12 +47,7 @@ export function loadEpochCheckpoint(dir: string, model: Module, optimizer: Optim
   if (JSON.stringify(saved.settings) !== want) {
     throw new Error(`${dir}: checkpoint was written with other fine-tuning settings and cannot be resumed\n  checkpoint: ${JSON.stringify(saved.settings)}\n  this run:   ${want}`);
   }
-  const weights = loadSafetensors(path.join(dir, 'model.safetensors'));
-  try {
-    model.loadStateDict(weights);
-  } finally {
-    for (const t of weights.values()) t.dispose();
-  }
+  loadStateDictFile(model, path.join(dir, 'model.safetensors'));
   optimizer.loadState(path.join(dir, 'optimizer.bin'));
   const state = new Map([...loadSafetensors(path.join(dir, 'best.safetensors'))].map(([k, v]) => [k, keep(v)]));
   return { epoch: saved.epoch, step: saved.step, epochs: saved.epochs, stopped: saved.stopped, best: { ...saved.best, state } };

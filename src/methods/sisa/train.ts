@@ -15,9 +15,9 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { manualSeed, noGrad } from '../../engine';
-import { loadSafetensors, saveSafetensors } from '../../io/safetensors';
-import { writeFileAtomic } from '../../io/atomic';
+import { manualSeed } from '../../engine';
+import { loadStateDictFile, saveSafetensors } from '../../io/safetensors';
+import { writeDirAtomic, writeFileAtomic } from '../../io/atomic';
 import { seedFromString, type Example } from '../../data';
 import { loadPretrained, savePretrained, TOKENIZER_FILES, type SequenceClassifier } from '../../model';
 import type { Module } from '../../nn';
@@ -142,7 +142,7 @@ export function runSisaPlan(plan: SisaPlan): SisaOutcome {
       loaded = load(plan.base, manifest.labels, headSeed(manifest.seed, k));
     } else {
       loaded = load(template, manifest.labels, headSeed(manifest.seed, k));
-      loadWeights(loaded.model, checkpointFile(out, k, last));
+      loadStateDictFile(loaded.model, checkpointFile(out, k, last));
     }
     const { model, tokenizer, tokenizerDir } = loaded;
     let shardSteps = 0;
@@ -242,15 +242,6 @@ function load(dir: string, labels: readonly string[], seed: number): { model: Cl
   return { model: model as Classifier, tokenizer, tokenizerDir: dir };
 }
 
-function loadWeights(model: Classifier, file: string): void {
-  const tensors = loadSafetensors(file);
-  try {
-    noGrad(() => model.loadStateDict(tensors));
-  } finally {
-    for (const t of tensors.values()) t.dispose();
-  }
-}
-
 /** Copies a file byte for byte through a temporary name (never half-written). */
 function copyAtomic(from: string, to: string): void {
   if (!fs.existsSync(from)) throw new Error(`${from}: missing (the SISA model being unlearned is incomplete)`);
@@ -272,9 +263,5 @@ function copyShard(plan: SisaPlan, shard: number): void {
   for (let j = 0; j < plan.manifest.slices - 1; j++) copyCheckpoint(plan, shard, j);
   const target = shardDir(plan.out, shard);
   if (fs.existsSync(path.join(target, 'config.json'))) return;
-  const staging = `${target}.copying-${process.pid}`;
-  fs.rmSync(staging, { recursive: true, force: true });
-  fs.cpSync(shardDir(plan.source!.dir, shard), staging, { recursive: true });
-  fs.rmSync(target, { recursive: true, force: true });
-  fs.renameSync(staging, target);
+  writeDirAtomic(target, (staging) => fs.cpSync(shardDir(plan.source!.dir, shard), staging, { recursive: true }));
 }
