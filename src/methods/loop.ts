@@ -59,6 +59,7 @@ export function runLossMethod(
     const params = decayGroups(model);
     for (const m of Object.values(modules)) params.push({ params: m.parameters() });
     const optimizer = new AdamW(params, { lr: hp.lr!, weightDecay: hp.weightDecay! });
+    const trainable = [...model.parameters(), ...Object.values(modules).flatMap((m) => m.parameters())]; // clipped together, every step
     const identity: RunIdentity = { method: method.name, hyperparameters: { ...hp }, seed, forgetHash: options.forgetHash, stop: options.stop };
 
     let history: LoopHistory = { losses: [], checks: [] };
@@ -103,7 +104,7 @@ export function runLossMethod(
           forget, retain,
         );
         out.total.backward();
-        clipGradNorm([...model.parameters(), ...Object.values(modules).flatMap((m) => m.parameters())], hp.clip!);
+        clipGradNorm(trainable, hp.clip!);
         optimizer.step();
         const logged: Record<string, number> = { total: out.total.item() };
         for (const [k, v] of Object.entries(out.parts)) logged[k] = v.item();
