@@ -62,8 +62,39 @@ test('pretrain killed after a checkpoint and resumed reproduces the uninterrupte
     assert.ok(fs.readFileSync(path.join(resumed, file)).equals(fs.readFileSync(path.join(whole, file))), `${file} identical (resumed from step ${step})`);
   }
   // The model cards agree on everything but the wall time and the --out folder.
-  const card = (d: string) => fs.readFileSync(path.join(d, 'README.md'), 'utf8').replace(/- Wall time:.*\n/, '').replaceAll(d, 'OUT');
+  const card = (d: string) => fs.readFileSync(path.join(d, 'README.md'), 'utf8').replace(/; [\d.]+ min on \d+ CPU thread\(s\)/g, '').replaceAll(d, 'OUT');
   assert.equal(card(resumed), card(whole));
   assert.ok(!fs.existsSync(path.join(resumed, 'checkpoint')), 'the checkpoint is removed once the run completes');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('pretrain --init-from continues a pretrained folder: its tokenizer and weights, a second stage in pretraining.json and the card', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-init-from-'));
+  const texts = fs.readFileSync(BROWN, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
+  const corpus = path.join(dir, 'corpus.txt');
+  fs.writeFileSync(corpus, `${texts.join('\n')}\n`);
+  const first = path.join(dir, 'first');
+  const second = path.join(dir, 'second');
+  const short = (args: string[]) => args.map((a) => (a === String(STEPS) ? '20' : a));
+  execFileSync(process.execPath, short(flags(corpus, first)), { env, stdio: 'pipe' });
+  // Architecture flags that disagree with the folder are ignored: the folder's config wins.
+  execFileSync(process.execPath, [...short(flags(corpus, second)), '--init-from', first, '--seed', '4', '--hidden', '64'], { env, stdio: 'pipe' });
+
+  for (const file of ['tokenizer.json', 'vocab.txt']) {
+    assert.ok(fs.readFileSync(path.join(second, file)).equals(fs.readFileSync(path.join(first, file))), `${file} carried over unchanged`);
+  }
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(second, 'config.json'), 'utf8')).hidden_size, 32);
+  assert.ok(!fs.readFileSync(path.join(second, 'model.safetensors')).equals(fs.readFileSync(path.join(first, 'model.safetensors'))), 'the weights moved on');
+  const stages = JSON.parse(fs.readFileSync(path.join(second, 'pretraining.json'), 'utf8')) as Array<{ steps: number; seed: number; command: string }>;
+  assert.deepEqual(stages.map((s) => [s.steps, s.seed]), [[20, 3], [20, 4]]);
+  assert.match(stages[1]!.command, /--init-from /);
+  const card = fs.readFileSync(path.join(second, 'README.md'), 'utf8');
+  assert.match(card, /40 steps in 2 stage\(s\)/);
+  assert.match(card, /stage 2: 20 steps/);
+
+  // A folder without a pretraining record is refused by name.
+  fs.rmSync(path.join(first, 'pretraining.json'));
+  assert.throws(() => execFileSync(process.execPath, [...short(flags(corpus, path.join(dir, 'third'))), '--init-from', first], { env, stdio: 'pipe' }),
+    (err: { stderr: Buffer }) => /no pretraining\.json/.test(err.stderr.toString()));
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -3,17 +3,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { loadPretrainingCorpus, splitHeldOut } from '../../text/corpus';
 import { trainTokenizerToDir } from '../../text/train-tokenizer-cli';
 import { pretrain } from '../../model/pretrain/pretrain';
 import { writeFileAtomic } from '../../io/atomic';
+import { readJsonFile } from '../../io/json-file';
 import { torchVersion, getNumThreads } from '../../engine';
 import { startProgress } from '../progress';
 import { positiveInt, nonNegativeInt, CliError } from '../args';
 
 interface PretrainFlags {
   corpus: string; out: string; vocabSize: string; hidden: string; layers: string; heads: string; ffn: string;
-  seq: string; batch: string; steps: string; lr: string; checkpointEvery: string; seed: string; resume?: boolean;
+  seq: string; batch: string; steps: string; lr: string; checkpointEvery: string; seed: string; resume?: boolean; initFrom?: string;
 }
 
 function readCorpus(spec: string): { train: string[]; heldOut: string[]; description: string } {
@@ -28,6 +30,52 @@ function readCorpus(spec: string): { train: string[]; heldOut: string[]; descrip
   const docs = fs.readFileSync(spec, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
   const { train, heldOut } = splitHeldOut(docs, 50);
   return { train, heldOut, description: `${spec} (${docs.length} documents)` };
+}
+
+/** One pretraining run of a model's history (pretraining.json): a fresh start or a continuation. */
+const stageSchema = z.object({
+  command: z.string(), steps: z.number().int().positive(), seq: z.number().int().positive(), batch: z.number().int().positive(),
+  lr: z.number().positive(), seed: z.number().int().nonnegative(), blocks: z.number().int().nonnegative(),
+  final_loss: z.number(), held_out_loss: z.number(), held_out_accuracy: z.number().min(0).max(1),
+  minutes: z.number().nonnegative(), threads: z.number().int().positive(), libtorch: z.string(),
+});
+type PretrainStage = z.infer<typeof stageSchema>;
+const configSchema = z.object({
+  num_hidden_layers: z.number(), hidden_size: z.number(), num_attention_heads: z.number(), intermediate_size: z.number(), vocab_size: z.number(),
+});
+
+const HISTORY_FILE = 'pretraining.json';
+
+function readHistory(dir: string): PretrainStage[] {
+  const file = path.join(dir, HISTORY_FILE);
+  if (!fs.existsSync(file)) throw new CliError(`--init-from ${dir}: no ${HISTORY_FILE} (the record of how it was pretrained, written by deepcut pretrain)`);
+  return readJsonFile(file, z.array(stageSchema).min(1));
+}
+
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
+
+function copyTokenizer(from: string, to: string): void {
+  if (!fs.existsSync(path.join(from, 'tokenizer.json'))) throw new CliError(`--init-from ${from}: no tokenizer.json`);
+  fs.mkdirSync(to, { recursive: true });
+  for (const name of TOKENIZER_FILES) {
+    if (fs.existsSync(path.join(from, name))) fs.copyFileSync(path.join(from, name), path.join(to, name));
+  }
+}
+
+function modelCard(out: string, corpus: string, stages: readonly PretrainStage[]): string {
+  const c = readJsonFile(path.join(out, 'config.json'), configSchema);
+  const last = stages[stages.length - 1]!;
+  const total = stages.reduce((a, st) => a + st.steps, 0);
+  const lines = [
+    '# deepcut default encoder', '',
+    `A small BERT (${c.num_hidden_layers} layers, hidden ${c.hidden_size}, ${c.num_attention_heads} heads, FFN ${c.intermediate_size}, WordPiece vocabulary ${c.vocab_size}) pretrained with masked-LM by deepcut itself, because no model hub is reachable.`, '',
+    `- Corpus: ${corpus}.`,
+    `- Training: ${total} steps in ${stages.length} stage(s); each stage uses AdamW (5% warm-up, linear decay; a continuation starts a fresh optimizer and schedule), weight decay 0.01 (none on biases/LayerNorm), grad-norm clip 1.0, BERT masking (15%: 80/10/10).`,
+    ...stages.map((st, i) => `  - stage ${i + 1}: ${st.steps} steps of ${st.batch} blocks x ${st.seq} tokens (${st.blocks} packed blocks), lr ${st.lr}, seed ${st.seed}; final training loss ${st.final_loss.toFixed(3)}; held-out loss ${st.held_out_loss.toFixed(3)}, accuracy ${(100 * st.held_out_accuracy).toFixed(1)}%; ${st.minutes.toFixed(1)} min on ${st.threads} CPU thread(s) (libtorch ${st.libtorch}).`),
+    `- Held-out masked-LM (every 50th document, never trained on; fixed masking seed): loss ${last.held_out_loss.toFixed(3)}, accuracy ${(100 * last.held_out_accuracy).toFixed(1)}%.`, '',
+    'Reproduce (each stage continues the previous one; the stage list is in pretraining.json):', '', '```sh', ...stages.map((st) => st.command), '```', '',
+  ];
+  return lines.join('\n');
 }
 
 export function registerPretrain(program: Command): void {
@@ -48,6 +96,7 @@ export function registerPretrain(program: Command): void {
     .option('--checkpoint-every <n>', 'steps between resumable checkpoints', '250')
     .option('--seed <n>', 'random seed', '0')
     .option('--resume', 'continue from the last checkpoint in --out')
+    .option('--init-from <dir>', 'continue pretraining this masked-LM folder (its tokenizer, architecture and weights; a fresh optimizer and schedule over --steps)')
     .action((f: PretrainFlags) => {
       const lr = Number(f.lr);
       if (!(lr > 0)) throw new CliError(`--lr must be a positive number, got '${f.lr}'`);
@@ -57,7 +106,15 @@ export function registerPretrain(program: Command): void {
       const corpus = readCorpus(f.corpus);
       console.log(`corpus: ${corpus.description}: ${corpus.train.length} training / ${corpus.heldOut.length} held-out documents`);
       const tokenizerDir = path.join(out, 'tokenizer');
-      if (!(f.resume && fs.existsSync(path.join(tokenizerDir, 'tokenizer.json')))) {
+      const initFrom = f.initFrom === undefined ? undefined : path.resolve(f.initFrom);
+      if (initFrom !== undefined && initFrom === out) throw new CliError('--init-from and --out must be different folders (the output is written in place)');
+      const history = initFrom === undefined ? [] : readHistory(initFrom);
+      if (f.resume && fs.existsSync(path.join(tokenizerDir, 'tokenizer.json'))) {
+        // the tokenizer of the interrupted run
+      } else if (initFrom !== undefined) {
+        copyTokenizer(initFrom, tokenizerDir);
+        console.log(`continuing ${initFrom} (${history.reduce((a, h) => a + h.steps, 0)} steps so far) with its tokenizer`);
+      } else {
         const t = trainTokenizerToDir(tokenizerDir, { vocabSize: positiveInt(f.vocabSize, '--vocab-size'), texts: corpus.train, modelMaxLength: positiveInt(f.seq, '--seq') });
         console.log(`tokenizer: ${t.vocabSize} WordPiece tokens from ${t.wordTypes} word types in ${t.trainingSeconds.toFixed(1)} s`);
       }
@@ -68,21 +125,21 @@ export function registerPretrain(program: Command): void {
         hiddenSize: positiveInt(f.hidden, '--hidden'), numLayers: positiveInt(f.layers, '--layers'), numHeads: positiveInt(f.heads, '--heads'),
         intermediateSize: positiveInt(f.ffn, '--ffn'), seqLen: positiveInt(f.seq, '--seq'), batchSize: positiveInt(f.batch, '--batch'),
         steps, lr, warmupFraction: 0.05, checkpointEvery: positiveInt(f.checkpointEvery, '--checkpoint-every'),
-        seed: nonNegativeInt(f.seed, '--seed'), resume: Boolean(f.resume),
+        seed: nonNegativeInt(f.seed, '--seed'), resume: Boolean(f.resume), initFrom,
         onProgress: ({ step, loss, tokensPerSecond }) => progress.update(step, { loss: loss.toFixed(3), 'tokens/s': tokensPerSecond.toFixed(0) }),
       });
       progress.stop();
-      const command = `deepcut pretrain --corpus ${f.corpus} --out ${f.out} --vocab-size ${f.vocabSize} --hidden ${f.hidden} --layers ${f.layers} --heads ${f.heads} --ffn ${f.ffn} --seq ${f.seq} --batch ${f.batch} --steps ${f.steps} --lr ${f.lr} --seed ${f.seed}`;
-      const card = [
-        '# deepcut default encoder', '',
-        `A small BERT (${f.layers} layers, hidden ${f.hidden}, ${f.heads} heads, FFN ${f.ffn}, WordPiece vocabulary ${f.vocabSize}) pretrained with masked-LM by deepcut itself, because no model hub is reachable.`, '',
-        `- Corpus: ${corpus.description}.`,
-        `- Training: ${result.steps} steps of ${f.batch} blocks x ${f.seq} tokens (${result.blocks} packed blocks), AdamW lr ${f.lr} (5% warm-up, linear decay), weight decay 0.01 (none on biases/LayerNorm), grad-norm clip 1.0, BERT masking (15%: 80/10/10), seed ${f.seed}.`,
-        `- Final training loss: ${result.finalLoss.toFixed(3)}.`,
-        `- Held-out masked-LM (every 50th document, never trained on): loss ${result.heldOutLoss.toFixed(3)}, accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}%.`,
-        `- Wall time: ${((Date.now() - started) / 60000).toFixed(1)} min on ${getNumThreads()} CPU threads (libtorch ${torchVersion()}).`, '',
-        'Reproduce:', '', '```sh', command, '```', '',
-      ].join('\n');
+      const init = initFrom === undefined ? '' : ` --init-from ${f.initFrom}`;
+      const arch = initFrom === undefined ? ` --vocab-size ${f.vocabSize} --hidden ${f.hidden} --layers ${f.layers} --heads ${f.heads} --ffn ${f.ffn}` : '';
+      const stage: PretrainStage = {
+        command: `deepcut pretrain --corpus ${f.corpus} --out ${f.out}${init}${arch} --seq ${f.seq} --batch ${f.batch} --steps ${f.steps} --lr ${f.lr} --seed ${f.seed}`,
+        steps: result.steps, seq: positiveInt(f.seq, '--seq'), batch: positiveInt(f.batch, '--batch'), lr, seed: nonNegativeInt(f.seed, '--seed'),
+        blocks: result.blocks, final_loss: result.finalLoss, held_out_loss: result.heldOutLoss, held_out_accuracy: result.heldOutAccuracy,
+        minutes: (Date.now() - started) / 60000, threads: getNumThreads(), libtorch: torchVersion(),
+      };
+      const stages = [...history, stage];
+      writeFileAtomic(path.join(out, HISTORY_FILE), `${JSON.stringify(stages, null, 2)}\n`);
+      const card = modelCard(out, corpus.description, stages);
       writeFileAtomic(path.join(out, 'README.md'), card);
       console.log(card);
     });

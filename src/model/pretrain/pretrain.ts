@@ -25,6 +25,9 @@ export interface PretrainOptions {
   hiddenSize: number; numLayers: number; numHeads: number; intermediateSize: number;
   seqLen: number; batchSize: number; steps: number; lr: number; warmupFraction: number;
   checkpointEvery: number; seed: number; resume: boolean;
+  /** Continue pretraining an existing masked-LM folder (its weights; a fresh optimizer and
+   * schedule). Its architecture wins over hiddenSize..intermediateSize. */
+  initFrom?: string;
   onProgress?: (p: { step: number; loss: number; tokensPerSecond: number }) => void;
 }
 
@@ -66,6 +69,18 @@ export function pretrain(o: PretrainOptions): PretrainResult {
   if (o.resume && fs.existsSync(stateFile)) {
     model = loadPretrained(ckptDir, { task: 'masked-lm' }).model as BertForMaskedLM;
     startStep = (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { step: number }).step;
+  } else if (o.initFrom !== undefined) {
+    const loaded = loadPretrained(o.initFrom, { task: 'masked-lm' });
+    if (loaded.report.newlyInitialized.length > 0) {
+      loaded.model.dispose();
+      throw new Error(`${o.initFrom}: not a masked-LM checkpoint (no ${loaded.report.newlyInitializedParts.join(', ')})`);
+    }
+    model = loaded.model as BertForMaskedLM;
+    const maxPositions = model.config.maxPositionEmbeddings;
+    if (o.seqLen > maxPositions) {
+      model.dispose();
+      throw new Error(`--seq ${o.seqLen} exceeds ${o.initFrom}'s max_position_embeddings (${maxPositions})`);
+    }
   } else {
     model = createModel({
       vocabSize: tok.vocabSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers, numHeads: o.numHeads,
