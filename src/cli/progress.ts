@@ -23,13 +23,16 @@ export function startProgress(label: string, total: number, fieldNames: readonly
   }
   const started = Date.now();
   let lastPrint = 0;
+  // A resumed run starts part-way: the rate counts only the work done since this process began.
+  let firstDone: number | undefined;
   return {
     update(done, fields = {}) {
+      firstDone ??= Math.max(0, done - 1);
       const now = Date.now();
       if (done < total && now - lastPrint < 5000) return;
       lastPrint = now;
       const elapsed = (now - started) / 1000;
-      const eta = done > 0 ? (elapsed / done) * (total - done) : NaN;
+      const eta = done > firstDone ? (elapsed / (done - firstDone)) * (total - done) : NaN;
       process.stderr.write(`${label} ${done}/${total}${fieldNames.length > 0 ? ` | ${fmt(fields)}` : ''} | ${elapsed.toFixed(0)}s elapsed, ETA ${Number.isFinite(eta) ? eta.toFixed(0) + 's' : '-'}\n`);
     },
     stop() {},
