@@ -44,11 +44,17 @@ function runUntilCheckpoint(args: string[], stateFile: string): Promise<number> 
   });
 }
 
-test('pretrain killed after a checkpoint and resumed reproduces the uninterrupted run bit for bit', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-resume-'));
+/** A temporary folder holding the Brown slice as a one-document-per-line corpus. */
+function brownCorpus(prefix: string): { dir: string; corpus: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const texts = fs.readFileSync(BROWN, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
   const corpus = path.join(dir, 'corpus.txt');
   fs.writeFileSync(corpus, `${texts.join('\n')}\n`);
+  return { dir, corpus };
+}
+
+test('pretrain killed after a checkpoint and resumed reproduces the uninterrupted run bit for bit', async () => {
+  const { dir, corpus } = brownCorpus('deepcut-resume-');
   const whole = path.join(dir, 'whole');
   const resumed = path.join(dir, 'resumed');
 
@@ -69,10 +75,7 @@ test('pretrain killed after a checkpoint and resumed reproduces the uninterrupte
 });
 
 test('pretrain --init-from continues a pretrained folder: its tokenizer and weights, a second stage in pretraining.json and the card', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-init-from-'));
-  const texts = fs.readFileSync(BROWN, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
-  const corpus = path.join(dir, 'corpus.txt');
-  fs.writeFileSync(corpus, `${texts.join('\n')}\n`);
+  const { dir, corpus } = brownCorpus('deepcut-init-from-');
   const first = path.join(dir, 'first');
   const second = path.join(dir, 'second');
   const short = (args: string[]) => args.map((a) => (a === String(STEPS) ? '20' : a));
