@@ -101,7 +101,6 @@ export function registerPretrain(program: Command): void {
       const lr = Number(f.lr);
       if (!(lr > 0)) throw new CliError(`--lr must be a positive number, got '${f.lr}'`);
       const out = path.resolve(f.out);
-      const started = Date.now();
       console.log(`deepcut pretrain: libtorch ${torchVersion()}, ${getNumThreads()} threads`);
       const corpus = readCorpus(f.corpus);
       console.log(`corpus: ${corpus.description}: ${corpus.train.length} training / ${corpus.heldOut.length} held-out documents`);
@@ -135,7 +134,7 @@ export function registerPretrain(program: Command): void {
         command: `deepcut pretrain --corpus ${f.corpus} --out ${f.out}${init}${arch} --seq ${f.seq} --batch ${f.batch} --steps ${f.steps} --lr ${f.lr} --seed ${f.seed}`,
         steps: result.steps, seq: positiveInt(f.seq, '--seq'), batch: positiveInt(f.batch, '--batch'), lr, seed: nonNegativeInt(f.seed, '--seed'),
         blocks: result.blocks, final_loss: result.finalLoss, held_out_loss: result.heldOutLoss, held_out_accuracy: result.heldOutAccuracy,
-        minutes: (Date.now() - started) / 60000, threads: getNumThreads(), libtorch: torchVersion(),
+        minutes: result.seconds / 60, threads: getNumThreads(), libtorch: torchVersion(),
       };
       const stages = [...history, stage];
       writeFileAtomic(path.join(out, HISTORY_FILE), `${JSON.stringify(stages, null, 2)}\n`);

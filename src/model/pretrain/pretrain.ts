@@ -31,7 +31,11 @@ export interface PretrainOptions {
   onProgress?: (p: { step: number; loss: number; tokensPerSecond: number }) => void;
 }
 
-export interface PretrainResult { steps: number; finalLoss: number; heldOutLoss: number; heldOutAccuracy: number; seconds: number; blocks: number }
+export interface PretrainResult {
+  steps: number; finalLoss: number; heldOutLoss: number; heldOutAccuracy: number; blocks: number;
+  /** Wall time of the whole run, interrupted processes before a resume included. */
+  seconds: number;
+}
 
 
 function specialIds(tok: TextTokenizer): SpecialIds {
@@ -66,9 +70,12 @@ export function pretrain(o: PretrainOptions): PretrainResult {
   manualSeed(o.seed);
   let model: BertForMaskedLM;
   let startStep = 0;
+  let earlierSeconds = 0; // spent by the processes this run resumes
   if (o.resume && fs.existsSync(stateFile)) {
     model = loadPretrained(ckptDir, { task: 'masked-lm' }).model as BertForMaskedLM;
-    startStep = (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { step: number }).step;
+    const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { step: number; seconds?: number };
+    startStep = state.step;
+    earlierSeconds = state.seconds ?? 0;
   } else if (o.initFrom !== undefined) {
     const loaded = loadPretrained(o.initFrom, { task: 'masked-lm' });
     if (loaded.report.newlyInitialized.length > 0) {
@@ -124,7 +131,7 @@ export function pretrain(o: PretrainOptions): PretrainResult {
     if ((step + 1) % o.checkpointEvery === 0 && step + 1 < o.steps) {
       savePretrained(model, ckptDir, { tokenizerDir: o.tokenizerDir, overwrite: true });
       optimizer.saveState(path.join(ckptDir, 'optimizer.bin'));
-      writeFileAtomic(stateFile, JSON.stringify({ step: step + 1, loss }, null, 2));
+      writeFileAtomic(stateFile, JSON.stringify({ step: step + 1, loss, seconds: earlierSeconds + (Date.now() - started) / 1000 }, null, 2));
     }
   }
   // Held-out masked-LM loss and accuracy, with a fixed masking seed.
@@ -145,5 +152,5 @@ export function pretrain(o: PretrainOptions): PretrainResult {
   savePretrained(model, o.outDir, { tokenizerDir: o.tokenizerDir, overwrite: true });
   fs.rmSync(ckptDir, { recursive: true, force: true });
   model.dispose();
-  return { steps: o.steps, finalLoss: loss, heldOutLoss: lossSum / predicted, heldOutAccuracy: correct / predicted, seconds: (Date.now() - started) / 1000, blocks: blocks.length };
+  return { steps: o.steps, finalLoss: loss, heldOutLoss: lossSum / predicted, heldOutAccuracy: correct / predicted, seconds: earlierSeconds + (Date.now() - started) / 1000, blocks: blocks.length };
 }
