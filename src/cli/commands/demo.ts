@@ -51,7 +51,7 @@ interface DemoFlags { out: string; resume?: boolean; overwrite?: boolean }
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('fine-tune on SpamAssassin, unlearn the largest sender with DeepCUT, retrain without them, compare (about 20-25 min on 2 cores)')
+    .description('fine-tune on SpamAssassin, unlearn the largest sender with DeepCUT, retrain without them, compare (about 17-25 min on 2 cores)')
     .option('--out <dir>', 'output folder', DEMO_OUT)
     .option('--resume', 'continue an interrupted demo in --out')
     .option('--overwrite', 'delete the demo already in --out and start over')
@@ -60,7 +60,7 @@ export function registerDemo(program: Command): void {
       const s = config.finetune;
       const intro = [
         'deepcut demo: SpamAssassin, forget the sender with the most train emails (largest-user) with deepcut, retrain as the reference',
-        `settings: fine-tune ${s.epochs} epochs, batch ${s.batchSize}, max length ${s.maxLength} tokens, lr ${s.lr}; deepcut defaults; retain sample ${config.eval.retainSample}; about 20-25 minutes on 2 cores`,
+        `settings: fine-tune ${s.epochs} epochs, batch ${s.batchSize}, max length ${s.maxLength} tokens, lr ${s.lr}; deepcut defaults; retain sample ${config.eval.retainSample}; about 17-25 minutes on 2 cores`,
       ];
       const outcome = await runWithConsole(config, { resume: f.resume, overwrite: f.overwrite, intro });
       console.log('');
