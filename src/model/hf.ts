@@ -132,7 +132,8 @@ export function savePretrained(model: PretrainedModel, dir: string, options: Sav
   });
 }
 
-function copyTokenizerFiles(from: string, to: string): void {
+/** Copies the tokenizer files (TOKENIZER_FILES) present in `from` into `to`; throws if there are none. */
+export function copyTokenizerFiles(from: string, to: string): void {
   const present = TOKENIZER_FILES.filter((f) => fs.existsSync(path.join(from, f)));
   if (present.length === 0) throw new Error(`${from}: no tokenizer files (${TOKENIZER_FILES.join(', ')})`);
   for (const f of present) fs.copyFileSync(path.join(from, f), path.join(to, f));

@@ -9,4 +9,4 @@ export { robertaPositionIds, absolutePositionIds } from './positions';
 export { initWeights } from './init';
 export { buildModel, createModel, TASKS } from './factory';
 export { loadCheckpoint, type CheckpointReport } from './checkpoint';
-export { loadPretrained, savePretrained, TOKENIZER_FILES, type LoadPretrainedOptions, type Pretrained, type SavePretrainedOptions } from './hf';
+export { loadPretrained, savePretrained, copyTokenizerFiles, TOKENIZER_FILES, type LoadPretrainedOptions, type Pretrained, type SavePretrainedOptions } from './hf';

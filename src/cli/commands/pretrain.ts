@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { loadPretrainingCorpus, splitHeldOut } from '../../text/corpus';
 import { trainTokenizerToDir } from '../../text/train-tokenizer-cli';
 import { pretrain } from '../../model/pretrain/pretrain';
+import { copyTokenizerFiles } from '../../model';
 import { writeFileAtomic } from '../../io/atomic';
 import { readJsonFile } from '../../io/json-file';
 import { torchVersion, getNumThreads } from '../../engine';
@@ -50,16 +51,6 @@ function readHistory(dir: string): PretrainStage[] {
   const file = path.join(dir, HISTORY_FILE);
   if (!fs.existsSync(file)) throw new CliError(`--init-from ${dir}: no ${HISTORY_FILE} (the record of how it was pretrained, written by deepcut pretrain)`);
   return readJsonFile(file, z.array(stageSchema).min(1));
-}
-
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
-
-function copyTokenizer(from: string, to: string): void {
-  if (!fs.existsSync(path.join(from, 'tokenizer.json'))) throw new CliError(`--init-from ${from}: no tokenizer.json`);
-  fs.mkdirSync(to, { recursive: true });
-  for (const name of TOKENIZER_FILES) {
-    if (fs.existsSync(path.join(from, name))) fs.copyFileSync(path.join(from, name), path.join(to, name));
-  }
 }
 
 function modelCard(out: string, corpus: string, stages: readonly PretrainStage[]): string {
@@ -108,13 +99,17 @@ export function registerPretrain(program: Command): void {
       const initFrom = f.initFrom === undefined ? undefined : path.resolve(f.initFrom);
       if (initFrom !== undefined && initFrom === out) throw new CliError('--init-from and --out must be different folders (the output is written in place)');
       const history = initFrom === undefined ? [] : readHistory(initFrom);
-      if (f.resume && fs.existsSync(path.join(tokenizerDir, 'tokenizer.json'))) {
-        // the tokenizer of the interrupted run
-      } else if (initFrom !== undefined) {
-        copyTokenizer(initFrom, tokenizerDir);
+      const seq = positiveInt(f.seq, '--seq');
+      const batch = positiveInt(f.batch, '--batch');
+      const seed = nonNegativeInt(f.seed, '--seed');
+      const resumingTokenizer = f.resume && fs.existsSync(path.join(tokenizerDir, 'tokenizer.json'));
+      if (!resumingTokenizer && initFrom !== undefined) {
+        if (!fs.existsSync(path.join(initFrom, 'tokenizer.json'))) throw new CliError(`--init-from ${initFrom}: no tokenizer.json`);
+        fs.mkdirSync(tokenizerDir, { recursive: true });
+        copyTokenizerFiles(initFrom, tokenizerDir);
         console.log(`continuing ${initFrom} (${history.reduce((a, h) => a + h.steps, 0)} steps so far) with its tokenizer`);
-      } else {
-        const t = trainTokenizerToDir(tokenizerDir, { vocabSize: positiveInt(f.vocabSize, '--vocab-size'), texts: corpus.train, modelMaxLength: positiveInt(f.seq, '--seq') });
+      } else if (!resumingTokenizer) {
+        const t = trainTokenizerToDir(tokenizerDir, { vocabSize: positiveInt(f.vocabSize, '--vocab-size'), texts: corpus.train, modelMaxLength: seq });
         console.log(`tokenizer: ${t.vocabSize} WordPiece tokens from ${t.wordTypes} word types in ${t.trainingSeconds.toFixed(1)} s`);
       }
       const steps = positiveInt(f.steps, '--steps');
@@ -122,9 +117,9 @@ export function registerPretrain(program: Command): void {
       const result = pretrain({
         outDir: out, tokenizerDir, trainTexts: corpus.train, heldOutTexts: corpus.heldOut,
         hiddenSize: positiveInt(f.hidden, '--hidden'), numLayers: positiveInt(f.layers, '--layers'), numHeads: positiveInt(f.heads, '--heads'),
-        intermediateSize: positiveInt(f.ffn, '--ffn'), seqLen: positiveInt(f.seq, '--seq'), batchSize: positiveInt(f.batch, '--batch'),
+        intermediateSize: positiveInt(f.ffn, '--ffn'), seqLen: seq, batchSize: batch,
         steps, lr, warmupFraction: 0.05, checkpointEvery: positiveInt(f.checkpointEvery, '--checkpoint-every'),
-        seed: nonNegativeInt(f.seed, '--seed'), resume: Boolean(f.resume), initFrom,
+        seed, resume: Boolean(f.resume), initFrom,
         onProgress: ({ step, loss, tokensPerSecond }) => progress.update(step, { loss: loss.toFixed(3), 'tokens/s': tokensPerSecond.toFixed(0) }),
       });
       progress.stop();
@@ -132,7 +127,7 @@ export function registerPretrain(program: Command): void {
       const arch = initFrom === undefined ? ` --vocab-size ${f.vocabSize} --hidden ${f.hidden} --layers ${f.layers} --heads ${f.heads} --ffn ${f.ffn}` : '';
       const stage: PretrainStage = {
         command: `deepcut pretrain --corpus ${f.corpus} --out ${f.out}${init}${arch} --seq ${f.seq} --batch ${f.batch} --steps ${f.steps} --lr ${f.lr} --seed ${f.seed}`,
-        steps: result.steps, seq: positiveInt(f.seq, '--seq'), batch: positiveInt(f.batch, '--batch'), lr, seed: nonNegativeInt(f.seed, '--seed'),
+        steps: result.steps, seq, batch, lr, seed,
         blocks: result.blocks, final_loss: result.finalLoss, held_out_loss: result.heldOutLoss, held_out_accuracy: result.heldOutAccuracy,
         minutes: result.seconds / 60, threads: getNumThreads(), libtorch: torchVersion(),
       };
