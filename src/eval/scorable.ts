@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { noGrad, scope } from '../engine';
 import type { Example } from '../data';
 import { loadPretrained, type SequenceClassifier } from '../model';
-import type { TextTokenizer } from '../text/tokenizer';
+import type { SequenceTokenizer } from '../text/types';
 import { chunks, makeBatch } from '../train/batches';
 import { loadSisaEnsemble } from '../methods/sisa/ensemble';
 import { SISA_FILE, sisaModelFiles } from '../methods/sisa/layout';
@@ -49,7 +49,7 @@ export interface Scorable {
  * output: the vector its final classifier layer reads. Dispose frees the model unless
  * `disposeModel: false` (for a model the caller keeps using).
  */
-export function hfScorable(model: SequenceClassifier, tokenizer: TextTokenizer, options: { disposeModel?: boolean } = {}): Scorable {
+export function hfScorable(model: SequenceClassifier, tokenizer: SequenceTokenizer, options: { disposeModel?: boolean } = {}): Scorable {
   const disposeModel = options.disposeModel ?? true;
   let disposed = false;
   return {

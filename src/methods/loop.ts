@@ -3,7 +3,7 @@
 // checkpoint so a killed run resumes exactly where it was.
 import { scope, AdamW, clipGradNorm, manualSeed } from '../engine';
 import type { Example } from '../data';
-import type { TextTokenizer } from '../text/tokenizer';
+import type { SequenceTokenizer } from '../text/types';
 import { makeBatch } from '../train/batches';
 import { decayGroups } from '../train/param-groups';
 import { mulberry32 } from '../util/prng';
@@ -49,7 +49,7 @@ export interface LoopResult extends LoopHistory {
 }
 
 export function runLossMethod(
-  method: LossMethod<MethodState>, model: Classifier, tokenizer: TextTokenizer, data: LoopData, options: LoopOptions,
+  method: LossMethod<MethodState>, model: Classifier, tokenizer: SequenceTokenizer, data: LoopData, options: LoopOptions,
 ): LoopResult {
   const { hp, seed } = options;
   manualSeed(mixSeed(seed, 0)); // a projection head's initial weights depend on the seed only

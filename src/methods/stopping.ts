@@ -1,7 +1,7 @@
 // The stopping rule: unlearning is done when the forget set looks like data the model never
 // saw. "Looks unseen" is measured against the validation split, which the model never trained on.
 import type { Example } from '../data';
-import type { TextTokenizer } from '../text/tokenizer';
+import type { SequenceTokenizer } from '../text/types';
 import { predict } from '../train/predict';
 import { perSampleStats } from '../eval';
 import type { Classifier } from './types';
@@ -25,14 +25,14 @@ export interface StopCheck {
   unseen: boolean;
 }
 
-function score(model: Classifier, tokenizer: TextTokenizer, examples: readonly Example[], maxLength: number): { accuracy: number; loss: number } {
+function score(model: Classifier, tokenizer: SequenceTokenizer, examples: readonly Example[], maxLength: number): { accuracy: number; loss: number } {
   const p = predict(model, tokenizer, examples, { maxLength, batchSize: 32 });
   const stats = perSampleStats(p.logits, examples.map((e) => e.label), p.numClasses);
   return { accuracy: p.accuracy, loss: stats.loss.reduce((a, b) => a + b, 0) / examples.length };
 }
 
 export function checkStop(
-  model: Classifier, tokenizer: TextTokenizer, forget: readonly Example[], heldout: readonly Example[],
+  model: Classifier, tokenizer: SequenceTokenizer, forget: readonly Example[], heldout: readonly Example[],
   rule: StopRule, step: number, maxLength: number,
 ): StopCheck {
   const f = score(model, tokenizer, forget, maxLength);

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import type { Tensor } from '../engine/tensor';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors';
 import { writeDirAtomic, writeFileAtomic } from '../io/atomic';
-import { TextTokenizer } from '../text/tokenizer';
+import { loadTokenizer } from '../text/load';
+import type { SequenceTokenizer } from '../text/types';
 import { ConfigError, parseHfConfig, toHfConfig, type EncoderConfig } from './config';
 import { buildModel } from './factory';
 import { loadCheckpoint, type CheckpointReport } from './checkpoint';
@@ -25,7 +26,7 @@ export interface LoadPretrainedOptions<T extends Task> {
 export interface Pretrained<M> {
   model: M;
   /** tokenizer.json's tokenizer, when the folder has one. */
-  tokenizer?: TextTokenizer;
+  tokenizer?: SequenceTokenizer;
   report: CheckpointReport;
   /** The folder it came from (absolute). */
   dir: string;
@@ -105,7 +106,7 @@ export function loadPretrained<T extends Task = 'sequence-classification'>(dir: 
   } finally {
     for (const t of tensors.values()) t.dispose();
   }
-  const tokenizer = fs.existsSync(path.join(root, 'tokenizer.json')) ? TextTokenizer.fromDir(root) : undefined;
+  const tokenizer = fs.existsSync(path.join(root, 'tokenizer.json')) ? loadTokenizer(root) : undefined;
   return { model, tokenizer, report, dir: root };
 }
 

@@ -10,37 +10,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 
-export interface EncodedText {
-  ids: number[];
-  tokens: string[];
-}
+import type { BatchEncodeOptions, EncodedBatch, EncodedText, SequenceTokenizer, SpecialTokenIds } from './types';
 
-export interface BatchEncodeOptions {
-  /** Upper bound on sequence length including special tokens. Default: model_max_length or 512. */
-  maxLength?: number;
-  /** 'longest': pad to the longest row (≤ maxLength); 'max_length': pad every row to maxLength. */
-  padding?: 'longest' | 'max_length';
-  /** Cut rows longer than maxLength (special tokens kept). Default true; false throws instead. */
-  truncation?: boolean;
-}
-
-export interface EncodedBatch {
-  /** Token ids, row-major [batch, seq]; padding positions hold padTokenId. */
-  inputIds: Int32Array;
-  /** 1 for real tokens, 0 for padding. */
-  attentionMask: Int32Array;
-  /** Segment ids (all 0 for single texts). */
-  tokenTypeIds: Int32Array;
-  shape: [number, number];
-}
-
-export interface SpecialTokenIds {
-  pad: number | null;
-  unk: number | null;
-  cls: number | null;
-  sep: number | null;
-  mask: number | null;
-}
+export type { BatchEncodeOptions, EncodedBatch, EncodedText, SequenceTokenizer, SpecialTokenIds } from './types';
 
 type JsonRecord = Record<string, unknown>;
 
@@ -79,7 +51,7 @@ export function toBigInt64Array(values: Int32Array): BigInt64Array {
   return out;
 }
 
-export class TextTokenizer {
+export class TextTokenizer implements SequenceTokenizer {
   readonly specialTokenIds: SpecialTokenIds;
   /** Embedding rows needed: highest id in the vocabulary (incl. added tokens) + 1. */
   readonly vocabSize: number;

@@ -1,6 +1,6 @@
 // Examples -> tokenised engine batches (int64 ids, mask, labels).
 import { tensor, type Tensor } from '../engine';
-import type { TextTokenizer } from '../text/tokenizer';
+import type { SequenceTokenizer } from '../text/types';
 import type { Example } from '../data';
 import type { EncoderBatch } from '../model';
 
@@ -10,7 +10,7 @@ export interface LabelledBatch extends EncoderBatch {
 }
 
 /** Tokenises (truncate, pad to the longest) and makes tensors; call inside a scope(). */
-export function makeBatch(tokenizer: TextTokenizer, examples: readonly Example[], maxLength: number): LabelledBatch {
+export function makeBatch(tokenizer: SequenceTokenizer, examples: readonly Example[], maxLength: number): LabelledBatch {
   const enc = tokenizer.encodeBatch(examples.map((e) => e.text), { maxLength, padding: 'longest', truncation: true });
   return {
     inputIds: tensor(enc.inputIds, { shape: enc.shape, dtype: 'int64' }),

@@ -2,7 +2,7 @@
 // clipping, early stopping on the validation split (best weights restored).
 // Run on the retain set only, the same loop is the "retrain" gold standard.
 import { scope, F, AdamW, linearWarmupDecay, clipGradNorm, manualSeed, noGrad, keep, type Tensor } from '../engine';
-import type { TextTokenizer } from '../text/tokenizer';
+import type { SequenceTokenizer } from '../text/types';
 import type { Example } from '../data';
 import { decayGroups } from './param-groups';
 import { mixSeed, mulberry32, permutation } from '../util/prng';
@@ -38,7 +38,7 @@ export interface FinetuneResult { epochs: EpochRecord[]; bestEpoch: number; step
 
 export function finetune(
   model: SequenceClassifier & Module,
-  tokenizer: TextTokenizer,
+  tokenizer: SequenceTokenizer,
   train: readonly Example[],
   validation: readonly Example[],
   options: FinetuneOptions,

@@ -1,6 +1,6 @@
 // Inference over a list of examples: logits (row-major) and accuracy / macro-F1.
 import { scope, noGrad } from '../engine';
-import type { TextTokenizer } from '../text/tokenizer';
+import type { SequenceTokenizer } from '../text/types';
 import type { Example } from '../data';
 import type { SequenceClassifier } from '../model';
 import { classificationReport } from '../eval';
@@ -14,7 +14,7 @@ export interface Predictions {
   macroF1: number;
 }
 
-export function predict(model: SequenceClassifier, tokenizer: TextTokenizer, examples: readonly Example[], options: { maxLength: number; batchSize: number }): Predictions {
+export function predict(model: SequenceClassifier, tokenizer: SequenceTokenizer, examples: readonly Example[], options: { maxLength: number; batchSize: number }): Predictions {
   const numClasses = model.numLabels;
   const logits = new Float32Array(examples.length * numClasses);
   const wasTraining = model.training;

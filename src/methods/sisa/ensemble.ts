@@ -12,7 +12,7 @@
 import * as path from 'node:path';
 import type { Example } from '../../data';
 import { loadPretrained, type SequenceClassifier } from '../../model';
-import type { TextTokenizer } from '../../text/tokenizer';
+import type { SequenceTokenizer } from '../../text/types';
 import { hfScorable, type ModelScores, type Scorable, type ScoreOptions } from '../../eval/scorable';
 import { readSisaManifest, shardDir, type SisaManifest } from './layout';
 
@@ -101,7 +101,7 @@ export function combineShards(shards: readonly ShardOutput[], n: number, numLabe
   return { logits, embeddings, dim, probabilities, votes, predictions: majorityVote(votes, probabilities, numLabels) };
 }
 
-function scoreShard(model: SequenceClassifier, tokenizer: TextTokenizer, examples: readonly Example[], options: ScoreOptions): ShardOutput {
+function scoreShard(model: SequenceClassifier, tokenizer: SequenceTokenizer, examples: readonly Example[], options: ScoreOptions): ShardOutput {
   // One shard scores exactly like a single model; progress is reported per shard by the caller.
   const { logits, embeddings, dim } = hfScorable(model, tokenizer, { disposeModel: false }).score(examples, { ...options, onProgress: undefined });
   return { logits, pooled: embeddings, dim };
@@ -120,7 +120,7 @@ export function loadSisaEnsemble(dir: string): SisaEnsemble {
   const manifest = readSisaManifest(root);
   const voting = manifest.assignment.map((slices, k) => (slices.some((ids) => ids.length > 0) ? k : -1)).filter((k) => k >= 0);
   if (voting.length === 0) throw new Error(`${root}: every shard's training data has been forgotten; the SISA model cannot predict`);
-  const models: { model: SequenceClassifier; tokenizer: TextTokenizer }[] = [];
+  const models: { model: SequenceClassifier; tokenizer: SequenceTokenizer }[] = [];
   try {
     for (const k of voting) {
       const { model, tokenizer } = loadPretrained(shardDir(root, k));

@@ -21,7 +21,7 @@ import { writeDirAtomic, writeFileAtomic } from '../../io/atomic';
 import { seedFromString, type Example } from '../../data';
 import { loadPretrained, savePretrained, TOKENIZER_FILES, type SequenceClassifier } from '../../model';
 import type { Module } from '../../nn';
-import type { TextTokenizer } from '../../text/tokenizer';
+import type { SequenceTokenizer } from '../../text/types';
 import { finetune } from '../../train/finetune';
 import {
   SISA_FILE, SISA_PROGRESS_FILE, checkpointFile, modelHash, shardDir, stageIds, writeSisaManifest,
@@ -136,7 +136,7 @@ export function runSisaPlan(plan: SisaPlan): SisaOutcome {
     const resumed = last - from + 1;
     if (resumed > 0) plan.log(`shard ${k}: resuming after stage ${last} (its checkpoint exists)`);
     const template = plan.source ? shardDir(plan.source.dir, k) : plan.base;
-    let loaded: { model: Classifier; tokenizer: TextTokenizer; tokenizerDir: string };
+    let loaded: { model: Classifier; tokenizer: SequenceTokenizer; tokenizerDir: string };
     if (last < 0) {
       checkBase();
       loaded = load(plan.base, manifest.labels, headSeed(manifest.seed, k));
@@ -232,7 +232,7 @@ function openProgress(plan: SisaPlan): Progress {
 }
 
 /** A classifier with `dir`'s architecture and tokenizer; a new head is initialised under `seed`. */
-function load(dir: string, labels: readonly string[], seed: number): { model: Classifier; tokenizer: TextTokenizer; tokenizerDir: string } {
+function load(dir: string, labels: readonly string[], seed: number): { model: Classifier; tokenizer: SequenceTokenizer; tokenizerDir: string } {
   manualSeed(seed);
   const { model, tokenizer } = loadPretrained(dir, { labels });
   if (!tokenizer) {
