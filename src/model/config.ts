@@ -1,8 +1,8 @@
-// Model configuration: one normalised shape for BERT, RoBERTa and DistilBERT,
+// Model configuration: one normalised shape for BERT, RoBERTa, DistilBERT and USE-Lite,
 // parsed from (and written back to) Hugging Face's config.json key names.
 import { z } from 'zod';
 
-export type ModelType = 'bert' | 'roberta' | 'distilbert';
+export type ModelType = 'bert' | 'roberta' | 'distilbert' | 'use-lite';
 /** HF activation names we implement: 'gelu' is the exact erf form; 'gelu_new'/'gelu_pytorch_tanh' the tanh one. */
 export type Activation = 'gelu' | 'gelu_new' | 'gelu_pytorch_tanh' | 'relu';
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -11,6 +11,8 @@ export type JsonObject = { [key: string]: JsonValue };
 export interface EncoderConfig {
   modelType: ModelType;
   vocabSize: number;
+  /** Width of the token embeddings when it differs from hiddenSize (USE-Lite: 256 into a 512-wide stack). */
+  embeddingSize?: number;
   hiddenSize: number;
   numLayers: number;
   numHeads: number;
@@ -91,7 +93,29 @@ const distilbertSchema = z.object({
   num_labels: positiveInt.optional(),
 });
 
-const KNOWN_KEYS = new Set([...Object.keys(bertSchema.shape), ...Object.keys(distilbertSchema.shape), 'label2id', 'architectures', 'torch_dtype', 'layer_norm_eps', 'type_vocab_size']);
+// deepcut's own type for Google's Universal Sentence Encoder Lite (src/model/use-lite.ts):
+// sinusoidal positions, so max_position_embeddings is a window limit, not a table size.
+const useLiteSchema = z.object({
+  model_type: z.literal('use-lite'),
+  vocab_size: positiveInt,
+  embedding_size: positiveInt,
+  hidden_size: positiveInt,
+  num_hidden_layers: positiveInt,
+  num_attention_heads: positiveInt,
+  intermediate_size: positiveInt,
+  hidden_act: activation.default('relu'),
+  max_position_embeddings: positiveInt.default(2048),
+  layer_norm_eps: z.number().positive().default(1e-6),
+  pad_token_id: z.number().int().nonnegative().nullable().optional(),
+  hidden_dropout_prob: probability.default(0.1),
+  attention_probs_dropout_prob: probability.default(0.1),
+  classifier_dropout: probability.nullable().default(null),
+  initializer_range: z.number().positive().default(0.02),
+  id2label: labelsById.optional(),
+  num_labels: positiveInt.optional(),
+});
+
+const KNOWN_KEYS = new Set([...Object.keys(bertSchema.shape), ...Object.keys(distilbertSchema.shape), ...Object.keys(useLiteSchema.shape), 'label2id', 'architectures', 'torch_dtype', 'layer_norm_eps', 'type_vocab_size']);
 
 function labelList(file: string, id2label: Record<string, string> | undefined, numLabels: number | undefined): string[] {
   if (id2label) {
@@ -108,10 +132,10 @@ export function parseHfConfig(json: unknown, file = 'config.json'): EncoderConfi
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ConfigError(file, '(root)', 'expected a JSON object');
   const raw = json as JsonObject;
   const modelType = raw.model_type;
-  if (modelType !== 'bert' && modelType !== 'roberta' && modelType !== 'distilbert') {
-    throw new ConfigError(file, 'model_type', `${JSON.stringify(modelType)} is not supported (supported: "bert", "roberta", "distilbert")`);
+  if (modelType !== 'bert' && modelType !== 'roberta' && modelType !== 'distilbert' && modelType !== 'use-lite') {
+    throw new ConfigError(file, 'model_type', `${JSON.stringify(modelType)} is not supported (supported: "bert", "roberta", "distilbert", "use-lite")`);
   }
-  const schema = modelType === 'distilbert' ? distilbertSchema : bertSchema;
+  const schema = modelType === 'distilbert' ? distilbertSchema : modelType === 'use-lite' ? useLiteSchema : bertSchema;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -121,7 +145,17 @@ export function parseHfConfig(json: unknown, file = 'config.json'): EncoderConfi
   const extra: JsonObject = {};
   for (const [k, v] of Object.entries(raw)) if (!KNOWN_KEYS.has(k)) extra[k] = v;
   let config: EncoderConfig;
-  if (parsed.data.model_type === 'distilbert') {
+  if (parsed.data.model_type === 'use-lite') {
+    const c = parsed.data as z.infer<typeof useLiteSchema>;
+    config = {
+      modelType: 'use-lite', vocabSize: c.vocab_size, embeddingSize: c.embedding_size, hiddenSize: c.hidden_size,
+      numLayers: c.num_hidden_layers, numHeads: c.num_attention_heads, intermediateSize: c.intermediate_size,
+      hiddenAct: c.hidden_act, maxPositionEmbeddings: c.max_position_embeddings, typeVocabSize: 0, layerNormEps: c.layer_norm_eps,
+      padTokenId: c.pad_token_id ?? 0, hiddenDropout: c.hidden_dropout_prob, attentionDropout: c.attention_probs_dropout_prob,
+      classifierDropout: c.classifier_dropout ?? c.hidden_dropout_prob, initializerRange: c.initializer_range,
+      labels: labelList(file, c.id2label, c.num_labels), extra,
+    };
+  } else if (parsed.data.model_type === 'distilbert') {
     const c = parsed.data as z.infer<typeof distilbertSchema>;
     config = {
       modelType: 'distilbert', vocabSize: c.vocab_size, hiddenSize: c.dim, numLayers: c.n_layers, numHeads: c.n_heads,
@@ -149,6 +183,9 @@ function checkConsistency(c: EncoderConfig, file: string): void {
   const names = c.modelType === 'distilbert'
     ? { hidden: 'dim', heads: 'n_heads' }
     : { hidden: 'hidden_size', heads: 'num_attention_heads' };
+  if (c.modelType === 'use-lite' && (c.embeddingSize ?? c.hiddenSize) % c.numHeads !== 0) {
+    throw new ConfigError(file, 'num_attention_heads', `embedding_size ${c.embeddingSize} is not divisible by ${c.numHeads} heads`);
+  }
   if (c.hiddenSize % c.numHeads !== 0) throw new ConfigError(file, names.heads, `${names.hidden} ${c.hiddenSize} is not divisible by ${c.numHeads} heads`);
   if (c.padTokenId >= c.vocabSize) throw new ConfigError(file, 'pad_token_id', `${c.padTokenId} is outside the vocabulary (vocab_size ${c.vocabSize})`);
   if (c.modelType === 'roberta' && c.maxPositionEmbeddings <= c.padTokenId + 1) {
@@ -161,12 +198,13 @@ function checkConsistency(c: EncoderConfig, file: string): void {
 export function encoderConfig(input: EncoderConfigInput): EncoderConfig {
   const modelType = input.modelType ?? 'bert';
   const isRoberta = modelType === 'roberta';
+  const isUseLite = modelType === 'use-lite';
   const config: EncoderConfig = {
     modelType,
-    hiddenAct: 'gelu',
-    maxPositionEmbeddings: isRoberta ? 514 : 512,
-    typeVocabSize: modelType === 'distilbert' ? 0 : isRoberta ? 1 : 2,
-    layerNormEps: modelType === 'roberta' ? 1e-5 : 1e-12,
+    hiddenAct: isUseLite ? 'relu' : 'gelu',
+    maxPositionEmbeddings: isRoberta ? 514 : isUseLite ? 2048 : 512,
+    typeVocabSize: modelType === 'distilbert' || isUseLite ? 0 : isRoberta ? 1 : 2,
+    layerNormEps: modelType === 'roberta' ? 1e-5 : isUseLite ? 1e-6 : 1e-12,
     padTokenId: isRoberta ? 1 : 0,
     hiddenDropout: 0.1,
     attentionDropout: 0.1,
@@ -188,7 +226,15 @@ export function toHfConfig(c: EncoderConfig, architecture: string): JsonObject {
     id2label[String(id)] = label;
     label2id[label] = id;
   });
-  const own: JsonObject = c.modelType === 'distilbert'
+  const own: JsonObject = c.modelType === 'use-lite'
+    ? {
+        model_type: 'use-lite', vocab_size: c.vocabSize, embedding_size: c.embeddingSize ?? c.hiddenSize, hidden_size: c.hiddenSize,
+        num_hidden_layers: c.numLayers, num_attention_heads: c.numHeads, intermediate_size: c.intermediateSize, hidden_act: c.hiddenAct,
+        max_position_embeddings: c.maxPositionEmbeddings, layer_norm_eps: c.layerNormEps, pad_token_id: c.padTokenId,
+        hidden_dropout_prob: c.hiddenDropout, attention_probs_dropout_prob: c.attentionDropout,
+        classifier_dropout: c.classifierDropout === c.hiddenDropout ? null : c.classifierDropout, initializer_range: c.initializerRange,
+      }
+    : c.modelType === 'distilbert'
     ? {
         model_type: 'distilbert', vocab_size: c.vocabSize, dim: c.hiddenSize, n_layers: c.numLayers, n_heads: c.numHeads,
         hidden_dim: c.intermediateSize, activation: c.hiddenAct, max_position_embeddings: c.maxPositionEmbeddings,

@@ -4,6 +4,7 @@ import { encoderConfig } from './config';
 import { BertForSequenceClassification, BertForTokenClassification, BertForMaskedLM } from './bert';
 import { RobertaForSequenceClassification } from './roberta';
 import { DistilBertForSequenceClassification, DistilBertForTokenClassification } from './distilbert';
+import { UseLiteForSequenceClassification, UseLiteForTokenClassification } from './use-lite';
 import { initWeights } from './init';
 import type { Task, TaskModels, AnyTaskModel } from './types';
 
@@ -14,14 +15,18 @@ export function buildModel<T extends Task>(config: EncoderConfig, task: T): Task
   let model: AnyTaskModel;
   switch (task) {
     case 'sequence-classification':
-      model = config.modelType === 'bert' ? new BertForSequenceClassification(config)
+      model = config.modelType === 'use-lite' ? new UseLiteForSequenceClassification(config)
+        : config.modelType === 'bert' ? new BertForSequenceClassification(config)
         : config.modelType === 'roberta' ? new RobertaForSequenceClassification(config)
         : new DistilBertForSequenceClassification(config);
       break;
     case 'token-classification':
-      model = config.modelType === 'distilbert' ? new DistilBertForTokenClassification(config) : new BertForTokenClassification(config);
+      model = config.modelType === 'distilbert' ? new DistilBertForTokenClassification(config)
+        : config.modelType === 'use-lite' ? new UseLiteForTokenClassification(config)
+        : new BertForTokenClassification(config);
       break;
     case 'masked-lm':
+      if (config.modelType === 'use-lite') throw new Error('use-lite has no masked-LM head (it was pretrained as a sentence encoder)');
       model = new BertForMaskedLM(config);
       break;
     default:
