@@ -64,6 +64,8 @@ export interface CompareOptions {
   withTorch: boolean;
   /** Column title for deepcut's side, e.g. 'engine'. */
   label: string;
+  /** PyTorch step script; default bench/common/torch_step.py (BERT-shaped models). */
+  torchScript?: string;
 }
 
 /**
@@ -88,7 +90,7 @@ export function compareAlternating(o: CompareOptions): Comparison {
     for (let r = 0; r < o.rounds; r++) {
       // DEEPCUT_THREADS keeps the engine's own default from overriding the setting under test.
       oursRounds.push(runStep(process.execPath, [stepScript, ...o.args, ...threads], { ...s.env, DEEPCUT_THREADS: String(s.torchThreads) }));
-      if (o.withTorch) torchRounds.push(runStep(TORCH_PYTHON, [torchStepScript, ...o.args, ...threads], s.env));
+      if (o.withTorch) torchRounds.push(runStep(TORCH_PYTHON, [o.torchScript ?? torchStepScript, ...o.args, ...threads], s.env));
     }
     ours = pick(ours, s, oursRounds);
     torch = pick(torch, s, torchRounds);

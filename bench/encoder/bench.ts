@@ -10,17 +10,24 @@
 // tools/parity/torch_reference_encoder.load_hf_classifier). Their eval-mode losses on the
 // batch must agree before the timings count. Each step: forward, cross-entropy, backward,
 // AdamW (lr 1e-4, weight decay 0.01), dropout on (train mode) on both sides.
+//
+// A use-lite folder (--model models/use-lite: Universal Sentence Encoder Lite, src/model/use-lite.ts)
+// runs the same way, its PyTorch side being tools/use-lite/torch_use_lite.py (same module names,
+// same dropout places) instead of bench/common/torch_step.py; it prints use_lite_* lines and
+// use_lite_vs_torch. Its batch comes from the folder's SentencePiece tokenizer, or is seeded random
+// ids in the vocabulary (past the 6 reserved ones, no padding) when the folder has no tokenizer.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { manualSeed } from '../../src/engine';
+import { manualSeed, randint } from '../../src/engine';
 import { loadPretrained, savePretrained } from '../../src/model';
 import { loadDataset, splitOf, rngFor, shuffled } from '../../src/data';
-import { compareAlternating, repoRoot, threadSettings, torchAvailable, type BatchFile } from '../common/harness';
+import { compareAlternating, repoRoot, threadSettings, torchAvailable, type BatchFile, type CompareOptions } from '../common/harness';
 
 const HELP = `usage: node dist/bench/encoder/bench.js [options]
-  --model DIR      encoder folder (default models/deepcut-bert-small)
+  --model DIR      encoder folder (default models/deepcut-bert-small); a use-lite folder
+                   (models/use-lite) is timed against tools/use-lite/torch_use_lite.py
   --data NAME|FILE dataset whose training texts fill the batch (default spamassassin)
   --batch N        sequences per step (default 16)
   --seq N          tokens per sequence, padded/truncated (default 128)
@@ -56,6 +63,11 @@ function int(name: string, fallback: string | undefined, min: number): number {
   return n;
 }
 
+/** PyTorch twin of a use-lite classifier (bench/common/torch_step.py builds BERT only). */
+const torchUseLiteScript = path.join(repoRoot, 'tools/use-lite/torch_use_lite.py');
+/** USE-Lite's SentencePiece ids below this are unk, <s>, </s> and reserved pieces. */
+const USE_LITE_FIRST_PIECE = 6;
+
 async function main(): Promise<void> {
   const modelDir = path.resolve(values.model ?? path.join(repoRoot, 'models/deepcut-bert-small'));
   const data = values.data ?? 'spamassassin';
@@ -76,16 +88,25 @@ async function main(): Promise<void> {
   const ds = await loadDataset(data);
   manualSeed(seed);
   const { model, tokenizer, report } = loadPretrained(modelDir, { labels: ds.labels });
-  if (!tokenizer) throw new Error(`${modelDir}: no tokenizer.json`);
   const c = model.config;
+  const useLite = c.modelType === 'use-lite';
+  if (!tokenizer && !useLite) throw new Error(`${modelDir}: no tokenizer.json`);
   if (seq > c.maxPositionEmbeddings) throw new Error(`--seq ${seq} exceeds the model's ${c.maxPositionEmbeddings} positions`);
   const train = splitOf(ds, 'train');
   if (train.length < batch) throw new Error(`${data}: ${train.length} training examples < --batch ${batch}`);
   const examples = shuffled(train, rngFor(seed, 'bench-encoder')).slice(0, batch);
-  const enc = tokenizer.encodeBatch(examples.map((e) => e.text), { maxLength: seq, padding: 'max_length', truncation: true });
+  const enc = tokenizer
+    ? tokenizer.encodeBatch(examples.map((e) => e.text), { maxLength: seq, padding: 'max_length', truncation: true })
+    : {
+        // A use-lite folder without its tokenizer: seeded random pieces, every position real.
+        inputIds: Int32Array.from(randint(USE_LITE_FIRST_PIECE, c.vocabSize, [batch * seq]).toArray() as ArrayLike<number | bigint>, Number),
+        attentionMask: new Int32Array(batch * seq).fill(1),
+        tokenTypeIds: new Int32Array(batch * seq),
+      };
   const rows = (a: Int32Array): number[][] => Array.from({ length: batch }, (_, i) => Array.from(a.subarray(i * seq, (i + 1) * seq)));
   const batchFile: BatchFile = { inputIds: rows(enc.inputIds), attentionMask: rows(enc.attentionMask), tokenTypeIds: rows(enc.tokenTypeIds), labels: examples.map((e) => e.label) };
   const realTokens = enc.attentionMask.reduce((s, m) => s + m, 0);
+  const textSource = tokenizer ? `${data} training texts` : `random ids in [${USE_LITE_FIRST_PIECE}, ${c.vocabSize}), no tokenizer in the folder`;
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-bench-encoder-'));
   try {
@@ -96,13 +117,17 @@ async function main(): Promise<void> {
     fs.writeFileSync(inputsFile, JSON.stringify(batchFile));
 
     const labelCounts = ds.labels.map((name, id) => `${examples.filter((e) => e.label === id).length} ${name}`).join(' / ');
-    console.log(`# encoder: ${path.relative(process.cwd(), modelDir) || '.'} (${c.modelType}, ${c.numLayers} layers, hidden ${c.hiddenSize}, ${c.numHeads} heads, FFN ${c.intermediateSize}, vocab ${c.vocabSize}) as a ${ds.labels.length}-label sequence classifier; new: ${report.newlyInitializedParts.join(', ') || 'nothing'} (seed ${seed})`);
-    console.log(`# batch: ${batch} x ${seq} tokens of ${data} training texts (seed ${seed}; ${realTokens} real tokens, ${batch * seq - realTokens} padding; labels ${labelCounts})`);
+    const embedding = c.embeddingSize !== undefined && c.embeddingSize !== c.hiddenSize ? `embedding ${c.embeddingSize}, ` : '';
+    console.log(`# encoder: ${path.relative(process.cwd(), modelDir) || '.'} (${c.modelType}, ${c.numLayers} layers, ${embedding}hidden ${c.hiddenSize}, ${c.numHeads} heads, FFN ${c.intermediateSize}, vocab ${c.vocabSize}) as a ${ds.labels.length}-label sequence classifier; new: ${report.newlyInitializedParts.join(', ') || 'nothing'} (seed ${seed})`);
+    console.log(`# batch: ${batch} x ${seq} tokens of ${textSource} (seed ${seed}; ${realTokens} real tokens, ${batch * seq - realTokens} padding; labels ${labelCounts})`);
     console.log(`# step: forward + cross-entropy + backward + AdamW (lr 1e-4, wd 0.01), dropout ${c.hiddenDropout}/${c.attentionDropout} on (train mode) on both sides; median of ${steps} steps after ${warmup} warm-up`);
-    const { ours, torch } = compareAlternating({
+    const compare: CompareOptions = {
       settings, rounds, withTorch, label: 'deepcut',
       args: ['--model', classifierDir, '--inputs', inputsFile, '--classes', String(ds.labels.length), '--steps', String(steps), '--warmup', String(warmup), '--seed', String(seed)],
-    });
+    };
+    if (useLite) console.log(`# PyTorch side: ${path.relative(repoRoot, torchUseLiteScript)}`);
+    const { ours, torch } = compareAlternating(useLite ? { ...compare, torchScript: torchUseLiteScript } : compare);
+    const name = useLite ? 'use_lite' : 'encoder';
 
     const tokensPerS = (ms: number) => ((batch * seq) / (ms / 1000)).toFixed(0);
     if (torch) {
@@ -113,14 +138,14 @@ async function main(): Promise<void> {
       console.log(`# same model, same ids: eval-mode loss deepcut ${a.toFixed(6)}, torch ${b.toFixed(6)} (|diff| ${diff.toExponential(1)})`);
       if (!(diff <= 1e-4)) throw new Error(`deepcut and PyTorch disagree on the eval-mode loss (${a} vs ${b}): not the same model or inputs, timings not comparable`);
     }
-    console.log(`encoder_step_ms=${ours.ms.toFixed(1)}`);
-    console.log(`encoder_tokens_per_s=${tokensPerS(ours.ms)}`);
-    console.log(`encoder_threads=${ours.setting.name}`);
+    console.log(`${name}_step_ms=${ours.ms.toFixed(1)}`);
+    console.log(`${name}_tokens_per_s=${tokensPerS(ours.ms)}`);
+    console.log(`${name}_threads=${ours.setting.name}`);
     if (torch) {
       console.log(`torch_step_ms=${torch.ms.toFixed(1)}`);
       console.log(`torch_tokens_per_s=${tokensPerS(torch.ms)}`);
       console.log(`torch_threads=${torch.setting.name}`);
-      console.log(`encoder_vs_torch=${(ours.ms / torch.ms).toFixed(3)}`);
+      console.log(`${name}_vs_torch=${(ours.ms / torch.ms).toFixed(3)}`);
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
