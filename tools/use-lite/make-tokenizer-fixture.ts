@@ -4,12 +4,12 @@
  * deepcut's port) gives for a hard text set. test/text-sentencepiece.test.ts checks that
  * src/text/sentencepiece.ts returns exactly these ids.
  * tools/ is outside tsconfig's include, so compile this file on its own:
- *   npx tsc tools/make-use-lite-tokenizer-fixture.ts --outDir dist --rootDir . --module commonjs --target es2022 \
- *     --strict --esModuleInterop --skipLibCheck --resolveJsonModule && node dist/tools/make-use-lite-tokenizer-fixture.js
+ *   npx tsc tools/use-lite/make-tokenizer-fixture.ts --outDir dist --rootDir . --module commonjs --target es2022 \
+ *     --strict --esModuleInterop --skipLibCheck --resolveJsonModule && node dist/tools/use-lite/make-tokenizer-fixture.js
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readSpamAssassinEmails, packageDir } from '../src/data/builtin/spamassassin';
+import { readSpamAssassinEmails, packageDir } from '../../src/data/builtin/spamassassin';
 
 const PACKAGE = '@energetic-ai/embeddings';
 
@@ -141,7 +141,7 @@ function main(): void {
     '}',
     '',
   ].join('\n');
-  const outDir = path.join(__dirname, '..', '..', 'test', 'fixtures', 'use-lite');
+  const outDir = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'use-lite');
   fs.mkdirSync(outDir, { recursive: true });
   const outFile = path.join(outDir, 'tokenizer-ids.json');
   fs.writeFileSync(outFile, body);
