@@ -36,7 +36,7 @@ const JOB_FILE = 'bench-quality-job.json'; // inside an unfinished model folder;
 
 const HELP = `usage: node dist/bench/quality/bench.js [options]   (npm run bench:quality -- [options])
   --datasets LIST    comma-separated built-in datasets (default ${listBuiltinDatasets().join(',')})
-  --model DIR        encoder folder to fine-tune (default the committed ${path.relative(repoRoot, DEFAULT_ENCODER)})
+  --model DIR        encoder folder to fine-tune (default ${path.relative(repoRoot, DEFAULT_ENCODER)})
   --epochs N         fine-tune epochs (default 2, the demo's; no early stopping, best validation epoch kept)
   --max-length N     tokens per text (default 128)
   --batch N          fine-tune batch size (default 16)

@@ -25,7 +25,7 @@ const HELP = `usage: node dist/bench/unlearn/bench.js [options]   (npm run bench
   --max-length N     tokens per text (default 128)
   --batch N          fine-tune batch size (default 16)
   --lr X             fine-tune peak learning rate (default 1e-4)
-  --base DIR         encoder to fine-tune (default models/deepcut-bert-small)
+  --base DIR         encoder to fine-tune (default: the default encoder, models/use-lite)
   --seed N           picks the forget samples; seeds training and unlearning (default 0)
   --out DIR          output folder (default runs/bench-unlearn)
   --resume           continue an interrupted run in --out`;

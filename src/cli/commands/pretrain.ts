@@ -58,7 +58,7 @@ function modelCard(out: string, corpus: string, stages: readonly PretrainStage[]
   const last = stages[stages.length - 1]!;
   const total = stages.reduce((a, st) => a + st.steps, 0);
   const lines = [
-    '# deepcut default encoder', '',
+    '# deepcut-bert-small: a small BERT pretrained by deepcut', '',
     `A small BERT (${c.num_hidden_layers} layers, hidden ${c.hidden_size}, ${c.num_attention_heads} heads, FFN ${c.intermediate_size}, WordPiece vocabulary ${c.vocab_size}) pretrained with masked-LM by deepcut itself, because no model hub is reachable.`, '',
     `- Corpus: ${corpus}.`,
     `- Training: ${total} steps in ${stages.length} stage(s); each stage uses AdamW (5% warm-up, linear decay; a continuation starts a fresh optimizer and schedule), weight decay 0.01 (none on biases/LayerNorm), grad-norm clip 1.0, BERT masking (15%: 80/10/10).`,
