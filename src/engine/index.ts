@@ -6,3 +6,4 @@ export * as F from './functional';
 export * from './runtime';
 export { AdamW, SGD, Optimizer, type AdamWOptions, type SGDOptions, type ParamGroup } from './optim';
 export { linearWarmupDecay, constantLr, type LrSchedule } from './schedule';
+export { AddonUnavailableError, nativeAvailable, addonFile } from './native';

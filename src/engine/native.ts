@@ -1,5 +1,6 @@
-// Loads the libtorch addon. Thread settings must be in the environment before
-// libtorch (and its OpenMP runtime) is loaded, so they are pinned here.
+// Loads the libtorch addon, lazily: on first use, not at import. Thread settings must be in the
+// environment before libtorch (and its OpenMP runtime) is loaded, so they are pinned here.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -104,20 +105,103 @@ function defaultThreads(): number {
   return os.availableParallelism();
 }
 
+/** The package's root folder (dist/src/engine/ -> ../../..). */
+const PACKAGE_ROOT = path.resolve(__dirname, '../../..');
+
+/**
+ * The libtorch addon could not be loaded: libtorch is missing, the addon was never built, or it
+ * does not load. The message is one line saying what to install, set or run.
+ */
+export class AddonUnavailableError extends Error {
+  override readonly name = 'AddonUnavailableError';
+}
+
+/** The addon file: DEEPCUT_ADDON (a prebuilt one) or the package's build/Release/deepcut_native.node. */
+export function addonFile(): string {
+  const own = process.env.DEEPCUT_ADDON;
+  return own ? path.resolve(own) : path.join(PACKAGE_ROOT, 'build', 'Release', 'deepcut_native.node');
+}
+
+interface LibtorchStatus { found: boolean; describe?: string; problem?: string; advice?: string }
+
+/** scripts/torch-paths.js's finding (the same one the install uses), if that script is there. */
+function libtorchStatus(): LibtorchStatus | undefined {
+  try {
+    return (require(path.join(PACKAGE_ROOT, 'scripts', 'torch-paths.js')) as { findLibtorch(): LibtorchStatus }).findLibtorch();
+  } catch {
+    return undefined;
+  }
+}
+
+/** One line: why the addon is unavailable and what to do. */
+function unavailableMessage(file: string, loadError?: string): string {
+  if (process.env.DEEPCUT_ADDON) {
+    return loadError === undefined
+      ? `DEEPCUT_ADDON=${process.env.DEEPCUT_ADDON}: no such file (unset it to use the addon built at install)`
+      : `cannot load the libtorch addon DEEPCUT_ADDON=${process.env.DEEPCUT_ADDON}: ${loadError}`;
+  }
+  // In a git checkout scripts/setup.sh installs and builds everything; an installed package rebuilds with npm.
+  const rebuild = fs.existsSync(path.join(PACKAGE_ROOT, '.git')) ? "run 'bash scripts/setup.sh'" : "run 'npm rebuild deepcut'";
+  const torch = libtorchStatus();
+  if (torch && !torch.found) return `${torch.problem}; ${torch.advice}, then ${rebuild}`;
+  if (loadError !== undefined) return `cannot load the libtorch addon: ${loadError}; ${rebuild} (after installing or updating libtorch)`;
+  const against = torch?.describe ? ` (libtorch: ${torch.describe})` : '';
+  return `the libtorch addon is not built${against}: ${rebuild} (building needs g++, make and python3)`;
+}
+
 function loadBinding(): NativeBinding {
   // PASSIVE: idle OpenMP workers sleep instead of spinning. On these 2-core
   // machines spinning workers fight the main thread (measured 2-6x slower steps).
   process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
-  const file = path.resolve(__dirname, '../../../build/Release/deepcut_native.node');
+  const file = addonFile();
+  if (!fs.existsSync(file)) throw new AddonUnavailableError(unavailableMessage(file));
   let binding: NativeBinding;
   try {
     binding = require(file) as NativeBinding;
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`deepcut: cannot load the libtorch addon at ${file}: ${reason}\nRun 'bash scripts/setup.sh' (it installs libtorch and builds the addon).`);
+    // dlopen's message starts with the file's path: the reader needs the reason, not where npm put it.
+    const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.replace(`${file}: `, '');
+    throw new AddonUnavailableError(unavailableMessage(file, reason));
   }
   binding.setNumThreads(defaultThreads());
   return binding;
 }
 
-export const native: NativeBinding = loadBinding();
+let failure: AddonUnavailableError | undefined;
+
+/**
+ * The addon, loaded on first use (so `require('deepcut')`, its pure-JS parts and every `--help`
+ * work without libtorch). Throws AddonUnavailableError, the same one on every call.
+ */
+export function loadNative(): NativeBinding {
+  if (native !== lazy) return native;
+  if (failure) throw failure;
+  try {
+    native = loadBinding();
+  } catch (err) {
+    if (err instanceof AddonUnavailableError) failure = err;
+    throw err;
+  }
+  return native;
+}
+
+/** Whether the addon loads (loading it if not yet loaded). */
+export function nativeAvailable(): boolean {
+  try {
+    loadNative();
+    return true;
+  } catch (err) {
+    if (err instanceof AddonUnavailableError) return false;
+    throw err;
+  }
+}
+
+// Stands in for the binding until first use, then `native` is the binding itself: importers read
+// the live export (TypeScript's CommonJS output reads `native_1.native` at every call), so only
+// the first call goes through the proxy.
+const lazy: NativeBinding = new Proxy({} as NativeBinding, {
+  get: (_target, property) => Reflect.get(loadNative(), property),
+  has: (_target, property) => Reflect.has(loadNative(), property),
+});
+
+export let native: NativeBinding = lazy;

@@ -1,0 +1,182 @@
+// Labels and probabilities for new text from a model folder, as a Hugging Face text-classification
+// pipeline gives them: a fine-tuned or unlearned model (deepcut finetune / unlearn) or a SISA
+// folder (majority vote of its shards, probabilities = the shards' mean softmax).
+import * as path from 'node:path';
+import { CsvLineParser } from '../data/csv';
+import { DataError } from '../data/errors';
+import { readUtf8Lines } from '../data/lines';
+import type { Example } from '../data';
+import { loadScorable, type ModelKind } from '../eval/scorable';
+import type { SisaScores } from '../methods/sisa';
+import { recordedRecipe } from '../methods/recipe';
+import { FINETUNE_DEFAULTS } from '../train/finetune';
+
+export interface TextPrediction {
+  /** The predicted label's name (config.json id2label). */
+  label: string;
+  /** Its id (the logit column). */
+  labelId: number;
+  /** Every label's probability (softmax; for SISA the shards' mean softmax), by name. */
+  probabilities: Record<string, number>;
+}
+
+export interface PredictOptions {
+  /** Tokens per text (longer texts are truncated); default: the model's train.json / sisa.json, else 128. */
+  maxLength?: number;
+  /** Texts per forward pass (default 32). */
+  batchSize?: number;
+}
+
+export const PREDICT_BATCH_SIZE = 32;
+
+/** A loaded model that classifies texts until dispose() (or `using`). */
+export interface TextClassifier {
+  /** Absolute model folder. */
+  readonly dir: string;
+  readonly kind: ModelKind;
+  /** Label names in id order. */
+  readonly labels: readonly string[];
+  /** Default tokens per text. */
+  readonly maxLength: number;
+  predict(texts: readonly string[], options?: Pick<PredictOptions, 'batchSize' | 'maxLength'>): TextPrediction[];
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+function softmaxRows(logits: Float32Array, rows: number, k: number): Float64Array {
+  const out = new Float64Array(rows * k);
+  for (let i = 0; i < rows; i++) {
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) max = Math.max(max, logits[i * k + c]!);
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += out[i * k + c] = Math.exp(logits[i * k + c]! - max);
+    for (let c = 0; c < k; c++) out[i * k + c]! /= sum;
+  }
+  return out;
+}
+
+function argmaxRow(values: ArrayLike<number>, row: number, k: number): number {
+  let best = 0;
+  for (let c = 1; c < k; c++) if (values[row * k + c]! > values[row * k + best]!) best = c;
+  return best;
+}
+
+/** Loads a model folder (Hugging Face with tokenizer.json, or SISA) for prediction. */
+export function loadTextClassifier(modelDir: string, options: Pick<PredictOptions, 'maxLength'> = {}): TextClassifier {
+  const loaded = loadScorable(modelDir);
+  const { scorable } = loaded;
+  const labels = [...scorable.labels];
+  const defaultLength = options.maxLength ?? recordedRecipe(loaded.dir).maxLength ?? FINETUNE_DEFAULTS.maxLength;
+  let disposed = false;
+  const dispose = () => {
+    if (disposed) return;
+    disposed = true;
+    scorable.dispose();
+  };
+  return {
+    dir: loaded.dir,
+    kind: loaded.kind,
+    labels,
+    maxLength: defaultLength,
+    predict(texts, predictOptions = {}) {
+      if (disposed) throw new Error(`${loaded.dir}: predict() after dispose()`);
+      const maxLength = predictOptions.maxLength ?? defaultLength;
+      const batchSize = predictOptions.batchSize ?? PREDICT_BATCH_SIZE;
+      for (const [name, v] of [['maxLength', maxLength], ['batchSize', batchSize]] as const) {
+        if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${name} must be a positive integer, got ${v}`);
+      }
+      texts.forEach((t, i) => {
+        if (typeof t !== 'string') throw new TypeError(`text ${i} is not a string`);
+      });
+      if (texts.length === 0) return [];
+      // Labels are unused by scoring; every example gets label 0.
+      const examples: Example[] = texts.map((text, i) => ({ id: String(i), text, label: 0, labelName: labels[0]!, split: 'test' }));
+      const scores = scorable.score(examples, { maxLength, batchSize });
+      const k = labels.length;
+      const sisa = loaded.kind === 'sisa' ? (scores as SisaScores) : undefined;
+      const probabilities = sisa ? Float64Array.from(sisa.probabilities) : softmaxRows(scores.logits, texts.length, k);
+      return texts.map((_, i) => {
+        const labelId = sisa ? sisa.predictions[i]! : argmaxRow(probabilities, i, k);
+        return {
+          label: labels[labelId]!,
+          labelId,
+          probabilities: Object.fromEntries(labels.map((name, c) => [name, probabilities[i * k + c]!])),
+        };
+      });
+    },
+    dispose,
+    [Symbol.dispose]: dispose,
+  };
+}
+
+/** Loads the model, classifies `texts` (in order) and frees the model. */
+export function predictTexts(modelDir: string, texts: readonly string[], options: PredictOptions = {}): TextPrediction[] {
+  const classifier = loadTextClassifier(modelDir, options);
+  try {
+    return classifier.predict(texts, options);
+  } finally {
+    classifier.dispose();
+  }
+}
+
+/** One text to classify from a file, with its id when the file gives one. */
+export interface TextInput {
+  id?: string;
+  text: string;
+}
+
+function idOf(value: unknown, where: { file: string; line: number }): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new DataError(`field 'id' must be a string or number, got ${typeof value}`, where);
+}
+
+/**
+ * Texts to classify from a file: .jsonl (objects with `text`, optional `id`; other fields such as
+ * `label` are ignored, so a dataset file works as is), .csv (a header row with a `text` column,
+ * optional `id`), anything else one text per non-blank line.
+ */
+export async function readTextInputs(file: string): Promise<TextInput[]> {
+  const ext = path.extname(file).toLowerCase();
+  const out: TextInput[] = [];
+  if (ext === '.jsonl') {
+    for await (const { line, text } of readUtf8Lines(file)) {
+      if (text.trim() === '') continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (err) {
+        throw new DataError(`malformed JSON: ${(err as Error).message}`, { file, line });
+      }
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new DataError('each JSONL line must be a JSON object', { file, line });
+      const fields = parsed as Record<string, unknown>;
+      if (typeof fields.text !== 'string') throw new DataError(`missing string field 'text'`, { file, line });
+      const id = idOf(fields.id, { file, line });
+      out.push(id === undefined ? { text: fields.text } : { id, text: fields.text });
+    }
+  } else if (ext === '.csv') {
+    const parser = new CsvLineParser(file);
+    let header: string[] | undefined;
+    for await (const { line, text } of readUtf8Lines(file)) {
+      if (text === '' && !parser.pendingField()) continue;
+      const row = parser.pushLine(text, line);
+      if (row === undefined) continue;
+      if (header === undefined) {
+        header = row.fields.map((name) => name.trim());
+        if (!header.includes('text')) throw new DataError(`no 'text' column in the CSV header (columns: ${header.join(', ')})`, { file, line: row.line });
+        continue;
+      }
+      if (row.fields.length !== header.length) throw new DataError(`ragged row: ${row.fields.length} fields, header has ${header.length}`, { file, line: row.line });
+      const value = (name: string) => row.fields[header!.indexOf(name)];
+      const id = header.includes('id') ? idOf(value('id'), { file, line: row.line }) : undefined;
+      const t = value('text')!;
+      out.push(id === undefined ? { text: t } : { id, text: t });
+    }
+    parser.finish();
+    if (header === undefined) throw new DataError('empty CSV file (no header row)', { file });
+  } else {
+    for await (const { text } of readUtf8Lines(file)) if (text.trim() !== '') out.push({ text });
+  }
+  return out;
+}

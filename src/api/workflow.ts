@@ -1,0 +1,143 @@
+// The library's few-line workflow: fine-tune (the original, or the retrained gold standard),
+// unlearn (src/methods/unlearn.ts's `unlearn`, re-exported as is), evaluate against the
+// reference and write the report. Each step takes and writes Hugging Face model folders, the
+// same ones the CLI reads and writes, so library and CLI runs mix freely.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_SEED, resolveForgetSet, retainSplit, splitOf, type Dataset, type ForgetSet } from '../data';
+import {
+  DEFAULT_RETAIN_SAMPLE, evaluateModel, latentProjection, type EvaluationResult,
+} from '../eval/evaluate';
+import { loadScorable, type LoadedScorable } from '../eval/scorable';
+import { writeFileAtomic } from '../io/atomic';
+import { recordedRecipe } from '../methods/recipe';
+import { DEFAULT_ENCODER } from '../model/default-encoder';
+import { evaluationReportInput, writeReport } from '../report';
+import { FINETUNE_DEFAULTS, type FinetuneOptions } from '../train/finetune';
+import { finetuneToFolder, type FinetuneRecord, type FinetuneSettings } from '../train/run';
+
+/** A forget set, or a forget spec (`user:NAME`, `largest-user`, `random:0.01`, `ids:FILE`, ...). */
+export type ForgetInput = ForgetSet | string;
+
+function forgetSetOf(data: Dataset, forget: ForgetInput, splitSeed: number): ForgetSet {
+  return typeof forget === 'string' ? resolveForgetSet(data, forget, { seed: splitSeed }) : forget;
+}
+
+export interface FinetuneModelOptions {
+  data: Dataset;
+  /** Output folder: a Hugging Face model plus train.json (replaced if it exists). */
+  out: string;
+  /** Encoder folder to start from (default: the package's default encoder). */
+  base?: string;
+  /** Leave these train records out: the retrained gold standard for unlearning them. */
+  forget?: ForgetInput;
+  /** Overrides of FINETUNE_DEFAULTS (epochs 3, batch 16, lr 1e-4, max length 128, patience 1, seed 0, ...). */
+  settings?: Partial<FinetuneSettings>;
+  /** The seed `data` was split with (default 42, loadDataset's); recorded for later evaluation. */
+  splitSeed?: number;
+  /** Continue an interrupted run from out/checkpoint. */
+  resume?: boolean;
+  onStep?: FinetuneOptions['onStep'];
+}
+
+/** Fine-tunes an encoder on `data`'s train split (minus `forget`), early stopping on validation. */
+export function finetuneModel(options: FinetuneModelOptions): FinetuneRecord {
+  const splitSeed = options.splitSeed ?? DEFAULT_SEED;
+  const { checkpointDir: _c, resume: _r, onStep: _o, ...defaults } = FINETUNE_DEFAULTS;
+  return finetuneToFolder({
+    base: options.base ?? DEFAULT_ENCODER,
+    dataset: options.data,
+    forget: options.forget === undefined ? undefined : forgetSetOf(options.data, options.forget, splitSeed),
+    out: path.resolve(options.out),
+    settings: { ...defaults, ...options.settings },
+    splitSeed,
+    resume: options.resume,
+    onStep: options.onStep,
+  });
+}
+
+export interface EvaluateUnlearningOptions {
+  /** The model folder to measure (fine-tuned, unlearned, or SISA). */
+  model: string;
+  /** The reference, normally retrained without the forget set: adds reference.* and gap.*. */
+  reference?: string;
+  data: Dataset;
+  forget: ForgetInput;
+  /** When given: writes OUT/metrics.json and OUT/report.html. */
+  out?: string;
+  /** Retain examples scored, a seeded sample (default 1000; 0 = all). */
+  retainSample?: number;
+  /** Tokens per text (default: the model's train.json, else 128). */
+  maxLength?: number;
+  /** Examples per forward pass (default 32). */
+  batchSize?: number;
+  /** Seed of the retain sample and the MIA folds (default 0). */
+  seed?: number;
+  /** Split seed for a forget spec with random: (default: the model's train.json, else 42). */
+  splitSeed?: number;
+  onProgress?: (which: 'model' | 'reference', done: number, total: number) => void;
+}
+
+export interface UnlearningEvaluation extends EvaluationResult {
+  /** metrics.json and report.html, when `out` was given. */
+  files?: { metrics: string; report: string };
+}
+
+function loadFor(dir: string, data: Dataset): LoadedScorable {
+  const loaded = loadScorable(dir);
+  const labels = loaded.scorable.labels;
+  if (labels.length !== data.labels.length || labels.some((l, i) => l !== data.labels[i])) {
+    loaded.scorable.dispose();
+    throw new Error(`${dir}: the model's labels [${labels.join(', ')}] (config.json id2label) do not match dataset ${data.name}'s [${data.labels.join(', ')}]`);
+  }
+  return loaded;
+}
+
+/**
+ * Measures how well `model` forgot `forget`: accuracy and macro-F1 on forget/retain/test,
+ * membership inference (forget vs test), latent geometry and, with a reference, the gaps to it
+ * (README: "What the metrics mean"). Optionally writes metrics.json and report.html.
+ */
+export function evaluateUnlearning(options: EvaluateUnlearningOptions): UnlearningEvaluation {
+  const recipe = recordedRecipe(path.resolve(options.model));
+  const splitSeed = options.splitSeed ?? recipe.splitSeed ?? DEFAULT_SEED;
+  const forgetSet = forgetSetOf(options.data, options.forget, splitSeed);
+  const ids = new Set(forgetSet.ids);
+  const forget = splitOf(options.data, 'train').filter((e) => ids.has(e.id));
+  const evalOptions = {
+    maxLength: options.maxLength ?? recipe.maxLength ?? FINETUNE_DEFAULTS.maxLength,
+    batchSize: options.batchSize ?? 32,
+    retainSample: options.retainSample ?? DEFAULT_RETAIN_SAMPLE,
+    seed: options.seed ?? 0,
+  };
+  const model = loadFor(options.model, options.data);
+  let reference: LoadedScorable | undefined;
+  try {
+    reference = options.reference !== undefined ? loadFor(options.reference, options.data) : undefined;
+    const result = evaluateModel({
+      scorable: model.scorable, ...(reference ? { reference: reference.scorable, referenceHash: reference.hash } : {}),
+      forget, retain: retainSplit(options.data, forgetSet), test: splitOf(options.data, 'test'),
+      options: evalOptions, modelHash: model.hash, onProgress: options.onProgress,
+    });
+    if (options.out === undefined) return result;
+    const out = path.resolve(options.out);
+    fs.mkdirSync(out, { recursive: true });
+    const files = { metrics: path.join(out, 'metrics.json'), report: path.join(out, 'report.html') };
+    const metrics = { ...result.metrics, forget: { ...result.metrics.forget, spec: forgetSet.spec }, data: { name: options.data.name, split_seed: splitSeed }, settings: evalOptions };
+    writeFileAtomic(files.metrics, `${JSON.stringify(metrics, null, 2)}\n`);
+    const name = path.basename(model.dir);
+    const referenceName = reference && path.basename(reference.dir) !== name ? path.basename(reference.dir) : `${name} (reference)`;
+    writeReport(files.report, evaluationReportInput({
+      title: `deepcut eval: ${name}`,
+      dataset: options.data.name,
+      forget: { spec: forgetSet.spec, count: forget.length, hash: forgetSet.hash },
+      labels: options.data.labels,
+      model: { name, metrics: result.metrics, latent: latentProjection(result.model.scores, { seed: evalOptions.seed }) },
+      ...(result.reference ? { reference: { name: referenceName, metrics: result.reference.metrics, latent: latentProjection(result.reference.scores, { seed: evalOptions.seed }) } } : {}),
+    }));
+    return { ...result, files };
+  } finally {
+    model.scorable.dispose();
+    reference?.scorable.dispose();
+  }
+}
