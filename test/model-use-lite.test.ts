@@ -12,6 +12,7 @@ import {
   UseLiteForSequenceClassification, UseLiteForTokenClassification, type EncoderBatch,
 } from '../src/model';
 import { loadTokenizer } from '../src/text/load';
+import { decayGroups } from '../src/train/param-groups';
 
 interface Fixture { texts: string[]; ids: number[][]; embeddings: number[][]; window: number }
 const FIXTURE = JSON.parse(fs.readFileSync(path.join(__dirname, '../../test/fixtures/use-lite/embeddings.json'), 'utf8')) as Fixture;
@@ -142,3 +143,16 @@ test('use-lite configs: bad fields are named', () => {
   assert.throws(() => parseHfConfig({ ...good, embedding_size: 250 }, 'c.json'), (e: Error) => e instanceof ConfigError && /embedding_size 250 is not divisible by 4 heads/.test(e.message));
   assert.throws(() => parseHfConfig({ ...good, hidden_size: undefined }, 'c.json'), (e: Error) => e instanceof ConfigError && /"hidden_size"/.test(e.message));
 });
+
+test('AdamW groups: no weight decay on USE-Lite\'s LayerNorms (attention_norm, ffn_norm) or biases', () => scope(() => {
+  const config = encoderConfig({ modelType: 'use-lite', vocabSize: 50, embeddingSize: 16, hiddenSize: 32, numLayers: 2, numHeads: 4, intermediateSize: 64 });
+  const model = buildModel(config, 'sequence-classification');
+  const [decay, noDecay] = decayGroups(model);
+  const names = new Map(model.namedParameters().map(([n, p]) => [p, n]));
+  const noDecayNames = noDecay!.params.map((p) => names.get(p)!);
+  assert.ok(noDecayNames.includes('use_lite.layers.0.attention_norm.weight'));
+  assert.ok(noDecayNames.includes('use_lite.layers.1.ffn_norm.weight'));
+  assert.ok(noDecayNames.every((n) => n.endsWith('.bias') || n.includes('_norm.')));
+  assert.ok(decay!.params.map((p) => names.get(p)!).includes('use_lite.layers.0.attention.qkv.weight'));
+  model.dispose();
+}));

@@ -1,10 +1,12 @@
 // BERT's optimizer recipe: weight decay on weights, none on biases and LayerNorm parameters.
 import type { AdamWOptions, ParamGroup } from '../engine';
-import type { Module } from '../nn';
+import { LayerNorm, type Module } from '../nn';
 
 export function decayGroups(model: Module): ParamGroup<AdamWOptions>[] {
   const named = model.namedParameters();
-  const noDecay = (name: string) => name.endsWith('.bias') || name.includes('LayerNorm');
+  // LayerNorm parameters by module type, not name: USE-Lite calls them attention_norm / ffn_norm.
+  const normPrefixes = [...model.namedModules()].filter(([, m]) => m instanceof LayerNorm).map(([n]) => `${n}.`);
+  const noDecay = (name: string) => name.endsWith('.bias') || normPrefixes.some((p) => name.startsWith(p));
   return [
     { params: named.filter(([n]) => !noDecay(n)).map(([, p]) => p) },
     { params: named.filter(([n]) => noDecay(n)).map(([, p]) => p), options: { weightDecay: 0 } },
