@@ -49,8 +49,9 @@ function checkPrediction(p: TextPrediction, labels: readonly string[]): void {
 
 test('finetuneModel writes a model folder with train.json (its settings, the split seed)', async () => {
   const { data, original } = await fixture();
-  const record = JSON.parse(fs.readFileSync(path.join(original, 'train.json'), 'utf8')) as { hyperparameters: { maxLength: number; epochs: number }; split_seed: number; labels: string[] };
-  assert.equal(record.hyperparameters.maxLength, 48);
+  const record = JSON.parse(fs.readFileSync(path.join(original, 'train.json'), 'utf8')) as { hyperparameters: { max_length: number; epochs: number }; split_seed: number; labels: string[] };
+  // JSON records are snake_case (docs/provenance.md).
+  assert.equal(record.hyperparameters.max_length, 48);
   assert.equal(record.hyperparameters.epochs, 3);
   assert.equal(record.split_seed, 42);
   assert.deepEqual(record.labels, data.labels);

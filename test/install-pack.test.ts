@@ -106,6 +106,8 @@ test('npm pack -> npm install in a fresh project -> npx deepcut --help and the R
   assert.match(example.stdout, /^report: .*out\/eval\/report\.html$/m);
   assert.match(example.stdout, /label: '(ham|spam)'/);
   // The default encoder came from the installed package, not from the working directory.
-  const record = JSON.parse(fs.readFileSync(path.join(project, 'out/original/train.json'), 'utf8')) as { base_model: string };
-  assert.ok(record.base_model.startsWith(fs.realpathSync(installed) + path.sep), `base_model ${record.base_model} is inside the installed package`);
+  // (train.json's base_model is relative to the record; base_model_absolute is where it was.)
+  const record = JSON.parse(fs.readFileSync(path.join(project, 'out/original/train.json'), 'utf8')) as { base_model: string; base_model_absolute: string };
+  assert.ok(record.base_model_absolute.startsWith(fs.realpathSync(installed) + path.sep), `base_model_absolute ${record.base_model_absolute} is inside the installed package`);
+  assert.equal(path.resolve(project, 'out/original', record.base_model), record.base_model_absolute);
 });

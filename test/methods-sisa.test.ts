@@ -132,9 +132,9 @@ test('deepcut finetune --sisa-shards 3 --slices 3 writes a SISA folder with trai
     assert.ok(m.stages[k]!.every((s, j) => s.examples === m.assignment[k]!.slice(0, j + 1).flat().length && s.steps > 0));
   }
   assert.ok(!fs.existsSync(path.join(sisa, 'sisa-progress.json')), 'the progress file goes once training is done');
-  const record = JSON.parse(fs.readFileSync(path.join(sisa, 'train.json'), 'utf8')) as { sisa: { shards: number }; test: { accuracy: number }; hyperparameters: { maxLength: number } };
+  const record = JSON.parse(fs.readFileSync(path.join(sisa, 'train.json'), 'utf8')) as { sisa: { shards: number }; test: { accuracy: number }; hyperparameters: { max_length: number } };
   assert.equal(record.sisa.shards, SHARDS);
-  assert.equal(record.hyperparameters.maxLength, 32);
+  assert.equal(record.hyperparameters.max_length, 32); // JSON records are snake_case
   assert.ok(record.test.accuracy >= 0 && record.test.accuracy <= 1);
   assert.throws(() => execFileSync(process.execPath, [CLI, 'finetune', '--data', SLICE, '--out', path.join(sisa, 'x'), '--slices', '2'], { stdio: 'pipe' }),
     (e: unknown) => /--slices applies to SISA training/.test(String((e as { stderr: Buffer }).stderr)));

@@ -26,6 +26,7 @@ import { writeFileAtomic } from '../../src/io/atomic';
 import { DEFAULT_ENCODER } from '../../src/model/default-encoder';
 import { startProgress } from '../../src/cli/progress';
 import type { FinetuneRecord, FinetuneSettings } from '../../src/train/run';
+import { finetuneSettingsSchema } from '../../src/train/record';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 const TFIDF_SCRIPT = path.join(repoRoot, 'bench/quality/tfidf.py');
@@ -154,7 +155,10 @@ async function runModel(ds: Dataset, job: ModelJob, folder: string, resume: bool
     if (!ours) throw new Error(`${folder} exists and is not a bench/quality model folder (no train.json or ${JOB_FILE}); choose another --out`);
     if (resume && fs.existsSync(trainJson)) {
       const r = JSON.parse(fs.readFileSync(trainJson, 'utf8')) as FinetuneRecord;
-      const recorded: ModelJob = { base_model: r.base_model, dataset: r.dataset, split_seed: r.split_seed, hyperparameters: r.hyperparameters, data_hash: r.data_hash };
+      // Records hold the base relative to the folder (base_model_absolute beside it) and snake_case
+      // settings; older ones an absolute path and camelCase. Compare in the job's own terms.
+      const base = r.base_model_absolute ?? (path.isAbsolute(r.base_model) ? r.base_model : path.resolve(folder, r.base_model));
+      const recorded: ModelJob = { base_model: base, dataset: r.dataset, split_seed: r.split_seed, hyperparameters: { ...finetuneSettingsSchema.parse(r.hyperparameters), seed: r.seed }, data_hash: r.data_hash };
       if (!sameJob(recorded)) throw new Error(`--resume: ${trainJson} was recorded with another encoder, recipe or train set (drop --resume to redo it)\n  recorded: ${canonical(recorded)}\n  this run: ${canonical(job)}`);
       console.log(`# ${ds.name}: reusing the finished fine-tune in ${folder}`);
       return scores(r, true);

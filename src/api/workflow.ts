@@ -4,12 +4,17 @@
 // same ones the CLI reads and writes, so library and CLI runs mix freely.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_SEED, resolveForgetSet, retainSplit, splitOf, type Dataset, type ForgetSet } from '../data';
+import { DEFAULT_SEED, resolveForgetSet, splitOf, type Dataset, type ForgetSet } from '../data';
 import {
   DEFAULT_RETAIN_SAMPLE, evaluateModel, latentProjection, type EvaluationResult,
 } from '../eval/evaluate';
 import { loadScorable, type LoadedScorable } from '../eval/scorable';
 import { writeFileAtomic } from '../io/atomic';
+import { idSetHash } from '../data/hash';
+import { samplesJsonl, SAMPLES_FILE } from '../eval/samples';
+import { snakeKeys } from '../provenance/casing';
+import { provenance } from '../provenance/info';
+import { forgottenIds, readLineage } from '../provenance/lineage';
 import { recordedRecipe } from '../methods/recipe';
 import { DEFAULT_ENCODER } from '../model/default-encoder';
 import { evaluationReportInput, writeReport } from '../report';
@@ -79,8 +84,8 @@ export interface EvaluateUnlearningOptions {
 }
 
 export interface UnlearningEvaluation extends EvaluationResult {
-  /** metrics.json and report.html, when `out` was given. */
-  files?: { metrics: string; report: string };
+  /** metrics.json, report.html and samples.jsonl (per-sample output), when `out` was given. */
+  files?: { metrics: string; report: string; samples: string };
 }
 
 function loadFor(dir: string, data: Dataset): LoadedScorable {
@@ -104,6 +109,11 @@ export function evaluateUnlearning(options: EvaluateUnlearningOptions): Unlearni
   const forgetSet = forgetSetOf(options.data, options.forget, splitSeed);
   const ids = new Set(forgetSet.ids);
   const forget = splitOf(options.data, 'train').filter((e) => ids.has(e.id));
+  // A later generation: what its lineage forgot before stays out of the retain set too.
+  const lineage = readLineage(path.resolve(options.model));
+  const union = new Set([...forgottenIds(lineage), ...ids]);
+  const earlier = [...union].filter((id) => !ids.has(id));
+  const retain = splitOf(options.data, 'train').filter((e) => !union.has(e.id));
   const evalOptions = {
     maxLength: options.maxLength ?? recipe.maxLength ?? FINETUNE_DEFAULTS.maxLength,
     batchSize: options.batchSize ?? 32,
@@ -116,15 +126,19 @@ export function evaluateUnlearning(options: EvaluateUnlearningOptions): Unlearni
     reference = options.reference !== undefined ? loadFor(options.reference, options.data) : undefined;
     const result = evaluateModel({
       scorable: model.scorable, ...(reference ? { reference: reference.scorable, referenceHash: reference.hash } : {}),
-      forget, retain: retainSplit(options.data, forgetSet), test: splitOf(options.data, 'test'),
+      forget, retain, test: splitOf(options.data, 'test'),
       options: evalOptions, modelHash: model.hash, onProgress: options.onProgress,
     });
     if (options.out === undefined) return result;
     const out = path.resolve(options.out);
     fs.mkdirSync(out, { recursive: true });
-    const files = { metrics: path.join(out, 'metrics.json'), report: path.join(out, 'report.html') };
-    const metrics = { ...result.metrics, forget: { ...result.metrics.forget, spec: forgetSet.spec }, data: { name: options.data.name, split_seed: splitSeed }, settings: evalOptions };
+    const files = { metrics: path.join(out, 'metrics.json'), report: path.join(out, 'report.html'), samples: path.join(out, SAMPLES_FILE) };
+    const metrics = {
+      ...result.metrics, forget: { ...result.metrics.forget, spec: forgetSet.spec, previously_forgotten: { count: earlier.length, hash: idSetHash(earlier) } },
+      data: { name: options.data.name, split_seed: splitSeed }, settings: snakeKeys(evalOptions), provenance: provenance(),
+    };
     writeFileAtomic(files.metrics, `${JSON.stringify(metrics, null, 2)}\n`);
+    writeFileAtomic(files.samples, samplesJsonl(result.sets, result.model, options.data.labels, result.reference));
     const name = path.basename(model.dir);
     const referenceName = reference && path.basename(reference.dir) !== name ? path.basename(reference.dir) : `${name} (reference)`;
     writeReport(files.report, evaluationReportInput({

@@ -12,6 +12,7 @@ import { registerUnlearn } from './commands/unlearn';
 import { registerExperiment } from './commands/experiment';
 import { registerConvert } from './commands/convert';
 import { registerPredict } from './commands/predict';
+import { registerVerify } from './commands/verify';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerExperiment(program);
   registerConvert(program);
   registerPredict(program);
+  registerVerify(program);
   return program;
 }
 

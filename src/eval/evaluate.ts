@@ -17,6 +17,8 @@
  * Latent conventions: class centroids (of L2-normalised embeddings) and kNN neighbours come from
  * the scored retain sample, in the model's own representation space; queries are forget samples.
  * Undefined values (e.g. the AUC of a one-sample forget set) are NaN, written as null in JSON.
+ * macro_f1.forget averages F1 over the classes the forget set holds (macroF1OverPresent);
+ * macro_f1.retain / .test over the classes in truth or prediction.
  */
 import type { Example } from '../data';
 import { idSetHash } from '../data/hash';
@@ -159,6 +161,17 @@ function vectorsOf(scores: SampleScores): { data: Float32Array; rows: number; di
   return { data: scores.embeddings, rows: scores.labels.length, dim: scores.dim };
 }
 
+/**
+ * Macro-F1 over the classes the set actually holds (support > 0). The forget set is often one
+ * class (one sender's emails): over the union of true and predicted classes, one wrong prediction
+ * would add a predicted-only class with F1 0 and halve the score (99.8% accuracy as 0.4995).
+ * Used for macro_f1.forget; retain and test keep the union convention (sklearn's default).
+ */
+export function macroF1OverPresent(report: { perClass: readonly { f1: number; support: number }[] }): number {
+  const present = report.perClass.filter((m) => m.support > 0);
+  return present.length > 0 ? present.reduce((sum, m) => sum + m.f1, 0) / present.length : NaN;
+}
+
 /** Accuracy, macro-F1, MIA and latent metrics from a model's scores (see module comment). */
 export function metricsFromScores(scores: SetScores, options: MetricOptions = {}): ModelMetrics {
   const { seed = 0, folds = 5, knnK = 5 } = options;
@@ -185,7 +198,7 @@ export function metricsFromScores(scores: SetScores, options: MetricOptions = {}
       : NaN;
   return {
     accuracy: { forget: reports.forget.accuracy, retain: reports.retain.accuracy, test: reports.test.accuracy },
-    macro_f1: { forget: reports.forget.macroF1, retain: reports.retain.macroF1, test: reports.test.macroF1 },
+    macro_f1: { forget: macroF1OverPresent(reports.forget), retain: reports.retain.macroF1, test: reports.test.macroF1 },
     mia: {
       loss_auc: attack.loss_auc ?? NaN,
       confidence_auc: attack.confidence_auc ?? NaN,

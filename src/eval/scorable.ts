@@ -15,7 +15,8 @@ import { loadPretrained, type SequenceClassifier } from '../model';
 import type { SequenceTokenizer } from '../text/types';
 import { chunks, makeBatch } from '../train/batches';
 import { loadSisaEnsemble } from '../methods/sisa/ensemble';
-import { SISA_FILE, sisaModelFiles } from '../methods/sisa/layout';
+import { SISA_FILE } from '../methods/sisa/layout';
+import { hashModel } from '../provenance/hash';
 
 export interface ScoreOptions {
   /** Tokens per text (longer texts are truncated). */
@@ -109,7 +110,7 @@ export interface LoadedScorable {
   kind: ModelKind;
   /** Absolute folder. */
   dir: string;
-  /** sha256 over the files that define the model (config, weights, tokenizer), in a fixed order. */
+  /** Manifest hash of the model files (src/provenance/hash.ts, docs/provenance.md: recomputable with sha256sum). */
   hash: string;
 }
 
@@ -118,19 +119,6 @@ export function hashFiles(dir: string, files: readonly string[]): string {
   const hash = createHash('sha256');
   for (const file of files) hash.update(file).update('\u0000').update(fs.readFileSync(path.join(dir, file))).update('\u0001');
   return hash.digest('hex');
-}
-
-/** The weight and config files of a Hugging Face folder (shards listed by their index). */
-function hfModelFiles(dir: string): string[] {
-  const files = ['config.json'];
-  if (fs.existsSync(path.join(dir, 'model.safetensors'))) files.push('model.safetensors');
-  const index = 'model.safetensors.index.json';
-  if (fs.existsSync(path.join(dir, index))) {
-    const weightMap = (JSON.parse(fs.readFileSync(path.join(dir, index), 'utf8')) as { weight_map?: Record<string, string> }).weight_map ?? {};
-    files.push(index, ...[...new Set(Object.values(weightMap))].sort());
-  }
-  if (fs.existsSync(path.join(dir, 'tokenizer.json'))) files.push('tokenizer.json');
-  return files;
 }
 
 /** Loads a model folder as a Scorable (it owns the model: dispose() frees it). */
@@ -145,13 +133,13 @@ export function loadScorable(dir: string): LoadedScorable {
         model.dispose();
         throw new Error(`${root}: no tokenizer.json (a model folder to evaluate needs its tokenizer)`);
       }
-      return { scorable: hfScorable(model, tokenizer), kind, dir: root, hash: hashFiles(root, hfModelFiles(root)) };
+      return { scorable: hfScorable(model, tokenizer), kind, dir: root, hash: hashModel(root).manifest_hash };
     }
     case 'sisa': {
       // Majority vote lives in the ensemble's own score() result (predictions); through this
       // interface logits are the log mean softmax, so argmax here is the mean-softmax decision.
       const ensemble = loadSisaEnsemble(root);
-      return { scorable: ensemble, kind, dir: root, hash: hashFiles(root, sisaModelFiles(root, ensemble.manifest)) };
+      return { scorable: ensemble, kind, dir: root, hash: hashModel(root).manifest_hash };
     }
     case undefined:
       throw new Error(`${root}: not a model folder (no config.json of a Hugging Face model)`);

@@ -20,6 +20,8 @@ export interface ModelResult {
   /** Time and steps to produce the model: the fine-tune for the original, the unlearning run otherwise. */
   wallSeconds: number;
   steps: number;
+  /** unlearn.json's stopped_by ('rule' | 'budget'); undefined for the original and methods without a stopping rule. */
+  stoppedBy?: string;
   losses?: UnlearnRecord['losses'];
 }
 
@@ -51,6 +53,7 @@ export function collectCell(cell: Cell): CellResults {
     const latent = readIfPresent<Latent2d>(path.join(evalDir, LATENT_FILE));
     models.push({
       name, metrics, ...(latent ? { latent } : {}), wallSeconds: producer.wall_seconds, steps: producer.steps,
+      ...('stopped_by' in producer && typeof producer.stopped_by === 'string' ? { stoppedBy: producer.stopped_by } : {}),
       ...('losses' in producer ? { losses: producer.losses } : {}),
     });
   }

@@ -8,6 +8,8 @@ import {
 } from '../eval/evaluate';
 import { loadScorable, type LoadedScorable } from '../eval/scorable';
 import { writeFileAtomic } from '../io/atomic';
+import { samplesJsonl, SAMPLES_FILE } from '../eval/samples';
+import { provenance, type Provenance } from '../provenance/info';
 import { unlearn } from '../methods/unlearn';
 import { finetuneToFolder } from '../train/run';
 import type { ExperimentConfig } from './config';
@@ -42,6 +44,7 @@ export interface MetricsRecord extends Omit<UnlearningMetrics, 'forget' | 'model
   reference_model: { hash: string; kind: string; dir: string };
   data: { name: string; split_seed: number };
   settings: EvalSettings;
+  provenance?: Provenance;
 }
 
 export function runFinetuneUnit(unit: FinetuneUnit, ctx: UnitContext): void {
@@ -179,9 +182,10 @@ export function runEvalUnit(unit: EvalUnit, ctx: UnitContext): void {
     reference_model: { hash: reference.hash, kind: reference.kind, dir: unit.referenceDir },
     data: { name: ctx.dataset.name, split_seed: ctx.config.splitSeed },
     settings,
-    wall_seconds: (Date.now() - started) / 1000,
+    wall_seconds: (Date.now() - started) / 1000, provenance: provenance(),
   };
   fs.mkdirSync(unit.dir, { recursive: true });
+  writeFileAtomic(path.join(unit.dir, SAMPLES_FILE), samplesJsonl(sets, evaluation, ctx.dataset.labels, reference.evaluation));
   writeFileAtomic(path.join(unit.dir, LATENT_FILE), `${JSON.stringify(latentProjection(evaluation.scores, { seed: settings.seed }))}\n`);
   // The marker last: a folder with metrics.json holds a finished evaluation.
   writeFileAtomic(path.join(unit.dir, METRICS_FILE), `${JSON.stringify(record, null, 2)}\n`);

@@ -4,6 +4,7 @@
 // redone since makes it stale). A folder without a marker is an interrupted run.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { camelKeys } from '../provenance/casing';
 import { getMethod, resolveHyperparameters } from '../methods';
 import { UNLEARN_RECORD } from '../methods/unlearn';
 import { TRAIN_RECORD } from '../train/record';
@@ -77,10 +78,26 @@ export function readJson(file: string): unknown {
   }
 }
 
+/**
+ * A record as the config's settings compare with it: hyper-parameters read in either casing
+ * (snake_case since lineages, camelCase before), the base model by its absolute path.
+ */
+function comparable(record: unknown): unknown {
+  if (record === null || typeof record !== 'object') return record;
+  const r = record as Record<string, unknown>;
+  const h = r.hyperparameters;
+  return {
+    ...r,
+    ...(h !== null && typeof h === 'object' ? { hyperparameters: camelKeys(h) } : {}),
+    ...(typeof r.base_model_absolute === 'string' ? { base_model: r.base_model_absolute } : {}),
+  };
+}
+
 /** The first recorded setting that differs from `expected`, described, or undefined. */
 export function settingsDifference(record: unknown, expected: Record<string, unknown>): string | undefined {
+  const view = comparable(record);
   for (const [key, want] of Object.entries(expected)) {
-    const got = valueAt(record, key);
+    const got = valueAt(view, key);
     if (got !== want) return `'${key}' is ${JSON.stringify(got)}, the config asks for ${JSON.stringify(want)}`;
   }
   return undefined;

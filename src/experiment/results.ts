@@ -25,14 +25,24 @@ export interface ResultRow {
   gap_average: number;
   wall_seconds: number;
   steps: number;
+  /** 'rule' (the forget set looked unseen), 'budget' (step budget used up), '' (no stopping rule: original, retrain, sisa). */
+  stopped_by: string;
   /** Retrain's wall time ÷ this run's (NaN for the original, which is not an unlearning run). */
   speedup_vs_retrain: number;
+  split_seed: number;
+  /** Retain examples scored (0 = all). */
+  retain_sample: number;
+  forget_hash: string;
+  /** Manifest hashes (docs/provenance.md) of the evaluated model and of the reference. */
+  model_hash: string;
+  reference_hash: string;
 }
 
 export const RESULT_COLUMNS: readonly (keyof ResultRow)[] = [
   'dataset', 'forget', 'forget_count', 'method', 'seed',
   'accuracy_forget', 'accuracy_retain', 'accuracy_test', 'macro_f1_forget', 'macro_f1_retain', 'macro_f1_test',
-  'mia_loss_auc', 'mia_confidence_auc', 'mia_entropy_auc', 'mia_efficacy', 'gap_average', 'wall_seconds', 'steps', 'speedup_vs_retrain',
+  'mia_loss_auc', 'mia_confidence_auc', 'mia_entropy_auc', 'mia_efficacy', 'gap_average', 'wall_seconds', 'steps', 'stopped_by', 'speedup_vs_retrain',
+  'split_seed', 'retain_sample', 'forget_hash', 'model_hash', 'reference_hash',
 ];
 
 /** JSON writes NaN as null; read it back as NaN. */
@@ -49,7 +59,10 @@ export function rowsOf(results: CellResults): ResultRow[] {
       macro_f1_forget: num(x.macro_f1.forget), macro_f1_retain: num(x.macro_f1.retain), macro_f1_test: num(x.macro_f1.test),
       mia_loss_auc: num(x.mia.loss_auc), mia_confidence_auc: num(x.mia.confidence_auc), mia_entropy_auc: num(x.mia.entropy_auc),
       mia_efficacy: num(x.mia.efficacy), gap_average: num(x.gap?.average), wall_seconds: m.wallSeconds, steps: m.steps,
+      stopped_by: m.stoppedBy ?? '',
       speedup_vs_retrain: m.name === ORIGINAL ? NaN : retrainSeconds / m.wallSeconds,
+      split_seed: num(x.data?.split_seed), retain_sample: num(x.settings?.retain_sample), forget_hash: x.forget?.hash ?? '',
+      model_hash: x.model?.hash ?? '', reference_hash: x.reference_model?.hash ?? '',
     };
   });
 }

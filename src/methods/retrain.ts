@@ -4,26 +4,27 @@
 import * as path from 'node:path';
 import { loadPretrained, savePretrained } from '../model';
 import { finetune } from '../train/finetune';
-import { readTrainRecord } from '../train/record';
+import { recordedRecipe } from './recipe';
 import { registerMethod } from './registry';
 import type { Classifier, CustomMethod } from './types';
 
 export const retrain: CustomMethod = {
   kind: 'custom',
   name: 'retrain',
-  description: 'gold standard: fine-tune the pretrained encoder from scratch on the retain set (hyper-parameters from train.json)',
+  description: 'gold standard: fine-tune the pretrained encoder from scratch on the retain set, i.e. without everything forgotten so far (recipe from lineage.json / train.json)',
   hyperparameters: {},
   run(ctx) {
-    const record = readTrainRecord(ctx.modelDir);
-    const base = ctx.baseModel ?? record?.base_model;
-    if (!record || !base) {
-      throw new Error(`${ctx.modelDir} has no train.json from 'deepcut finetune', so the original training cannot be repeated (pass --base DIR and fine-tune settings are the defaults)`);
+    // An unlearned folder carries its original's recipe in lineage.json, so generation N retrains too.
+    const recipe = recordedRecipe(ctx.modelDir);
+    const base = ctx.baseModel ?? recipe.baseModel;
+    if (!recipe.settings || !base) {
+      throw new Error(`${ctx.modelDir} records no fine-tune recipe (no lineage.json or train.json from 'deepcut finetune'), so the original training cannot be repeated`);
     }
     const { model, tokenizer } = loadPretrained(base, { labels: [...ctx.labels] });
     if (!tokenizer) throw new Error(`${base} has no tokenizer.json`);
     const classifier = model as Classifier;
     try {
-      const h = record.hyperparameters;
+      const h = recipe.settings;
       ctx.log(`retraining from ${base} on ${ctx.retain.length} retain examples (${h.epochs} epochs, lr ${h.lr}, batch ${h.batchSize})`);
       const losses: { step: number; values: Record<string, number> }[] = [];
       const result = finetune(classifier, tokenizer, ctx.retain, ctx.validation, {

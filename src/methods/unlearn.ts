@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Dataset, Example, ForgetSet } from '../data';
-import { splitOf, retainSplit, writeForgetSet } from '../data';
+import { splitOf, writeForgetSet } from '../data';
+import { datasetHash, idSetHash } from '../data/hash';
 import { loadPretrained, savePretrained } from '../model';
 import { writeFileAtomic } from '../io/atomic';
 // From the index, which registers every built-in method.
@@ -13,6 +14,12 @@ import type { StopCheck, StopRule } from './stopping';
 import type { Classifier } from './types';
 import { isSisaDir } from './sisa/layout';
 import { recordedRecipe } from './recipe';
+import { hashModel } from '../provenance/hash';
+import { provenance, relativePath, type Provenance } from '../provenance/info';
+import { appendLedger } from '../provenance/ledger';
+import { forgottenIds, forgottenSummary, readLineage, rebaseRecipe, subjectsOf, writeLineage, LINEAGE_FORMAT, type Lineage } from '../provenance/lineage';
+import { inheritedLedger, recordHashes } from '../provenance/record';
+import { snakeKeys } from '../provenance/casing';
 
 export const UNLEARN_RECORD = 'unlearn.json';
 const CHECKPOINT_DIR = 'checkpoint';
@@ -38,9 +45,22 @@ export interface UnlearnRequest {
 
 export interface UnlearnRecord {
   method: string;
+  /** The input model, relative to this folder (model_absolute: where it was). */
   model: string;
+  model_absolute: string;
+  /** Manifest hashes of the input and the output model (docs/provenance.md). */
+  input_model_hash: string;
+  output_model_hash: string;
   dataset: string;
-  forget: { spec: string; count: number; hash: string };
+  /** This request; subjects: the data subjects (user field) of its records. */
+  forget: { spec: string; count: number; hash: string; subjects: string[]; notes?: string[] };
+  /** Deletions applied before this one (generation = previous.generations + 1) and their union. */
+  generation: number;
+  previously_forgotten: { count: number; hash: string };
+  /** Everything forgotten after this run (previously_forgotten ∪ this request). */
+  forgotten: { count: number; hash: string };
+  /** The train records the method could use: the train split minus `forgotten`. */
+  retain: { count: number; hash: string };
   retain_count: number;
   seed: number;
   hyperparameters: Record<string, number>;
@@ -52,7 +72,9 @@ export interface UnlearnRecord {
   checks?: StopCheck[];
   losses: LossPoint[];
   details?: Record<string, unknown>;
+  notes?: string[];
   wall_seconds: number;
+  provenance: Provenance;
 }
 
 /** Whether `out` may be written: absent, empty, or (with resume) holding only an interrupted run. */
@@ -82,12 +104,26 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
   const log = req.log ?? (() => undefined);
   const maxLength = req.maxLength ?? recordedRecipe(req.modelDir).maxLength ?? 128;
   const forgetIds = new Set(req.forget.ids);
-  const forget: Example[] = splitOf(req.dataset, 'train').filter((e) => forgetIds.has(e.id));
-  const retain = retainSplit(req.dataset, req.forget);
+  const train = splitOf(req.dataset, 'train');
+  const forget: Example[] = train.filter((e) => forgetIds.has(e.id));
+  // The model's history: the retain set excludes everything forgotten so far, not only this request.
+  const parent = readLineage(req.modelDir);
+  const notes = [...(parent.notes ?? [])];
+  notes.forEach((n) => log(`note: ${n}`));
+  const previous = new Set(forgottenIds(parent));
+  const union = new Set([...previous, ...forgetIds]);
+  const retain = train.filter((e) => !union.has(e.id));
+  const alreadyForgotten = req.forget.ids.filter((id) => previous.has(id)).length;
+  if (previous.size > 0) log(`lineage: generation ${parent.generation}, ${previous.size} records forgotten before; retain set = train minus ${union.size} (all requests so far)`);
+  if (parent.recipe.data_hash !== undefined && parent.recipe.data_hash !== datasetHash(train)) {
+    notes.push(`the dataset's train split differs from the one the model's lineage records (data_hash ${parent.recipe.data_hash.slice(0, 12)}…, now ${datasetHash(train).slice(0, 12)}…)`);
+    log(`warning: ${notes[notes.length - 1]}`);
+  }
+  const inputHash = hashModel(req.modelDir);
   const validation = splitOf(req.dataset, 'validation');
   fs.mkdirSync(req.out, { recursive: true });
 
-  let base: Omit<UnlearnRecord, 'wall_seconds' | 'model' | 'dataset' | 'forget' | 'retain_count' | 'seed' | 'hyperparameters' | 'stop' | 'max_length' | 'method'>;
+  let base: Pick<UnlearnRecord, 'steps' | 'stopped_by' | 'resumed_from' | 'checks' | 'losses' | 'details'>;
   if (method.kind === 'loss') {
     const load = () => {
       const { model, tokenizer } = loadPretrained(req.modelDir);
@@ -124,11 +160,44 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
     base = { steps: result.steps, losses: result.losses, ...(result.details ? { details: result.details } : {}) };
   }
   writeForgetSet(req.out, req.forget);
+  const outputHash = hashModel(req.out);
+  const subjects = subjectsOf(train, req.forget.ids);
+  const time = new Date().toISOString();
+  const lineage: Lineage = {
+    format: LINEAGE_FORMAT, kind: 'unlearn', generation: parent.generation + 1,
+    recipe: { ...rebaseRecipe(parent.recipe, req.modelDir, req.out), max_length: maxLength },
+    excluded_at_training: parent.excluded_at_training,
+    deletions: [...parent.deletions, {
+      generation: parent.generation + 1, spec: req.forget.spec, count: req.forget.ids.length, hash: req.forget.hash, ids: [...req.forget.ids],
+      subjects, method: method.name, time, input_model_hash: inputHash.manifest_hash, output_model_hash: outputHash.manifest_hash,
+      ...(alreadyForgotten > 0 ? { already_forgotten: alreadyForgotten } : {}),
+    }],
+    forgotten: { count: 0, hash: '' },
+    parent: { folder: relativePath(req.out, req.modelDir), folder_absolute: path.resolve(req.modelDir), model_hash: inputHash.manifest_hash },
+    ...(notes.length > 0 ? { notes } : {}),
+  };
+  lineage.forgotten = forgottenSummary(lineage);
+  const retainInfo = { count: retain.length, hash: idSetHash(retain.map((e) => e.id)) };
   const out: UnlearnRecord = {
-    method: method.name, model: path.resolve(req.modelDir), dataset: req.dataset.name,
-    forget: { spec: req.forget.spec, count: req.forget.ids.length, hash: req.forget.hash }, retain_count: retain.length,
-    seed, hyperparameters: { ...hp }, stop, max_length: maxLength, ...base, wall_seconds: (Date.now() - started) / 1000,
+    method: method.name, model: relativePath(req.out, req.modelDir), model_absolute: path.resolve(req.modelDir),
+    input_model_hash: inputHash.manifest_hash, output_model_hash: outputHash.manifest_hash, dataset: req.dataset.name,
+    forget: { spec: req.forget.spec, count: req.forget.ids.length, hash: req.forget.hash, subjects, ...(req.forget.notes ? { notes: req.forget.notes } : {}) },
+    generation: lineage.generation, previously_forgotten: parent.forgotten, forgotten: lineage.forgotten, retain: retainInfo, retain_count: retain.length,
+    seed, hyperparameters: snakeKeys(hp) as Record<string, number>, stop, max_length: maxLength, ...base,
+    ...(notes.length > 0 ? { notes } : {}), wall_seconds: (Date.now() - started) / 1000, provenance: provenance(),
   };
   writeFileAtomic(path.join(req.out, UNLEARN_RECORD), `${JSON.stringify(out, null, 2)}\n`);
+  writeLineage(req.out, lineage);
+  // The ledger last: it hashes the model files and every record above.
+  const inherited = inheritedLedger(req.modelDir, inputHash, parent);
+  appendLedger(req.out, inherited.lines, {
+    type: 'unlearn', generation: lineage.generation,
+    request: { spec: req.forget.spec, subjects, count: req.forget.ids.length, hash: req.forget.hash, already_forgotten: alreadyForgotten },
+    method: method.name, hyperparameters: out.hyperparameters, seed,
+    input_model: { folder: out.model, manifest_hash: inputHash.manifest_hash },
+    retain: retainInfo, forgotten: lineage.forgotten,
+    stopping: { rule: stop, stopped_by: out.stopped_by ?? null, steps: out.steps, ...(out.checks && out.checks.length > 0 ? { last_check: out.checks[out.checks.length - 1] } : {}) },
+    model: outputHash, records: recordHashes(req.out), provenance: out.provenance,
+  });
   return out;
 }

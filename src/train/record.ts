@@ -4,11 +4,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { readJsonFile } from '../io/json-file';
+import { camelKeys } from '../provenance/casing';
 
 export const TRAIN_RECORD = 'train.json';
 
-/** The fine-tuning recipe as train.json (and sisa.json) record it. */
-export const finetuneSettingsSchema = z.object({
+const settingsShape = {
   epochs: z.number().int().positive(),
   batchSize: z.number().int().positive(),
   lr: z.number().positive(),
@@ -16,14 +16,21 @@ export const finetuneSettingsSchema = z.object({
   warmupFraction: z.number().nonnegative(),
   maxLength: z.number().int().positive(),
   patience: z.number().int().positive(),
-});
+};
+
+/** Records are snake_case (max_length, batch_size, ...); those written before the switch are camelCase. Both read as camelCase. */
+const normalised = (value: unknown): unknown => (value !== null && typeof value === 'object' && !Array.isArray(value) ? camelKeys(value) : value);
+
+/** The fine-tuning recipe as train.json (and sisa.json) record it, read in either casing. */
+export const finetuneSettingsSchema = z.preprocess(normalised, z.object(settingsShape));
+const finetuneSettingsPassthrough = z.preprocess(normalised, z.object(settingsShape).passthrough());
 
 const trainRecordSchema = z.object({
   base_model: z.string(),
   dataset: z.string(),
   seed: z.number().int(),
   split_seed: z.number().int(),
-  hyperparameters: finetuneSettingsSchema.passthrough(),
+  hyperparameters: finetuneSettingsPassthrough,
 }).passthrough();
 
 export type TrainRecord = z.infer<typeof trainRecordSchema>;

@@ -11,6 +11,11 @@ import type { Module } from '../nn';
 import { finetune, type EpochRecord, type FinetuneOptions } from './finetune';
 import { predict } from './predict';
 import { TRAIN_RECORD } from './record';
+import { snakeKeys } from '../provenance/casing';
+import { hashModel } from '../provenance/hash';
+import { provenance, relativePath, type Provenance } from '../provenance/info';
+import { trainingLineage, writeLineage } from '../provenance/lineage';
+import { ledgerTraining } from '../provenance/record';
 
 export type FinetuneSettings = Omit<FinetuneOptions, 'checkpointDir' | 'resume' | 'onStep'>;
 
@@ -31,14 +36,22 @@ export interface FinetuneJob {
   onStep?: FinetuneOptions['onStep'];
 }
 
-/** What train.json holds. */
+/** What train.json holds (snake_case keys throughout; records before lineages had camelCase hyperparameters). */
 export interface FinetuneRecord {
+  /** Relative to the model folder; base_model_absolute: where it was when trained. */
   base_model: string;
+  base_model_absolute?: string;
+  /** Manifest hash of the base encoder's model files (docs/provenance.md). */
+  base_model_hash: string;
   random_init: boolean;
   dataset: string;
   seed: number;
   split_seed: number;
-  hyperparameters: FinetuneSettings;
+  /**
+   * The fine-tune settings in snake_case (batch_size, max_length, ...); records from before
+   * lineages hold camelCase. Read them with readTrainRecord (either casing, camelCase result).
+   */
+  hyperparameters: Record<string, unknown>;
   data_hash: string;
   train_examples: number;
   labels: string[];
@@ -48,6 +61,7 @@ export interface FinetuneRecord {
   steps: number;
   test: { accuracy: number; macro_f1: number; examples: number };
   wall_seconds: number;
+  provenance: Provenance;
 }
 
 export function finetuneToFolder(job: FinetuneJob): FinetuneRecord {
@@ -68,16 +82,24 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord {
     // Replacing the folder also drops the epoch checkpoint: the run is finished.
     savePretrained(classifier, job.out, { tokenizerDir: job.base, overwrite: true });
     if (job.forget) writeForgetSet(job.out, job.forget);
+    const baseHash = hashModel(job.base).manifest_hash;
+    const hyperparameters = snakeKeys(job.settings);
+    const lineage = trainingLineage({
+      dir: job.out, kind: 'finetune', base: job.base, baseHash, dataset: job.dataset, trainHash: datasetHash(splitOf(job.dataset, 'train')),
+      splitSeed: job.splitSeed, maxLength: job.settings.maxLength, hyperparameters, seed: job.settings.seed, randomInit: job.randomInit, excluded: job.forget,
+    });
+    writeLineage(job.out, lineage);
     const record: FinetuneRecord = {
-      base_model: path.resolve(job.base), random_init: Boolean(job.randomInit), dataset: job.dataset.name, seed: job.settings.seed,
-      split_seed: job.splitSeed, hyperparameters: { ...job.settings }, data_hash: datasetHash(train), train_examples: train.length,
+      base_model: relativePath(job.out, job.base), base_model_absolute: path.resolve(job.base), base_model_hash: baseHash, random_init: Boolean(job.randomInit), dataset: job.dataset.name, seed: job.settings.seed,
+      split_seed: job.splitSeed, hyperparameters, data_hash: datasetHash(train), train_examples: train.length,
       labels: [...job.dataset.labels],
       forget: job.forget ? { spec: job.forget.spec, count: job.forget.ids.length, hash: job.forget.hash } : null,
       epochs: result.epochs, best_epoch: result.bestEpoch, steps: result.steps,
       test: { accuracy: test.accuracy, macro_f1: test.macroF1, examples: test.predictions.length },
-      wall_seconds: (Date.now() - started) / 1000,
+      wall_seconds: (Date.now() - started) / 1000, provenance: provenance(),
     };
     writeFileAtomic(path.join(job.out, TRAIN_RECORD), `${JSON.stringify(record, null, 2)}\n`);
+    ledgerTraining(job.out, lineage);
     return record;
   } finally {
     classifier.dispose();

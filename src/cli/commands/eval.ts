@@ -4,15 +4,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_SEED, FORGET_SPEC_SYNTAX, loadDataset, resolveForgetSet, retainSplit, splitOf, type Dataset } from '../../data';
+import { DEFAULT_SEED, FORGET_SPEC_SYNTAX, loadDataset, resolveForgetSet, splitOf, type Dataset } from '../../data';
 import { DEFAULT_RETAIN_SAMPLE, evaluateModel, latentProjection, type ModelMetrics, type UnlearningMetrics } from '../../eval/evaluate';
 import { detectModelKind, loadScorable, type LoadedScorable } from '../../eval/scorable';
 import { writeFileAtomic } from '../../io/atomic';
 import { evaluationReportInput, writeReport } from '../../report';
 import { torchVersion, getNumThreads } from '../../engine';
 import { FINETUNE_DEFAULTS } from '../../train/finetune';
-import { readTrainRecord, TRAIN_RECORD, type TrainRecord } from '../../train/record';
+import { readTrainRecord, type TrainRecord } from '../../train/record';
 import { recordedRecipe } from '../../methods/recipe';
+import { idSetHash } from '../../data/hash';
+import { samplesJsonl, SAMPLES_FILE } from '../../eval/samples';
+import { sha256File } from '../../provenance/hash';
+import { provenance, relativePath, type Provenance } from '../../provenance/info';
+import { appendLedger, readLedgerLines } from '../../provenance/ledger';
+import { forgottenIds, readLineage } from '../../provenance/lineage';
 import { startProgress, type Progress } from '../progress';
 import { positiveInt, nonNegativeInt, CliError } from '../args';
 
@@ -22,7 +28,7 @@ export const EVAL_BATCH_SIZE = 32;
 
 interface EvalFlags {
   model: string; data: string; forget: string; reference?: string; out: string; retainSample: string;
-  maxLength?: string; batch: string; splitSeed?: string; seed: string; overwrite?: boolean;
+  maxLength?: string; batch: string; splitSeed?: string; seed: string; overwrite?: boolean; ledger?: boolean;
 }
 
 /** A model folder `deepcut eval` can read, or a CliError naming the flag and the problem. */
@@ -45,15 +51,18 @@ function loadChecked(dir: string, flag: string, ds: Dataset): LoadedScorable {
   return loaded;
 }
 
-interface ModelIdentity { hash: string; kind: string; dir: string }
+/** dir: relative to metrics.json's folder; dir_absolute: where it was. hash: the manifest hash (docs/provenance.md). */
+interface ModelIdentity { hash: string; kind: string; dir: string; dir_absolute: string; generation: number }
 
 /** metrics.json: the library's metrics plus provenance (strings are skipped by flattenMetrics). */
 export interface MetricsFile extends Omit<UnlearningMetrics, 'forget' | 'model' | 'reference_model'> {
-  forget: UnlearningMetrics['forget'] & { spec: string };
+  /** previously_forgotten: what the model's lineage forgot before (kept out of the retain set too). */
+  forget: UnlearningMetrics['forget'] & { spec: string; previously_forgotten: { count: number; hash: string } };
   model: ModelIdentity;
-  reference_model?: ModelIdentity;
+  reference_model?: ModelIdentity & { forgotten: { count: number; hash: string } };
   data: { name: string; split_seed: number };
   settings: { max_length: number; batch_size: number; retain_sample: number; seed: number };
+  provenance: Provenance;
 }
 
 const percent = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : 'n/a');
@@ -64,28 +73,25 @@ function summaryLine(name: string, m: ModelMetrics): string {
     `test macro-F1 ${score(m.macro_f1.test)}; MIA loss AUC ${score(m.mia.loss_auc)}, efficacy ${score(m.mia.efficacy)}`;
 }
 
-/** train.json's forget.hash (the set left out of training), if it names one. */
-function recordedForgetHash(record: TrainRecord | undefined): string | undefined {
-  const forget = record?.forget;
-  if (typeof forget !== 'object' || forget === null) return undefined;
-  const hash = (forget as { hash?: unknown }).hash;
-  return typeof hash === 'string' ? hash : undefined;
-}
-
 /** train.json's wall_seconds (time to produce the model), if recorded. */
 function recordedSeconds(record: TrainRecord | undefined): { wallSeconds: number } | Record<string, never> {
   const seconds = record?.wall_seconds;
   return typeof seconds === 'number' && Number.isFinite(seconds) ? { wallSeconds: seconds } : {};
 }
 
-/** Warnings about a reference that was not retrained for this forget set / split. */
-function referenceWarnings(dir: string, forgetHash: string, splitSeed: number, record: TrainRecord | undefined): string[] {
+/**
+ * Warnings about a reference that was not trained without exactly what the evaluated model has
+ * forgotten: its lineage's union (excluded at training ∪ deletions) must equal the model's past
+ * deletions ∪ this forget set. A reference from before lineages is read through train.json/forget.json.
+ */
+function referenceWarnings(dir: string, expected: { count: number; hash: string }, splitSeed: number, record: TrainRecord | undefined): string[] {
   const out: string[] = [];
-  const file = path.join(dir, TRAIN_RECORD);
-  const recorded = recordedForgetHash(record);
-  if (record && recorded === undefined) out.push(`the reference was trained without leaving out a forget set (${file} has no forget.hash)`);
-  if (recorded !== undefined && recorded !== forgetHash) out.push(`the reference was trained without a different forget set (${file}: forget.hash ${recorded.slice(0, 12)}…, this forget set ${forgetHash.slice(0, 12)}…)`);
-  if (record && record.split_seed !== splitSeed) out.push(`the reference used split seed ${record.split_seed} (${file}), this evaluation ${splitSeed}`);
+  const forgotten = readLineage(dir).forgotten;
+  if (forgotten.count === 0) out.push(`the reference was trained without leaving out a forget set (${dir} records none)`);
+  else if (forgotten.hash !== expected.hash) out.push(`the reference left out a different set (${forgotten.count} records, hash ${forgotten.hash.slice(0, 12)}…) than the model has forgotten with this request (${expected.count} records, hash ${expected.hash.slice(0, 12)}…)`);
+  const recipe = recordedRecipe(dir);
+  const seed = record?.split_seed ?? recipe.splitSeed;
+  if (seed !== undefined && seed !== splitSeed) out.push(`the reference used split seed ${seed} (${dir}), this evaluation ${splitSeed}`);
   return out;
 }
 
@@ -115,6 +121,7 @@ export function registerEval(program: Command): void {
     .option('--split-seed <n>', `seed of the data split and random: forget sets (default: the model's train.json, else ${DEFAULT_SEED})`)
     .option('--seed <n>', 'seed of the retain sample, MIA folds and plotted background points', '0')
     .option('--overwrite', 'write into a non-empty --out folder (replacing metrics.json and report.html)')
+    .option('--ledger', "append the result as a 'verification' entry to the model's ledger.jsonl (the only change eval makes to a model folder)")
     .action(async (f: EvalFlags) => {
       const started = Date.now();
       const out = path.resolve(f.out);
@@ -135,10 +142,20 @@ export function registerEval(program: Command): void {
       console.log(`deepcut eval: libtorch ${torchVersion()}, ${getNumThreads()} threads; max length ${maxLength}, split seed ${splitSeed}`);
       const ds = await loadDataset(f.data, { seed: splitSeed, log: (line: string) => console.log(line) });
       const forgetSet = resolveForgetSet(ds, f.forget, { seed: splitSeed });
-      const warnings = [...forgetSet.warnings, ...referenceDir !== undefined ? referenceWarnings(referenceDir, forgetSet.hash, splitSeed, referenceRecord) : []];
-      warnings.forEach((w) => console.warn(`warning: ${w}`));
+      // A later generation: what its lineage forgot before stays out of the retain set too.
+      const lineage = readLineage(modelDir);
       const forgotten = new Set(forgetSet.ids);
+      const earlier = forgottenIds(lineage).filter((id) => !forgotten.has(id));
+      const union = new Set([...earlier, ...forgotten]);
+      const unionSummary = { count: union.size, hash: idSetHash(union) };
+      const previously = { count: earlier.length, hash: idSetHash(earlier) };
+      const notes = lineage.notes ?? [];
+      notes.forEach((n) => console.log(`note: ${n}`));
+      if (earlier.length > 0) console.log(`lineage: generation ${lineage.generation}; ${earlier.length} records forgotten before are left out of the retain set too`);
+      const warnings = [...forgetSet.warnings, ...referenceDir !== undefined ? referenceWarnings(referenceDir, unionSummary, splitSeed, referenceRecord) : []];
+      warnings.forEach((w) => console.warn(`warning: ${w}`));
       const forget = splitOf(ds, 'train').filter((e) => forgotten.has(e.id));
+      const retain = splitOf(ds, 'train').filter((e) => !union.has(e.id));
 
       const model = loadChecked(modelDir, '--model', ds);
       let reference: LoadedScorable | undefined;
@@ -147,7 +164,7 @@ export function registerEval(program: Command): void {
         const bars = { model: progressFor('scoring model'), reference: progressFor('scoring reference') };
         const result = evaluateModel({
           scorable: model.scorable, ...(reference ? { reference: reference.scorable, referenceHash: reference.hash } : {}),
-          forget, retain: retainSplit(ds, forgetSet), test: splitOf(ds, 'test'), options, modelHash: model.hash,
+          forget, retain, test: splitOf(ds, 'test'), options, modelHash: model.hash,
           onProgress: (which, done, total) => bars[which].progress(done, total),
         });
         bars.model.stop();
@@ -156,12 +173,17 @@ export function registerEval(program: Command): void {
         const { model: _model, reference_model: _reference, ...measured } = result.metrics;
         const metrics: MetricsFile = {
           ...measured,
-          forget: { ...result.metrics.forget, spec: forgetSet.spec },
-          model: { hash: model.hash, kind: model.kind, dir: modelDir },
-          ...(reference && referenceDir !== undefined ? { reference_model: { hash: reference.hash, kind: reference.kind, dir: referenceDir } } : {}),
+          forget: { ...result.metrics.forget, spec: forgetSet.spec, previously_forgotten: previously },
+          model: { hash: model.hash, kind: model.kind, dir: relativePath(out, modelDir), dir_absolute: modelDir, generation: lineage.generation },
+          ...(reference && referenceDir !== undefined ? {
+            reference_model: {
+              hash: reference.hash, kind: reference.kind, dir: relativePath(out, referenceDir), dir_absolute: referenceDir,
+              generation: readLineage(referenceDir).generation, forgotten: readLineage(referenceDir).forgotten,
+            },
+          } : {}),
           data: { name: ds.name, split_seed: splitSeed },
           settings: { max_length: maxLength, batch_size: options.batchSize, retain_sample: options.retainSample, seed: options.seed },
-          wall_seconds: (Date.now() - started) / 1000,
+          wall_seconds: (Date.now() - started) / 1000, provenance: provenance(),
         };
         const modelName = path.basename(modelDir);
         const referenceName = referenceDir !== undefined && path.basename(referenceDir) !== modelName ? path.basename(referenceDir) : `${modelName} (reference)`;
@@ -176,11 +198,32 @@ export function registerEval(program: Command): void {
             : {}),
           notes: [
             `Scored ${forget.length} forget, ${result.sets.retain.length} of ${result.sets.retainTotal} retain and ${result.sets.test.length} test examples (max length ${maxLength}).`,
+            ...(earlier.length > 0 ? [`Generation ${lineage.generation}: ${earlier.length} records forgotten by earlier requests are left out of the retain set too.`] : []),
             ...warnings.map((w) => `Warning: ${w}`),
           ],
         });
         writeFileAtomic(path.join(out, METRICS_FILE), `${JSON.stringify(metrics, null, 2)}\n`);
+        writeFileAtomic(path.join(out, SAMPLES_FILE), samplesJsonl(result.sets, result.model, ds.labels, result.reference));
         writeReport(path.join(out, REPORT_FILE), report);
+        if (f.ledger) {
+          const lines = readLedgerLines(modelDir);
+          if (lines === undefined) console.warn(`warning: --ledger: ${modelDir} has no ledger.jsonl (written before ledgers); nothing appended`);
+          else {
+            appendLedger(modelDir, lines, {
+              type: 'verification', model_hash: model.hash, forget: { spec: forgetSet.spec, count: forget.length, hash: forgetSet.hash },
+              forgotten: unionSummary,
+              reference: metrics.reference_model ? { dir: relativePath(modelDir, referenceDir!), manifest_hash: metrics.reference_model.hash, forgotten: metrics.reference_model.forgotten } : null,
+              metrics: {
+                accuracy: result.metrics.accuracy, mia_loss_auc: result.metrics.mia.loss_auc, mia_efficacy: result.metrics.mia.efficacy,
+                ...(result.metrics.gap ? { gap_average: result.metrics.gap.average, reference_accuracy: result.reference!.metrics.accuracy, reference_mia_loss_auc: result.reference!.metrics.mia.loss_auc } : {}),
+              },
+              warnings, settings: metrics.settings,
+              metrics_file: { path: relativePath(modelDir, path.join(out, METRICS_FILE)), sha256: sha256File(path.join(out, METRICS_FILE)) },
+              provenance: metrics.provenance,
+            });
+            console.log(`appended a verification entry to ${path.join(modelDir, 'ledger.jsonl')}`);
+          }
+        }
 
         console.log(summaryLine(modelName, result.metrics));
         if (result.reference && result.metrics.gap) {

@@ -7,6 +7,11 @@ import { classificationReport } from '../../eval';
 import { writeFileAtomic } from '../../io/atomic';
 import { loadSisaEnsemble, trainSisa, type SisaSettings } from '../../methods/sisa';
 import { startProgress } from '../progress';
+import { snakeKeys } from '../../provenance/casing';
+import { hashModel } from '../../provenance/hash';
+import { provenance, relativePath } from '../../provenance/info';
+import { trainingLineage, writeLineage } from '../../provenance/lineage';
+import { ledgerTraining } from '../../provenance/record';
 
 export interface SisaFinetuneRequest {
   model: string;
@@ -50,16 +55,24 @@ export function runSisaFinetune(req: SisaFinetuneRequest): void {
     ensemble.dispose();
   }
   if (req.forget) writeForgetSet(req.out, req.forget);
+  const hyperparameters = snakeKeys({ ...req.settings, seed: req.seed });
+  const baseHash = hashModel(req.model).manifest_hash;
+  const lineage = trainingLineage({
+    dir: req.out, kind: 'sisa', base: req.model, baseHash, dataset: req.dataset, trainHash: datasetHash(splitOf(req.dataset, 'train')),
+    splitSeed: req.splitSeed, maxLength: req.settings.maxLength, hyperparameters, seed: req.seed, excluded: req.forget,
+  });
+  writeLineage(req.out, lineage);
   const record = {
-    base_model: path.resolve(req.model), dataset: req.dataset.name, seed: req.seed, split_seed: req.splitSeed,
-    hyperparameters: { ...req.settings, seed: req.seed },
+    base_model: relativePath(req.out, req.model), base_model_absolute: path.resolve(req.model), base_model_hash: baseHash, dataset: req.dataset.name, seed: req.seed, split_seed: req.splitSeed,
+    hyperparameters,
     data_hash: datasetHash(req.train), train_examples: req.train.length, labels: req.dataset.labels,
     forget: req.forget ? { spec: req.forget.spec, count: req.forget.ids.length, hash: req.forget.hash } : null,
     steps: outcome.steps,
     sisa: { shards: req.shards, slices: req.slices, stages: outcome.manifest.stages, resumed_stages: outcome.shards.reduce((s, o) => s + o.stagesResumed, 0) },
     test: { accuracy: report.accuracy, macro_f1: report.macroF1, examples: test.length, prediction: 'majority vote' },
-    wall_seconds: (Date.now() - started) / 1000,
+    wall_seconds: (Date.now() - started) / 1000, provenance: provenance(),
   };
   writeFileAtomic(path.join(req.out, 'train.json'), `${JSON.stringify(record, null, 2)}\n`);
+  ledgerTraining(req.out, lineage);
   console.log(`SISA (${req.shards} x ${req.slices}): test accuracy ${(100 * report.accuracy).toFixed(1)}%, macro-F1 ${report.macroF1.toFixed(3)} (majority vote); ${record.wall_seconds.toFixed(0)} s; wrote ${req.out}`);
 }

@@ -16,7 +16,7 @@ import { positiveInt, nonNegativeInt, CliError } from '../args';
 
 interface PretrainFlags {
   corpus: string; out: string; vocabSize: string; hidden: string; layers: string; heads: string; ffn: string;
-  seq: string; batch: string; steps: string; lr: string; checkpointEvery: string; seed: string; resume?: boolean; initFrom?: string;
+  seq: string; batch: string; steps: string; lr: string; checkpointEvery: string; seed: string; resume?: boolean; overwrite?: boolean; initFrom?: string;
 }
 
 function readCorpus(spec: string): { train: string[]; heldOut: string[]; description: string } {
@@ -87,11 +87,17 @@ export function registerPretrain(program: Command): void {
     .option('--checkpoint-every <n>', 'steps between resumable checkpoints', '250')
     .option('--seed <n>', 'random seed', '0')
     .option('--resume', 'continue from the last checkpoint in --out')
+    .option('--overwrite', 'write into a non-empty --out (replacing the model there)')
     .option('--init-from <dir>', 'continue pretraining this masked-LM folder (its tokenizer, architecture and weights; a fresh optimizer and schedule over --steps)')
     .action((f: PretrainFlags) => {
       const lr = Number(f.lr);
       if (!(lr > 0)) throw new CliError(`--lr must be a positive number, got '${f.lr}'`);
       const out = path.resolve(f.out);
+      if (f.resume && f.overwrite) throw new CliError('--resume and --overwrite exclude each other');
+      if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !f.overwrite && !f.resume) {
+        throw new CliError(`--out ${f.out} exists and is not empty (pass --overwrite to replace it, or --resume to continue an interrupted run)`);
+      }
+      if (f.overwrite) fs.rmSync(out, { recursive: true, force: true });
       console.log(`deepcut pretrain: libtorch ${torchVersion()}, ${getNumThreads()} threads`);
       const corpus = readCorpus(f.corpus);
       console.log(`corpus: ${corpus.description}: ${corpus.train.length} training / ${corpus.heldOut.length} held-out documents`);

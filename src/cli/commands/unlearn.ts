@@ -6,7 +6,7 @@ import {
   listMethods, hyperparameterSpec, parseHyperparameter, STOP_RULES, STOP_RULE_HELP, type StopRule,
 } from '../../methods';
 import { unlearn, checkOutput } from '../../methods/unlearn';
-import { readTrainRecord } from '../../train/record';
+import { recordedRecipe } from '../../methods/recipe';
 import { torchVersion, getNumThreads } from '../../engine';
 import { startProgress } from '../progress';
 import { positiveInt, nonNegativeInt, CliError } from '../args';
@@ -44,8 +44,8 @@ export function registerUnlearn(program: Command): void {
     .option('--seed <n>', 'random seed (batches, dropout, random labels)', '0')
     .option('--hp <name=value>', 'hyper-parameter override, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--stop <rule>', `stopping rule: ${STOP_RULES.join(' | ')}`, 'accuracy')
-    .option('--max-length <n>', 'tokens per text (default: the model\'s train.json, else 128)')
-    .option('--split-seed <n>', `data split / random: forget seed (default: the model's train.json, else ${DEFAULT_SEED})`)
+    .option('--max-length <n>', 'tokens per text (default: the model\'s recipe, lineage.json or train.json, else 128)')
+    .option('--split-seed <n>', `data split / random: forget seed (default: the model's recipe, lineage.json or train.json, else ${DEFAULT_SEED})`)
     .option('--base <dir>', 'retrain: the pretrained encoder to start from (default: train.json\'s base_model)')
     .option('--resume', 'continue an interrupted run in --out from its last checkpoint')
     .option('--overwrite', 'replace an existing --out folder')
@@ -70,8 +70,10 @@ export function registerUnlearn(program: Command): void {
           throw new CliError(err instanceof Error ? err.message : String(err));
         }
       }
-      const record = readTrainRecord(f.model);
-      const splitSeed = f.splitSeed !== undefined ? nonNegativeInt(f.splitSeed, '--split-seed') : record?.split_seed ?? DEFAULT_SEED;
+      // The model's own recipe (lineage.json; train.json / sisa.json / unlearn.json for older folders).
+      const recipe = recordedRecipe(f.model);
+      const splitSeed = f.splitSeed !== undefined ? nonNegativeInt(f.splitSeed, '--split-seed') : recipe.splitSeed ?? DEFAULT_SEED;
+      if (f.splitSeed === undefined && recipe.splitSeed === undefined) console.log(`note: ${f.model} records no split seed; using ${DEFAULT_SEED}`);
       console.log(`deepcut unlearn: method ${f.method}, libtorch ${torchVersion()}, ${getNumThreads()} threads`);
       const ds = await loadDataset(f.data, { seed: splitSeed, log: (line: string) => console.log(line) });
       const forget = resolveForgetSet(ds, f.forget, { seed: splitSeed });

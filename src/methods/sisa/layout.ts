@@ -15,6 +15,8 @@ import { z } from 'zod';
 import { readJsonFile } from '../../io/json-file';
 import { finetuneSettingsSchema } from '../../train/record';
 import { writeFileAtomic } from '../../io/atomic';
+import { snakeKeys } from '../../provenance/casing';
+import { relativePath, resolveRecorded } from '../../provenance/info';
 import { mulberry32, permutation } from '../../util/prng';
 
 export const SISA_FILE = 'sisa.json';
@@ -142,6 +144,8 @@ export function readSisaManifest(dir: string): SisaManifest {
   const file = path.join(dir, SISA_FILE);
   if (!fs.existsSync(file)) throw new Error(`${dir}: no ${SISA_FILE} (not a SISA model folder; make one with deepcut finetune --sisa-shards N --slices M)`);
   const m = readJsonFile(file, manifestSchema);
+  // Relative to the folder since lineage records; absolute in older ones (resolve keeps those).
+  m.base_model = resolveRecorded(dir, m.base_model);
   const shape = m.assignment.length === m.shards && m.assignment.every((s) => s.length === m.slices)
     && m.stages.length === m.shards && m.stages.every((s) => s.length === m.slices);
   if (!shape) throw new Error(`${file}: assignment/stages do not have ${m.shards} shards x ${m.slices} slices`);
@@ -152,8 +156,13 @@ export function readSisaManifest(dir: string): SisaManifest {
   return m;
 }
 
+/**
+ * Writes sisa.json: the base model's path relative to the folder (readSisaManifest resolves it
+ * back), hyper-parameters in snake_case like every JSON record.
+ */
 export function writeSisaManifest(dir: string, manifest: SisaManifest): void {
-  writeFileAtomic(path.join(dir, SISA_FILE), `${JSON.stringify(manifest, null, 1)}\n`);
+  const written = { ...manifest, base_model: relativePath(dir, manifest.base_model), hyperparameters: snakeKeys(manifest.hyperparameters) };
+  writeFileAtomic(path.join(dir, SISA_FILE), `${JSON.stringify(written, null, 1)}\n`);
 }
 
 /** The files that define a SISA model, relative to its folder, in a fixed order (for hashing). */
