@@ -27,6 +27,7 @@ import { DEFAULT_ENCODER } from '../../src/model/default-encoder';
 import { startProgress } from '../../src/cli/progress';
 import type { FinetuneRecord, FinetuneSettings } from '../../src/train/run';
 import { finetuneSettingsSchema } from '../../src/train/record';
+import { intFlag } from '../common/flags';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 const TFIDF_SCRIPT = path.join(repoRoot, 'bench/quality/tfidf.py');
@@ -69,12 +70,7 @@ function parseFlags(): Flags {
   }
 }
 
-function int(value: string | undefined, flag: string, fallback: number, min = 1): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} must be an integer >= ${min}, got '${value}'\n${HELP}`);
-  return n;
-}
+const int = (value: string | undefined, flag: string, fallback: number, min = 1): number => intFlag(value, flag, fallback, HELP, min);
 
 const f4 = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toFixed(4) : '-');
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -15,6 +15,7 @@ import { parseConfig, runExperiment, REFERENCE_METHOD, type ResultRow } from '..
 import { writeFileAtomic } from '../../src/io/atomic';
 import { parseHyperparameter } from '../../src/methods';
 import { startProgress } from '../../src/cli/progress';
+import { intFlag } from '../common/flags';
 
 const HELP = `usage: node dist/bench/unlearn/bench.js [options]   (npm run bench:unlearn -- [options])
   --data NAME|FILE   dataset (default spamassassin)
@@ -49,12 +50,7 @@ function parseFlags(): Flags {
   }
 }
 
-function int(value: string | undefined, flag: string, fallback: number, min = 1): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} must be an integer >= ${min}, got '${value}'\n${HELP}`);
-  return n;
-}
+const int = (value: string | undefined, flag: string, fallback: number, min = 1): number => intFlag(value, flag, fallback, HELP, min);
 
 const fmt = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : 'nan');
 

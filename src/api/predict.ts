@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { CsvLineParser } from '../data/csv';
 import { DataError } from '../data/errors';
+import { readJsonlObjects } from '../data/formats';
 import { readUtf8Lines } from '../data/lines';
 import type { Example } from '../data';
 import { loadScorable, type ModelKind } from '../eval/scorable';
@@ -141,16 +142,7 @@ export async function readTextInputs(file: string): Promise<TextInput[]> {
   const ext = path.extname(file).toLowerCase();
   const out: TextInput[] = [];
   if (ext === '.jsonl') {
-    for await (const { line, text } of readUtf8Lines(file)) {
-      if (text.trim() === '') continue;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (err) {
-        throw new DataError(`malformed JSON: ${(err as Error).message}`, { file, line });
-      }
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new DataError('each JSONL line must be a JSON object', { file, line });
-      const fields = parsed as Record<string, unknown>;
+    for await (const { fields, line } of readJsonlObjects(file)) {
       if (typeof fields.text !== 'string') throw new DataError(`missing string field 'text'`, { file, line });
       const id = idOf(fields.id, { file, line });
       out.push(id === undefined ? { text: fields.text } : { id, text: fields.text });

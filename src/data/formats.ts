@@ -10,8 +10,8 @@ import { rawRecordFromFields, type RawRecord } from './records';
 
 const REQUIRED_COLUMNS = ['id', 'text', 'label'] as const;
 
-export async function readJsonlRecords(file: string): Promise<RawRecord[]> {
-  const records: RawRecord[] = [];
+/** The objects of a JSONL file with their line numbers (blank lines skipped); errors name file and line. */
+export async function* readJsonlObjects(file: string): AsyncGenerator<{ fields: Record<string, unknown>; line: number }> {
   for await (const { line, text } of readUtf8Lines(file)) {
     if (text.trim() === '') continue;
     let parsed: unknown;
@@ -23,8 +23,13 @@ export async function readJsonlRecords(file: string): Promise<RawRecord[]> {
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new DataError('each JSONL line must be a JSON object', { file, line });
     }
-    records.push(rawRecordFromFields(parsed as Record<string, unknown>, { file, line }));
+    yield { fields: parsed as Record<string, unknown>, line };
   }
+}
+
+export async function readJsonlRecords(file: string): Promise<RawRecord[]> {
+  const records: RawRecord[] = [];
+  for await (const { fields, line } of readJsonlObjects(file)) records.push(rawRecordFromFields(fields, { file, line }));
   return records;
 }
 
