@@ -35,6 +35,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type { BatchEncodeOptions, EncodedBatch, EncodedText, SequenceTokenizer, SpecialTokenIds } from './types';
+import { packBatch } from './batch';
+import { readJsonObject } from './json-object';
 
 /** One vocabulary entry: [piece, log-probability score]; null scores act as 0. */
 export type UnigramVocabEntry = readonly [string, number | null];
@@ -66,20 +68,6 @@ type JsonRecord = Record<string, unknown>;
 
 function isRecord(value: unknown): value is JsonRecord {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read tokenizer file ${file}: ${(error as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new Error(`malformed JSON in ${file}: ${(error as Error).message}`);
-  }
 }
 
 /** Checks that `vocab` is an array of [string, finite number | null] pairs. */
@@ -192,8 +180,7 @@ export class SentencePieceTokenizer implements SequenceTokenizer {
   static fromDir(dir: string): SentencePieceTokenizer {
     const file = path.join(dir, 'tokenizer.json');
     if (!fs.existsSync(file)) throw new Error(`tokenizer file not found: ${file}`);
-    const json = readJsonFile(file);
-    if (!isRecord(json)) throw new Error(`malformed ${file}: expected a JSON object`);
+    const json = readJsonObject(file);
     const model = json.model;
     if (!isRecord(model) || model.type !== 'Unigram') throw new Error(`malformed ${file}: "model" must be an object with "type": "Unigram"`);
     if ((model.unk_id ?? UNK_ID) !== UNK_ID) {
@@ -214,8 +201,7 @@ export class SentencePieceTokenizer implements SequenceTokenizer {
     const configFile = path.join(dir, 'tokenizer_config.json');
     let modelMaxLength = USE_LITE_MAX_LENGTH;
     if (fs.existsSync(configFile)) {
-      const config = readJsonFile(configFile);
-      if (!isRecord(config)) throw new Error(`malformed ${configFile}: expected a JSON object`);
+      const config = readJsonObject(configFile);
       const configured = config.model_max_length;
       if (configured !== undefined && configured !== null) {
         // HF writes a huge sentinel (1e30) for "no limit"; treat it as absent like TextTokenizer.
@@ -345,30 +331,9 @@ export class SentencePieceTokenizer implements SequenceTokenizer {
   }
 
   encodeBatch(texts: readonly string[], options: BatchEncodeOptions = {}): EncodedBatch {
-    const maxLength = options.maxLength ?? this.modelMaxLength;
-    if (!Number.isInteger(maxLength) || maxLength <= 0) {
-      throw new Error(`maxLength must be an integer > 0, got ${maxLength}`);
-    }
-    const rows = texts.map((text, row) => {
-      const ids = this.encodeIds(text);
-      if (ids.length > maxLength) {
-        if (options.truncation === false) {
-          throw new Error(`text ${row} has ${ids.length} tokens > maxLength ${maxLength} and truncation is off`);
-        }
-        ids.length = maxLength;
-      }
-      return ids;
+    return packBatch(texts.map((text) => this.encodeIds(text)), {
+      ...options, maxLength: options.maxLength ?? this.modelMaxLength, pad: this.specialTokenIds.pad ?? UNK_ID, source: this.source,
     });
-    const longest = rows.reduce((m, r) => Math.max(m, r.length), 0);
-    const seq = (options.padding ?? 'longest') === 'max_length' ? maxLength : longest;
-    const pad = this.specialTokenIds.pad ?? UNK_ID;
-    const inputIds = new Int32Array(texts.length * seq).fill(pad);
-    const attentionMask = new Int32Array(texts.length * seq);
-    rows.forEach((ids, row) => {
-      inputIds.set(ids, row * seq);
-      attentionMask.fill(1, row * seq, row * seq + ids.length);
-    });
-    return { inputIds, attentionMask, tokenTypeIds: new Int32Array(texts.length * seq), shape: [texts.length, seq] };
   }
 
   /**

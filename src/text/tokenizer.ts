@@ -11,29 +11,12 @@ import * as path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 
 import type { BatchEncodeOptions, EncodedBatch, EncodedText, SequenceTokenizer, SpecialTokenIds } from './types';
+import { packBatch } from './batch';
+import { readJsonObject } from './json-object';
 
 export type { BatchEncodeOptions, EncodedBatch, EncodedText, SequenceTokenizer, SpecialTokenIds } from './types';
 
 type JsonRecord = Record<string, unknown>;
-
-function readJsonFile(file: string): JsonRecord {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read tokenizer file ${file}: ${(error as Error).message}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`malformed JSON in ${file}: ${(error as Error).message}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(`malformed ${file}: expected a JSON object`);
-  }
-  return value as JsonRecord;
-}
 
 /** Config token fields may be a string or an AddedToken-like {content}. */
 function configTokenName(config: JsonRecord, key: string): string | undefined {
@@ -94,8 +77,8 @@ export class TextTokenizer implements SequenceTokenizer {
     const tokenizerFile = path.join(dir, 'tokenizer.json');
     if (!fs.existsSync(tokenizerFile)) throw new Error(`tokenizer file not found: ${tokenizerFile}`);
     const configFile = path.join(dir, 'tokenizer_config.json');
-    const config = fs.existsSync(configFile) ? readJsonFile(configFile) : {};
-    return TextTokenizer.fromJson(readJsonFile(tokenizerFile), config, tokenizerFile);
+    const config = fs.existsSync(configFile) ? readJsonObject(configFile) : {};
+    return TextTokenizer.fromJson(readJsonObject(tokenizerFile), config, tokenizerFile);
   }
 
   /** From already parsed JSON; `source` names the origin in error messages. */
@@ -155,33 +138,9 @@ export class TextTokenizer implements SequenceTokenizer {
   }
 
   encodeBatch(texts: readonly string[], options: BatchEncodeOptions = {}): EncodedBatch {
-    const maxLength = options.maxLength ?? this.modelMaxLength;
-    const specials = this.prefixIds.length + this.suffixIds.length;
-    if (!Number.isInteger(maxLength) || maxLength <= specials) {
-      throw new Error(`maxLength must be an integer > ${specials} (the special tokens), got ${maxLength}`);
-    }
-    const pad = this.specialTokenIds.pad;
-    const rows = texts.map((text, row) => {
-      const content = this.encodeWithoutSpecials(text);
-      if (content.length + specials > maxLength) {
-        if (options.truncation === false) {
-          throw new Error(`text ${row} has ${content.length + specials} tokens > maxLength ${maxLength} and truncation is off`);
-        }
-        content.length = maxLength - specials;
-      }
-      return [...this.prefixIds, ...content, ...this.suffixIds];
+    return packBatch(texts.map((text) => this.encodeWithoutSpecials(text)), {
+      ...options, maxLength: options.maxLength ?? this.modelMaxLength, prefix: this.prefixIds, suffix: this.suffixIds,
+      pad: this.specialTokenIds.pad, source: this.source,
     });
-    const longest = rows.reduce((m, r) => Math.max(m, r.length), 0);
-    const seq = (options.padding ?? 'longest') === 'max_length' ? maxLength : longest;
-    if (pad === null && rows.some((r) => r.length < seq)) {
-      throw new Error(`${this.source} defines no padding token, cannot pad the batch`);
-    }
-    const inputIds = new Int32Array(texts.length * seq).fill(pad ?? 0);
-    const attentionMask = new Int32Array(texts.length * seq);
-    rows.forEach((ids, row) => {
-      inputIds.set(ids, row * seq);
-      attentionMask.fill(1, row * seq, row * seq + ids.length);
-    });
-    return { inputIds, attentionMask, tokenTypeIds: new Int32Array(texts.length * seq), shape: [texts.length, seq] };
   }
 }
