@@ -53,7 +53,7 @@ export function runFinetuneUnit(unit: FinetuneUnit, ctx: UnitContext): void {
   const bar = ctx.progress('fine-tuning', steps, ['epoch', 'loss']);
   try {
     const record = finetuneToFolder({
-      base: ctx.config.baseModel, dataset: ctx.dataset, out: unit.dir, settings, splitSeed: ctx.config.splitSeed, resume: ctx.resume,
+      base: ctx.config.baseModel, dataset: ctx.dataset, out: unit.dir, settings, splitSeed: ctx.config.splitSeed, resume: ctx.resume, log: (line) => ctx.log(`  ${line}`),
       onStep: ({ step, epoch, loss }) => bar.update(step, { epoch, loss: loss.toFixed(4) }),
     });
     bar.stop(); // before the summary line, so a terminal bar does not swallow it

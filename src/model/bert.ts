@@ -132,6 +132,7 @@ export class BertForSequenceClassification extends Module implements SequenceCla
   }
 
   get encoder(): BertModel { return this.bert; }
+  get outputLayer(): Linear { return this.classifier; }
   get numLabels(): number { return this.config.labels.length; }
 
   forward(batch: EncoderBatch, options: ForwardOptions = {}): SequenceClassifierOutput {

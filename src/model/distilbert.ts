@@ -110,6 +110,7 @@ export class DistilBertForSequenceClassification extends Module implements Seque
   }
 
   get encoder(): DistilBertModel { return this.distilbert; }
+  get outputLayer(): Linear { return this.classifier; }
   get numLabels(): number { return this.config.labels.length; }
 
   forward(batch: EncoderBatch, options: ForwardOptions = {}): SequenceClassifierOutput {

@@ -27,6 +27,7 @@ export class RobertaForSequenceClassification extends Module implements Sequence
   }
 
   get encoder(): BertModel { return this.roberta; }
+  get outputLayer(): Linear { return this.classifier.out_proj; }
   get numLabels(): number { return this.config.labels.length; }
 
   forward(batch: EncoderBatch, options: ForwardOptions = {}): SequenceClassifierOutput {

@@ -2,6 +2,7 @@
 // training loops and the HF loader see, whichever encoder is inside.
 import type { Tensor } from '../engine/tensor';
 import type { Module } from '../nn/module';
+import type { Linear } from '../nn/layers';
 import type { EncoderConfig } from './config';
 
 export interface EncoderBatch {
@@ -76,6 +77,8 @@ export interface SequenceClassifier extends PretrainedModel {
   readonly task: 'sequence-classification';
   readonly numLabels: number;
   forward(batch: EncoderBatch, options?: ForwardOptions): SequenceClassifierOutput;
+  /** The final linear layer, which reads `pooled` (linear probing fits it on frozen features). */
+  readonly outputLayer: Linear;
 }
 
 export interface TokenClassifierOutput {

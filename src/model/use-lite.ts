@@ -170,6 +170,7 @@ export class UseLiteForSequenceClassification extends Module implements Sequence
   }
 
   get encoder(): UseLiteModel { return this.use_lite; }
+  get outputLayer(): Linear { return this.classifier; }
   get numLabels(): number { return this.config.labels.length; }
 
   forward(batch: EncoderBatch, options: ForwardOptions = {}): SequenceClassifierOutput {

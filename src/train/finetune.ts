@@ -11,6 +11,7 @@ import type { SequenceClassifier } from '../model';
 import type { Module } from '../nn';
 import { makeBatch, chunks } from './batches';
 import { predict } from './predict';
+import { linearProbe, type LinearProbeRecord } from './linear-probe';
 
 export interface FinetuneOptions {
   epochs: number;
@@ -22,19 +23,26 @@ export interface FinetuneOptions {
   /** Epochs without validation improvement before stopping. */
   patience: number;
   seed: number;
+  /**
+   * Fit the new head on the frozen encoder's features before fine-tuning (LP-FT; linear-probe.ts).
+   * Off when omitted (records from before the option); FINETUNE_DEFAULTS, the CLI and experiments have it on.
+   */
+  linearProbe?: boolean;
   /** Save model, optimiser and history here after every epoch (resumable). */
   checkpointDir?: string;
   /** Continue from checkpointDir's last epoch when it holds one. */
   resume?: boolean;
   onStep?: (p: { step: number; totalSteps: number; epoch: number; loss: number }) => void;
+  /** Phase messages (the linear probe's start and result). */
+  log?: (line: string) => void;
 }
 
 export const FINETUNE_DEFAULTS: FinetuneOptions = {
-  epochs: 3, batchSize: 16, lr: 1e-4, weightDecay: 0.01, warmupFraction: 0.1, maxLength: 128, patience: 1, seed: 0,
+  epochs: 3, batchSize: 16, lr: 1e-4, weightDecay: 0.01, warmupFraction: 0.1, maxLength: 128, patience: 1, seed: 0, linearProbe: true,
 };
 
 export interface EpochRecord { epoch: number; trainLoss: number; validationAccuracy: number; validationMacroF1: number; seconds: number }
-export interface FinetuneResult { epochs: EpochRecord[]; bestEpoch: number; steps: number; seconds: number }
+export interface FinetuneResult { epochs: EpochRecord[]; bestEpoch: number; steps: number; seconds: number; linearProbe?: LinearProbeRecord }
 
 export function finetune(
   model: SequenceClassifier & Module,
@@ -54,11 +62,17 @@ export function finetune(
   let step = 0;
   let firstEpoch = 1;
   let stopped = false;
+  let probe: LinearProbeRecord | undefined;
   if (options.resume && options.checkpointDir && hasEpochCheckpoint(options.checkpointDir)) {
     const saved = loadEpochCheckpoint(options.checkpointDir, model, optimizer, options);
-    ({ epochs, step, stopped } = saved);
+    ({ epochs, step, stopped, linearProbe: probe } = saved);
     best = saved.best;
     firstEpoch = saved.epoch + 1;
+  } else if (options.linearProbe) {
+    options.log?.(`linear probe: fitting the head on frozen features of ${train.length} training and ${validation.length} validation texts`);
+    probe = linearProbe(model, tokenizer, train, validation, options);
+    const val = probe.validation_accuracy === null ? 'no validation split, C = 1' : `validation accuracy ${(probe.validation_accuracy * 100).toFixed(1)}%`;
+    options.log?.(`linear probe: C = ${probe.c}, train accuracy ${(probe.train_accuracy * 100).toFixed(1)}%, ${val} (${probe.seconds.toFixed(0)} s)`);
   }
   for (let epoch = firstEpoch; epoch <= options.epochs && !stopped; epoch++) {
     const epochStart = Date.now();
@@ -95,9 +109,9 @@ export function finetune(
     } else if (epoch - best.epoch >= options.patience) {
       stopped = true;
     }
-    if (options.checkpointDir) saveEpochCheckpoint(options.checkpointDir, model, optimizer, best, { epoch, step, epochs, stopped, options });
+    if (options.checkpointDir) saveEpochCheckpoint(options.checkpointDir, model, optimizer, best, { epoch, step, epochs, stopped, options, linearProbe: probe });
   }
   model.loadStateDict(best!.state);
   for (const t of best!.state.values()) t.dispose();
-  return { epochs, bestEpoch: best!.epoch, steps: step, seconds: (Date.now() - started) / 1000 };
+  return { epochs, bestEpoch: best!.epoch, steps: step, seconds: (Date.now() - started) / 1000, ...(probe ? { linearProbe: probe } : {}) };
 }

@@ -16,6 +16,8 @@ const settingsShape = {
   warmupFraction: z.number().nonnegative(),
   maxLength: z.number().int().positive(),
   patience: z.number().int().positive(),
+  /** Absent in records from before linear probing: those fine-tunes had none. */
+  linearProbe: z.boolean().optional(),
 };
 
 /** Records are snake_case (max_length, batch_size, ...); those written before the switch are camelCase. Both read as camelCase. */

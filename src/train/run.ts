@@ -10,6 +10,7 @@ import { initWeights, loadPretrained, savePretrained, type SequenceClassifier } 
 import type { Module } from '../nn';
 import { finetune, type EpochRecord, type FinetuneOptions } from './finetune';
 import { predict } from './predict';
+import type { LinearProbeRecord } from './linear-probe';
 import { TRAIN_RECORD } from './record';
 import { snakeKeys } from '../provenance/casing';
 import { hashModel } from '../provenance/hash';
@@ -17,7 +18,7 @@ import { provenance, relativePath, type Provenance } from '../provenance/info';
 import { trainingLineage, writeLineage } from '../provenance/lineage';
 import { ledgerTraining } from '../provenance/record';
 
-export type FinetuneSettings = Omit<FinetuneOptions, 'checkpointDir' | 'resume' | 'onStep'>;
+export type FinetuneSettings = Omit<FinetuneOptions, 'checkpointDir' | 'resume' | 'onStep' | 'log'>;
 
 export interface FinetuneJob {
   /** Encoder folder (Hugging Face format with tokenizer.json) to start from. */
@@ -34,6 +35,7 @@ export interface FinetuneJob {
   /** Continue from the last epoch checkpoint in out/checkpoint. */
   resume?: boolean;
   onStep?: FinetuneOptions['onStep'];
+  log?: FinetuneOptions['log'];
 }
 
 /** What train.json holds (snake_case keys throughout; records before lineages had camelCase hyperparameters). */
@@ -56,6 +58,8 @@ export interface FinetuneRecord {
   train_examples: number;
   labels: string[];
   forget: { spec: string; count: number; hash: string } | null;
+  /** The head fitted on frozen features before fine-tuning; null when linear probing was off. */
+  linear_probe: LinearProbeRecord | null;
   epochs: EpochRecord[];
   best_epoch: number;
   steps: number;
@@ -76,7 +80,7 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord {
       initWeights(classifier, classifier.config.initializerRange);
     }
     const result = finetune(classifier, tokenizer, train, splitOf(job.dataset, 'validation'), {
-      ...job.settings, checkpointDir: path.join(job.out, 'checkpoint'), resume: Boolean(job.resume), onStep: job.onStep,
+      ...job.settings, checkpointDir: path.join(job.out, 'checkpoint'), resume: Boolean(job.resume), onStep: job.onStep, log: job.log,
     });
     const test = predict(classifier, tokenizer, splitOf(job.dataset, 'test'), job.settings);
     // Replacing the folder also drops the epoch checkpoint: the run is finished.
@@ -94,7 +98,7 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord {
       split_seed: job.splitSeed, hyperparameters, data_hash: datasetHash(train), train_examples: train.length,
       labels: [...job.dataset.labels],
       forget: job.forget ? { spec: job.forget.spec, count: job.forget.ids.length, hash: job.forget.hash } : null,
-      epochs: result.epochs, best_epoch: result.bestEpoch, steps: result.steps,
+      linear_probe: result.linearProbe ?? null, epochs: result.epochs, best_epoch: result.bestEpoch, steps: result.steps,
       test: { accuracy: test.accuracy, macro_f1: test.macroF1, examples: test.predictions.length },
       wall_seconds: (Date.now() - started) / 1000, provenance: provenance(),
     };

@@ -17,7 +17,7 @@ import { runSisaFinetune } from './finetune-sisa';
 interface FinetuneFlags {
   model: string; data: string; out: string; forget?: string; epochs: string; batch: string; lr: string;
   maxLength: string; patience: string; seed: string; splitSeed: string; overwrite?: boolean;
-  sisaShards?: string; slices?: string; resume?: boolean; randomInit?: boolean;
+  sisaShards?: string; slices?: string; resume?: boolean; randomInit?: boolean; linearProbe: boolean;
 }
 
 function positiveNumber(value: string, flag: string): number {
@@ -41,6 +41,7 @@ export function registerFinetune(program: Command): void {
     .option('--patience <n>', 'epochs without validation improvement before early stopping', String(FINETUNE_DEFAULTS.patience))
     .option('--seed <n>', 'random seed (data split, shuffling, dropout, new head)', String(FINETUNE_DEFAULTS.seed))
     .option('--split-seed <n>', 'seed of the train/validation/test split and of random: forget sets (kept fixed across training seeds)', String(DEFAULT_SEED))
+    .option('--no-linear-probe', 'start fine-tuning from a random head instead of one fitted on the frozen encoder\'s features (LP-FT, the default)')
     .option('--overwrite', 'replace an existing --out folder')
     .option('--random-init', 'discard the encoder\'s pretrained weights (keep its config and tokenizer): the baseline that shows what pretraining buys')
     .option('--sisa-shards <n>', 'train a SISA model (README: SISA): N shards, each its own model, predicting by majority vote')
@@ -57,7 +58,7 @@ export function registerFinetune(program: Command): void {
       const options = {
         epochs: positiveInt(f.epochs, '--epochs'), batchSize: positiveInt(f.batch, '--batch'), lr: positiveNumber(f.lr, '--lr'),
         weightDecay: FINETUNE_DEFAULTS.weightDecay, warmupFraction: FINETUNE_DEFAULTS.warmupFraction,
-        maxLength: positiveInt(f.maxLength, '--max-length'), patience: positiveInt(f.patience, '--patience'), seed,
+        maxLength: positiveInt(f.maxLength, '--max-length'), patience: positiveInt(f.patience, '--patience'), seed, linearProbe: f.linearProbe,
       };
       const started = Date.now();
       console.log(`deepcut finetune: libtorch ${torchVersion()}, ${getNumThreads()} threads`);
@@ -79,7 +80,7 @@ export function registerFinetune(program: Command): void {
       const progress = startProgress('fine-tuning', Math.ceil(train.length / options.batchSize) * options.epochs, ['epoch', 'loss']);
       // --out was checked above (absent, empty, --overwrite or --resume); the finished run replaces it.
       const record = finetuneToFolder({
-        base: f.model, dataset: ds, forget, out, settings: options, splitSeed, randomInit: f.randomInit, resume: f.resume,
+        base: f.model, dataset: ds, forget, out, settings: options, splitSeed, randomInit: f.randomInit, resume: f.resume, log: (line) => console.log(line),
         onStep: ({ step, epoch, loss }) => progress.update(step, { epoch, loss: loss.toFixed(4) }),
       });
       progress.stop();
