@@ -10,7 +10,7 @@
       "defines": ["NAPI_CPP_EXCEPTIONS", "NAPI_VERSION=8", "<!@(node scripts/torch-paths.js --defines)"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
-      "cflags_cc": ["-std=c++17", "-O2", "-fexceptions", "-frtti", "-Wno-unused-parameter"],
+      "cflags_cc": ["<!(node scripts/torch-paths.js --cxx-std)", "-O2", "-fexceptions", "-frtti", "-Wno-unused-parameter"],
       "libraries": ["<!@(node scripts/torch-paths.js --libs)"]
     }
   ]

@@ -66,6 +66,8 @@ std::string ArgString(const Napi::CallbackInfo& info, size_t i);
 std::vector<int64_t> ArgIntList(const Napi::CallbackInfo& info, size_t i);
 std::vector<torch::Tensor> ArgTensorList(const Napi::CallbackInfo& info, size_t i);
 torch::ScalarType ParseDtype(Napi::Env env, const std::string& name);
+// "cpu", "cuda", "cuda:1", ...; anything else is a TypeError naming the accepted forms.
+torch::Device ParseDevice(Napi::Env env, const std::string& name);
 std::string DtypeName(torch::ScalarType type);
 
 inline Napi::Object Wrap(const Napi::CallbackInfo& info, torch::Tensor t) {

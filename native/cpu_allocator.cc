@@ -13,6 +13,7 @@
 #include <malloc.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <new>
 #include <unordered_map>
@@ -61,8 +62,22 @@ void Release(void* data) {
   std::free(block);
 }
 
+// The c10::Allocator interface changed after libtorch 1.13: allocate() lost its const (2.3) and
+// copy_data() became pure virtual. Both forms are defined here without `override`, so whichever
+// the headers declare is overridden (the other is an unused overload): one source builds against
+// Debian's 1.13 and a current PyTorch wheel. Only CPU allocations come here; CUDA tensors use
+// libtorch's CUDA caching allocator and copies between them read and write through data pointers.
 struct CachingCpuAllocator final : c10::Allocator {
-  c10::DataPtr allocate(size_t nbytes) const override {
+  c10::DataPtr allocate(size_t nbytes) { return Allocate(nbytes); }
+  c10::DataPtr allocate(size_t nbytes) const { return Allocate(nbytes); }
+  void copy_data(void* dest, const void* src, size_t count) const {
+    if (count > 0) std::memcpy(dest, src, count);
+  }
+  void copy_data(void* dest, const void* src, size_t count, bool /*sync*/) const { copy_data(dest, src, count); }
+  c10::DeleterFnPtr raw_deleter() const override { return &Release; }
+
+ private:
+  c10::DataPtr Allocate(size_t nbytes) const {
     const size_t sizeClass = nbytes >= kMinCached ? SizeClass(nbytes) : 0;
     void* block = nullptr;
     if (sizeClass != 0) {
@@ -82,7 +97,6 @@ struct CachingCpuAllocator final : c10::Allocator {
     void* data = static_cast<char*>(block) + kHeader;
     return {data, data, &Release, c10::Device(c10::DeviceType::CPU)};
   }
-  c10::DeleterFnPtr raw_deleter() const override { return &Release; }
 };
 
 CachingCpuAllocator g_allocator;

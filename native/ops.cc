@@ -104,6 +104,8 @@ void RegisterOps(Napi::Env env, Napi::Object exports) {
   UNARY("log", torch::log(a));
   UNARY("sqrt", torch::sqrt(a));
   UNARY("rsqrt", torch::rsqrt(a));
+  UNARY("sin", torch::sin(a));
+  UNARY("cos", torch::cos(a));
   UNARY("tanh", torch::tanh(a));
   UNARY("sigmoid", torch::sigmoid(a));
   UNARY("relu", torch::relu(a));
@@ -144,7 +146,7 @@ void RegisterOps(Napi::Env env, Napi::Object exports) {
     torch::Tensor& a = ArgTensor(info, 0);
     std::string target = ArgString(info, 1);
     if (target.rfind("cpu", 0) == 0 || target.rfind("cuda", 0) == 0 || target.rfind("mps", 0) == 0) {
-      return Wrap(info, a.to(torch::Device(target)));
+      return Wrap(info, a.to(ParseDevice(info.Env(), target)));
     }
     return Wrap(info, a.to(ParseDtype(info.Env(), target)));
   });

@@ -78,7 +78,8 @@ class OptimizerHandle : public Napi::ObjectWrap<OptimizerHandle> {
                         InstanceMethod("setLr", &OptimizerHandle::SetLr),
                         InstanceMethod("getLr", &OptimizerHandle::GetLr),
                         InstanceMethod("saveState", &OptimizerHandle::SaveState),
-                        InstanceMethod("loadState", &OptimizerHandle::LoadState)});
+                        InstanceMethod("loadState", &OptimizerHandle::LoadState),
+                        InstanceMethod("stateDevices", &OptimizerHandle::StateDevices)});
   }
 
   // new OptimizerHandle(kind: "adamw" | "sgd", groups: {params, ...overrides}[], defaults: {...})
@@ -153,10 +154,38 @@ class OptimizerHandle : public Napi::ObjectWrap<OptimizerHandle> {
       Napi::TypedArray arr = info[0].As<Napi::TypedArray>();
       const char* data = static_cast<const char*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
       torch::serialize::InputArchive archive;
-      archive.load_from(data, arr.ByteLength());
+      // State saved on one device resumes on the parameters' device (a CUDA run's checkpoint
+      // loads on a CPU-only machine and the other way round).
+      archive.load_from(data, arr.ByteLength(), ParamsDevice());
       optimizer_->load(archive);
       return info.Env().Undefined();
     });
+  }
+
+  // The devices of the state tensors (AdamW's moments, SGD's momentum), one entry per tensor:
+  // lets tests check that the state lives where the parameters do.
+  Napi::Value StateDevices(const Napi::CallbackInfo& info) {
+    return Guard(info, [&]() -> Napi::Value {
+      std::vector<std::string> devices;
+      for (auto& entry : optimizer_->state()) {
+        torch::optim::OptimizerParamState* state = entry.second.get();
+        if (auto* adamw = dynamic_cast<torch::optim::AdamWParamState*>(state)) {
+          for (const torch::Tensor* t : {&adamw->exp_avg(), &adamw->exp_avg_sq(), &adamw->max_exp_avg_sq()})
+            if (t->defined()) devices.push_back(t->device().str());
+        } else if (auto* sgd = dynamic_cast<torch::optim::SGDParamState*>(state)) {
+          if (sgd->momentum_buffer().defined()) devices.push_back(sgd->momentum_buffer().device().str());
+        }
+      }
+      Napi::Array out = Napi::Array::New(info.Env(), devices.size());
+      for (size_t i = 0; i < devices.size(); i++) out.Set(static_cast<uint32_t>(i), devices[i]);
+      return out;
+    });
+  }
+
+  torch::Device ParamsDevice() const {
+    for (const auto& group : optimizer_->param_groups())
+      for (const auto& p : group.params()) return p.device();
+    return torch::Device(torch::kCPU);
   }
 
   std::unique_ptr<torch::optim::Optimizer> optimizer_;

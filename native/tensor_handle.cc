@@ -189,10 +189,22 @@ std::string DtypeName(torch::ScalarType type) {
 
 namespace {
 
+// A device argument: a string such as "cpu", "cuda" or "cuda:1", or undefined for the CPU.
+torch::Device OptDevice(const Napi::CallbackInfo& info, size_t i) {
+  if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return torch::Device(torch::kCPU);
+  return ParseDevice(info.Env(), ArgString(info, i));
+}
+
+// dtype at dtypeArg (default float32), device right after it (default CPU).
 torch::TensorOptions Options(const Napi::CallbackInfo& info, size_t dtypeArg) {
-  auto opts = torch::TensorOptions().dtype(torch::kFloat32);
+  auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(OptDevice(info, dtypeArg + 1));
   if (dtypeArg < info.Length() && info[dtypeArg].IsString()) opts = opts.dtype(ParseDtype(info.Env(), ArgString(info, dtypeArg)));
   return opts;
+}
+
+// Host data always lands on the CPU first (it is copied out of a JS buffer); one copy moves it.
+torch::Tensor OnDevice(torch::Tensor t, const torch::Device& device) {
+  return t.device() == device ? t : t.to(device);
 }
 
 // Copies `bytes` into a fresh tensor of the given shape and dtype.
@@ -232,7 +244,7 @@ Napi::Value FromTypedArray(const Napi::CallbackInfo& info) {
       torch::ScalarType target = ParseDtype(info.Env(), ArgString(info, 2));
       if (target != type) t = t.to(target);
     }
-    return Wrap(info, t);
+    return Wrap(info, OnDevice(t, OptDevice(info, 3)));
   });
 }
 
@@ -241,8 +253,9 @@ Napi::Value FromRawBytes(const Napi::CallbackInfo& info) {
     if (info.Length() < 3 || !info[0].IsTypedArray()) throw ArgError(info, 0, "a Uint8Array");
     Napi::TypedArray arr = info[0].As<Napi::TypedArray>();
     const uint8_t* data = static_cast<const uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
-    return Wrap(info, FromBytes(info.Env(), data, arr.ByteLength(), ArgIntList(info, 2),
-                                ParseDtype(info.Env(), ArgString(info, 1))));
+    return Wrap(info, OnDevice(FromBytes(info.Env(), data, arr.ByteLength(), ArgIntList(info, 2),
+                                         ParseDtype(info.Env(), ArgString(info, 1))),
+                               OptDevice(info, 3)));
   });
 }
 
@@ -308,6 +321,54 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   });
 }
 
+// Moves a tensor to another device in place, as PyTorch's Module.to() does (param.data = ...):
+// the same tensor object (and so every JS handle and optimizer reference to it) now lives on
+// `device`, keeping requires_grad; its gradient, if any, moves with it.
+Napi::Value MoveTo(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    torch::Tensor& t = ArgTensor(info, 0);
+    torch::Device device = ParseDevice(info.Env(), ArgString(info, 1));
+    torch::NoGradGuard noGrad;
+    if (t.device() != device) t.set_data(t.detach().to(device));
+    const torch::Tensor& grad = t.grad();
+    if (grad.defined() && grad.device() != device) t.mutable_grad() = grad.to(device);
+    return info.Env().Undefined();
+  });
+}
+
+// Like torch.nn.utils.clip_grad_norm_ but the norm never leaves the device: the scale
+// min(1, maxNorm / (norm + 1e-6)) is a tensor, so a CUDA step does not wait for the GPU here.
+// On the CPU libtorch's own (exact, reads the norm) is used: there is nothing to wait for.
+void ClipGradNormOnDevice(std::vector<torch::Tensor> params, double maxNorm) {
+  std::vector<torch::Tensor> grads;
+  for (const torch::Tensor& p : params)
+    if (p.grad().defined()) grads.push_back(p.grad());
+  if (grads.empty()) return;
+  if (grads[0].device().is_cpu()) {
+    torch::nn::utils::clip_grad_norm_(params, maxNorm, 2.0);
+    return;
+  }
+  torch::NoGradGuard noGrad;
+  std::vector<torch::Tensor> norms;
+  norms.reserve(grads.size());
+  for (const torch::Tensor& g : grads) norms.push_back(at::norm(g, 2));
+  torch::Tensor total = at::norm(torch::stack(norms), 2);
+  torch::Tensor scale = (maxNorm / (total + 1e-6)).clamp_max(1.0);
+  for (torch::Tensor& g : grads) g.mul_(scale);
+}
+
+}  // namespace
+
+torch::Device ParseDevice(Napi::Env env, const std::string& name) {
+  try {
+    return torch::Device(name);
+  } catch (const c10::Error&) {
+    throw Napi::TypeError::New(env, "unknown device '" + name + "' (expected cpu, cuda or cuda:N)");
+  }
+}
+
+namespace {
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -326,6 +387,8 @@ void RegisterTensorFunctions(Napi::Env env, Napi::Object exports) {
   exports.Set("toBytes", Napi::Function::New(env, ToRawBytes));
   exports.Set("item", Napi::Function::New(env, Item));
   exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("moveTo_", Napi::Function::New(env, MoveTo));
+  FN("device", return Napi::String::New(info.Env(), ArgTensor(info, 0).device().str()););
 
   FN("zeros", return Wrap(info, torch::zeros(ArgIntList(info, 0), Options(info, 1))););
   FN("ones", return Wrap(info, torch::ones(ArgIntList(info, 0), Options(info, 1))););
@@ -333,8 +396,9 @@ void RegisterTensorFunctions(Napi::Env env, Napi::Object exports) {
   FN("randn", return Wrap(info, torch::randn(ArgIntList(info, 0), Options(info, 1))););
   FN("rand", return Wrap(info, torch::rand(ArgIntList(info, 0), Options(info, 1))););
   FN("randint", return Wrap(info, torch::randint(ArgInt(info, 0), ArgInt(info, 1), ArgIntList(info, 2),
-                                                 torch::TensorOptions().dtype(torch::kInt64))););
-  FN("randperm", return Wrap(info, torch::randperm(ArgInt(info, 0), torch::TensorOptions().dtype(torch::kInt64))););
+                                                 torch::TensorOptions().dtype(torch::kInt64).device(OptDevice(info, 3)))););
+  FN("randperm", return Wrap(info, torch::randperm(ArgInt(info, 0),
+                                                   torch::TensorOptions().dtype(torch::kInt64).device(OptDevice(info, 1)))););
   FN("arange", return Wrap(info, torch::arange(ArgDouble(info, 0), ArgDouble(info, 1), ArgDouble(info, 2),
                                                Options(info, 3))););
 
@@ -359,6 +423,7 @@ void RegisterTensorFunctions(Napi::Env env, Napi::Object exports) {
   });
   FN("clipGradNorm", return Napi::Number::New(info.Env(), torch::nn::utils::clip_grad_norm_(
                                                               ArgTensorList(info, 0), ArgDouble(info, 1), 2.0)););
+  FN("clipGradNormOnDevice", ClipGradNormOnDevice(ArgTensorList(info, 0), ArgDouble(info, 1)); return info.Env().Undefined(););
   FN("setGradEnabled", {
     bool previous = torch::GradMode::is_enabled();
     torch::GradMode::set_enabled(ArgBool(info, 0));
@@ -367,12 +432,25 @@ void RegisterTensorFunctions(Napi::Env env, Napi::Object exports) {
   FN("isGradEnabled", return Napi::Boolean::New(info.Env(), torch::GradMode::is_enabled()););
 
   // Engine settings
-  FN("manualSeed", torch::manual_seed(static_cast<uint64_t>(ArgInt(info, 0))); return info.Env().Undefined(););
+  FN("manualSeed", {
+    // torch::manual_seed seeds the CPU generator and, when CUDA is there, every GPU's;
+    // manual_seed_all says so explicitly (a no-op without CUDA).
+    const uint64_t seed = static_cast<uint64_t>(ArgInt(info, 0));
+    torch::manual_seed(seed);
+    torch::cuda::manual_seed_all(seed);
+    return info.Env().Undefined();
+  });
   FN("setNumThreads", torch::set_num_threads(static_cast<int>(ArgInt(info, 0))); return info.Env().Undefined(););
   FN("getNumThreads", return Napi::Number::New(info.Env(), torch::get_num_threads()););
   FN("externalBytes", return Napi::Number::New(info.Env(), static_cast<double>(g_reported.load())););
   FN("liveTensors", return Napi::Number::New(info.Env(), static_cast<double>(TensorHandle::LiveCount())););
   FN("cudaIsAvailable", return Napi::Boolean::New(info.Env(), torch::cuda::is_available()););
+  FN("cudaDeviceCount", return Napi::Number::New(info.Env(), static_cast<double>(torch::cuda::device_count())););
+  FN("cudaSynchronize", {
+    // Waits for the GPU's queued work (timings); nothing to wait for without CUDA.
+    if (torch::cuda::is_available()) torch::cuda::synchronize();
+    return info.Env().Undefined();
+  });
   FN("torchVersion", return Napi::String::New(info.Env(), TORCH_VERSION););
 }
 

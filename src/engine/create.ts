@@ -4,10 +4,24 @@ import { Tensor, type TypedData } from './tensor';
 
 export type NestedNumbers = number | boolean | NestedNumbers[];
 
-export interface CreateOptions {
+/** Where and as what a new tensor is made: dtype (default float32, int64 for arange) and device (default 'cpu'). */
+export interface TensorOptions {
   dtype?: DType;
+  /** 'cpu' (default), 'cuda' or 'cuda:N'. */
+  device?: string;
+}
+
+export interface CreateOptions extends TensorOptions {
   shape?: readonly number[];
   requiresGrad?: boolean;
+}
+
+/** A constructor's last argument: a dtype alone (the older form) or { dtype, device }. */
+export type DTypeOrOptions = DType | TensorOptions;
+
+function options(arg: DTypeOrOptions | undefined, dtype: DType): { dtype: DType; device: string | undefined } {
+  if (typeof arg === 'string') return { dtype: arg, device: undefined };
+  return { dtype: arg?.dtype ?? dtype, device: arg?.device };
 }
 
 function inferShape(data: NestedNumbers): number[] {
@@ -40,7 +54,7 @@ export function tensor(data: TypedData | NestedNumbers, options: CreateOptions =
   let t: Tensor;
   if (ArrayBuffer.isView(data)) {
     const shape = options.shape ?? [data.length];
-    t = new Tensor(native.fromTypedArray(data, [...shape], options.dtype));
+    t = new Tensor(native.fromTypedArray(data, [...shape], options.dtype, options.device));
   } else {
     const inferred = inferShape(data);
     const flat: number[] = [];
@@ -49,30 +63,47 @@ export function tensor(data: TypedData | NestedNumbers, options: CreateOptions =
     const dtype = options.dtype ?? 'float32';
     // float32 goes in directly; every other dtype via float64, exact for integers below 2^53.
     const buffer = dtype === 'float32' ? Float32Array.from(flat) : Float64Array.from(flat);
-    t = new Tensor(native.fromTypedArray(buffer, [...shape], dtype));
+    t = new Tensor(native.fromTypedArray(buffer, [...shape], dtype, options.device));
   }
   if (options.requiresGrad) t.requiresGrad_(true);
   return t;
 }
 
-/** Reinterprets raw little-endian bytes (e.g. from safetensors) as a tensor; copies. */
-export function fromBytes(bytes: Uint8Array, dtype: DType, shape: readonly number[]): Tensor {
-  return new Tensor(native.fromBytes(bytes, dtype, [...shape]));
+/** Reinterprets raw little-endian bytes (e.g. from safetensors) as a tensor on `device` (default cpu); copies. */
+export function fromBytes(bytes: Uint8Array, dtype: DType, shape: readonly number[], device?: string): Tensor {
+  return new Tensor(native.fromBytes(bytes, dtype, [...shape], device));
 }
 
-export const zeros = (shape: readonly number[], dtype: DType = 'float32'): Tensor => new Tensor(native.zeros([...shape], dtype));
-export const ones = (shape: readonly number[], dtype: DType = 'float32'): Tensor => new Tensor(native.ones([...shape], dtype));
-export const full = (shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor =>
-  new Tensor(native.full([...shape], value, dtype));
-/** Standard normal samples from the global (seeded) generator. */
-export const randn = (shape: readonly number[], dtype: DType = 'float32'): Tensor => new Tensor(native.randn([...shape], dtype));
-/** Uniform [0, 1) samples from the global (seeded) generator. */
-export const rand = (shape: readonly number[], dtype: DType = 'float32'): Tensor => new Tensor(native.rand([...shape], dtype));
+export function zeros(shape: readonly number[], dtype?: DTypeOrOptions): Tensor {
+  const o = options(dtype, 'float32');
+  return new Tensor(native.zeros([...shape], o.dtype, o.device));
+}
+export function ones(shape: readonly number[], dtype?: DTypeOrOptions): Tensor {
+  const o = options(dtype, 'float32');
+  return new Tensor(native.ones([...shape], o.dtype, o.device));
+}
+export function full(shape: readonly number[], value: number, dtype?: DTypeOrOptions): Tensor {
+  const o = options(dtype, 'float32');
+  return new Tensor(native.full([...shape], value, o.dtype, o.device));
+}
+/** Standard normal samples from the global (seeded) generator of the device. */
+export function randn(shape: readonly number[], dtype?: DTypeOrOptions): Tensor {
+  const o = options(dtype, 'float32');
+  return new Tensor(native.randn([...shape], o.dtype, o.device));
+}
+/** Uniform [0, 1) samples from the global (seeded) generator of the device. */
+export function rand(shape: readonly number[], dtype?: DTypeOrOptions): Tensor {
+  const o = options(dtype, 'float32');
+  return new Tensor(native.rand([...shape], o.dtype, o.device));
+}
 /** Integers in [low, high), int64. */
-export const randint = (low: number, high: number, shape: readonly number[]): Tensor => new Tensor(native.randint(low, high, [...shape]));
-export const randperm = (n: number): Tensor => new Tensor(native.randperm(n));
-export const arange = (start: number, end: number, step = 1, dtype: DType = 'int64'): Tensor =>
-  new Tensor(native.arange(start, end, step, dtype));
+export const randint = (low: number, high: number, shape: readonly number[], opts: { device?: string } = {}): Tensor =>
+  new Tensor(native.randint(low, high, [...shape], opts.device));
+export const randperm = (n: number, opts: { device?: string } = {}): Tensor => new Tensor(native.randperm(n, opts.device));
+export function arange(start: number, end: number, step = 1, dtype?: DTypeOrOptions): Tensor {
+  const o = options(dtype, 'int64');
+  return new Tensor(native.arange(start, end, step, o.dtype, o.device));
+}
 
 export const cat = (tensors: readonly Tensor[], dim = 0): Tensor => new Tensor(native.cat(tensors.map((t) => t.handle), dim));
 export const stack = (tensors: readonly Tensor[], dim = 0): Tensor => new Tensor(native.stack(tensors.map((t) => t.handle), dim));

@@ -4,6 +4,7 @@ export { scope, keep, scopeDepth } from './scope';
 export * from './create';
 export * as F from './functional';
 export * from './runtime';
+export * from './device';
 export { AdamW, SGD, Optimizer, type AdamWOptions, type SGDOptions, type ParamGroup } from './optim';
 export { linearWarmupDecay, constantLr, type LrSchedule } from './schedule';
 export { AddonUnavailableError, nativeAvailable, addonFile } from './native';

@@ -24,6 +24,8 @@ export interface OptimizerHandle {
   getLr(): number;
   saveState(): Buffer;
   loadState(bytes: Uint8Array): void;
+  /** Device of every state tensor (moments, momentum buffers). */
+  stateDevices(): string[];
 }
 
 export interface OptimizerGroupSpec {
@@ -35,26 +37,31 @@ export interface OptimizerGroupSpec {
 export interface NativeBinding {
   TensorHandle: new () => TensorHandle;
   OptimizerHandle: new (kind: 'adamw' | 'sgd', groups: OptimizerGroupSpec[], defaults: Record<string, number | boolean>) => OptimizerHandle;
-  fromTypedArray(data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array, shape: number[], dtype?: DType): H;
-  fromBytes(bytes: Uint8Array, dtype: DType, shape: number[]): H;
+  fromTypedArray(data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array, shape: number[], dtype?: DType, device?: string): H;
+  fromBytes(bytes: Uint8Array, dtype: DType, shape: number[], device?: string): H;
   toTypedArray(t: H): Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
   toBytes(t: H): Buffer;
   item(t: H): number | boolean;
   info(t: H): { shape: number[]; dtype: DType; device: string };
-  zeros(shape: number[], dtype?: DType): H;
-  ones(shape: number[], dtype?: DType): H;
-  full(shape: number[], value: number, dtype?: DType): H;
-  randn(shape: number[], dtype?: DType): H;
-  rand(shape: number[], dtype?: DType): H;
-  randint(low: number, high: number, shape: number[]): H;
-  randperm(n: number): H;
-  arange(start: number, end: number, step: number, dtype?: DType): H;
+  /** The device argument (after the dtype) defaults to the CPU. */
+  zeros(shape: number[], dtype?: DType, device?: string): H;
+  ones(shape: number[], dtype?: DType, device?: string): H;
+  full(shape: number[], value: number, dtype?: DType, device?: string): H;
+  randn(shape: number[], dtype?: DType, device?: string): H;
+  rand(shape: number[], dtype?: DType, device?: string): H;
+  randint(low: number, high: number, shape: number[], device?: string): H;
+  randperm(n: number, device?: string): H;
+  arange(start: number, end: number, step: number, dtype?: DType, device?: string): H;
+  device(t: H): string;
+  /** Moves t (and its gradient) to `device` in place: the same tensor, new storage. */
+  moveTo_(t: H, device: string): void;
   requiresGrad(t: H): boolean;
   setRequiresGrad(t: H, value: boolean): void;
   grad(t: H): H | undefined;
   backward(t: H, grad?: H, retainGraph?: boolean): void;
   zeroGrad(ts: H[]): void;
   clipGradNorm(ts: H[], maxNorm: number): number;
+  clipGradNormOnDevice(ts: H[], maxNorm: number): void;
   setGradEnabled(enabled: boolean): boolean;
   isGradEnabled(): boolean;
   manualSeed(seed: number): void;
@@ -63,13 +70,15 @@ export interface NativeBinding {
   liveTensors(): number;
   externalBytes(): number;
   cudaIsAvailable(): boolean;
+  cudaDeviceCount(): number;
+  cudaSynchronize(): void;
   torchVersion(): string;
 
   add(a: H, b: HOrNum): H; sub(a: H, b: HOrNum): H; mul(a: H, b: HOrNum): H; div(a: H, b: HOrNum): H; pow(a: H, b: HOrNum): H;
   eq(a: H, b: HOrNum): H; ne(a: H, b: HOrNum): H; lt(a: H, b: HOrNum): H; le(a: H, b: HOrNum): H; gt(a: H, b: HOrNum): H; ge(a: H, b: HOrNum): H;
   maximum(a: H, b: H): H; minimum(a: H, b: H): H;
   logicalAnd(a: H, b: H): H; logicalOr(a: H, b: H): H; logicalNot(a: H): H;
-  neg(a: H): H; abs(a: H): H; exp(a: H): H; log(a: H): H; sqrt(a: H): H; rsqrt(a: H): H; tanh(a: H): H; sigmoid(a: H): H; relu(a: H): H;
+  neg(a: H): H; abs(a: H): H; exp(a: H): H; log(a: H): H; sqrt(a: H): H; rsqrt(a: H): H; sin(a: H): H; cos(a: H): H; tanh(a: H): H; sigmoid(a: H): H; relu(a: H): H;
   gelu(a: H, approximate?: 'none' | 'tanh'): H;
   clamp(a: H, min?: number | null, max?: number | null): H;
   matmul(a: H, b: H): H; bmm(a: H, b: H): H; linear(x: H, weight: H, bias?: H): H;

@@ -29,7 +29,10 @@ export abstract class Optimizer {
   get lr(): number { return this.impl.getLr(); }
   /** Sets the learning rate of every group (schedules call this each step). */
   set lr(value: number) { this.impl.setLr(value); }
+  /** The device of every state tensor (AdamW's moments, SGD's momentum): they follow the parameters. */
+  stateDevices(): string[] { return this.impl.stateDevices(); }
   stateBytes(): Buffer { return this.impl.saveState(); }
+  /** Loads state saved by stateBytes(), onto the parameters' device whatever device saved it. */
   loadStateBytes(bytes: Uint8Array): void { this.impl.loadState(bytes); }
   saveState(file: string): void { writeFileAtomic(file, this.stateBytes()); }
   loadState(file: string): void {

@@ -2,7 +2,7 @@
 import { native } from './native';
 import type { Tensor } from './tensor';
 
-/** Seeds libtorch's global generator: same seed, same numbers (on the same machine and thread count). */
+/** Seeds libtorch's global generators, the CPU's and every GPU's: same seed, same numbers (on the same machine, device and thread count). */
 export function manualSeed(seed: number): void {
   if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
   native.manualSeed(seed);
@@ -33,7 +33,19 @@ export function zeroGrad(params: readonly Tensor[]): void {
   native.zeroGrad(params.map((p) => p.handle));
 }
 
-/** Scales gradients in place so their global L2 norm is at most maxNorm; returns the norm before clipping. */
+/**
+ * Scales gradients in place so their global L2 norm is at most maxNorm; returns the norm before
+ * clipping. Reading the norm waits for a GPU: training loops use clipGradNormOnDevice.
+ */
 export function clipGradNorm(params: readonly Tensor[], maxNorm: number): number {
   return native.clipGradNorm(params.map((p) => p.handle), maxNorm);
+}
+
+/**
+ * clipGradNorm without reading the norm back: on a GPU the scale min(1, maxNorm / (norm + 1e-6))
+ * stays a device tensor (PyTorch's own formula), so the step does not wait for the GPU; on the
+ * CPU it is libtorch's clip_grad_norm_, the same numbers as clipGradNorm.
+ */
+export function clipGradNormOnDevice(params: readonly Tensor[], maxNorm: number): void {
+  native.clipGradNormOnDevice(params.map((p) => p.handle), maxNorm);
 }

@@ -11,20 +11,21 @@ const raw = (x: Operand): TensorHandle | number => (typeof x === 'number' ? x : 
 
 export class Tensor implements Tracked {
   scopeFrame?: Set<Tracked> = undefined;
-  private meta?: { shape: number[]; dtype: DType; device: string };
+  private meta?: { shape: number[]; dtype: DType };
 
   constructor(readonly handle: TensorHandle) {
     track(this);
   }
 
   // ---- metadata
-  private info(): { shape: number[]; dtype: DType; device: string } {
+  private info(): { shape: number[]; dtype: DType } {
     this.meta ??= native.info(this.handle);
     return this.meta;
   }
   get shape(): readonly number[] { return this.info().shape; }
   get dtype(): DType { return this.info().dtype; }
-  get device(): string { return this.info().device; }
+  /** 'cpu' or 'cuda:N'. Asked each time (not cached): Module.to() moves tensors in place. */
+  get device(): string { return native.device(this.handle); }
   get ndim(): number { return this.info().shape.length; }
   get numel(): number { return this.info().shape.reduce((a, b) => a * b, 1); }
   /** Size of one dimension; negative dims count from the end. */
@@ -93,6 +94,8 @@ export class Tensor implements Tracked {
   log(): Tensor { return new Tensor(native.log(this.handle)); }
   sqrt(): Tensor { return new Tensor(native.sqrt(this.handle)); }
   rsqrt(): Tensor { return new Tensor(native.rsqrt(this.handle)); }
+  sin(): Tensor { return new Tensor(native.sin(this.handle)); }
+  cos(): Tensor { return new Tensor(native.cos(this.handle)); }
   tanh(): Tensor { return new Tensor(native.tanh(this.handle)); }
   sigmoid(): Tensor { return new Tensor(native.sigmoid(this.handle)); }
   relu(): Tensor { return new Tensor(native.relu(this.handle)); }
@@ -118,6 +121,12 @@ export class Tensor implements Tracked {
   flatten(start = 0, end = -1): Tensor { return new Tensor(native.flatten(this.handle, start, end)); }
   /** dtype conversion ('float32', 'int64', ...) or device move ('cpu', 'cuda:0'). */
   to(target: DType | string): Tensor { return new Tensor(native.to(this.handle, target)); }
+  /**
+   * Moves this tensor (with its gradient) to `device` in place, keeping it the same tensor, as
+   * PyTorch's Module.to() does for parameters: every reference to it (a module's field, an
+   * optimizer's parameter list) sees the move. Returns this.
+   */
+  moveTo_(device: string): this { native.moveTo_(this.handle, device); return this; }
   float(): Tensor { return this.to('float32'); }
   long(): Tensor { return this.to('int64'); }
 
