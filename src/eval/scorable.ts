@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { noGrad, scope } from '../engine';
+import { noGrad, scope, type DeviceSpec } from '../engine';
 import type { Example } from '../data';
 import { loadPretrained, type SequenceClassifier } from '../model';
 import type { SequenceTokenizer } from '../text/types';
@@ -69,7 +69,7 @@ export function hfScorable(model: SequenceClassifier, tokenizer: SequenceTokeniz
         noGrad(() => {
           for (const part of chunks(examples, scoreOptions.batchSize)) {
             scope(() => {
-              const out = model.forward(makeBatch(tokenizer, part, scoreOptions.maxLength));
+              const out = model.forward(makeBatch(tokenizer, part, scoreOptions.maxLength, model.device));
               logits.set(out.logits.toArray() as Float32Array, done * numLabels);
               if (out.pooled.size(1) !== dim) throw new Error(`pooled output has width ${out.pooled.size(1)}, expected hidden size ${dim}`);
               embeddings.set(out.pooled.toArray() as Float32Array, done * dim);
@@ -121,14 +121,14 @@ export function hashFiles(dir: string, files: readonly string[]): string {
   return hash.digest('hex');
 }
 
-/** Loads a model folder as a Scorable (it owns the model: dispose() frees it). */
-export function loadScorable(dir: string): LoadedScorable {
+/** Loads a model folder as a Scorable on `device` (default cpu; it owns the model: dispose() frees it). */
+export function loadScorable(dir: string, options: { device?: DeviceSpec } = {}): LoadedScorable {
   const root = path.resolve(dir);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new Error(`${root}: not a directory`);
   const kind = detectModelKind(root);
   switch (kind) {
     case 'hf': {
-      const { model, tokenizer } = loadPretrained(root);
+      const { model, tokenizer } = loadPretrained(root, { device: options.device });
       if (!tokenizer) {
         model.dispose();
         throw new Error(`${root}: no tokenizer.json (a model folder to evaluate needs its tokenizer)`);
@@ -138,7 +138,7 @@ export function loadScorable(dir: string): LoadedScorable {
     case 'sisa': {
       // Majority vote lives in the ensemble's own score() result (predictions); through this
       // interface logits are the log mean softmax, so argmax here is the mean-softmax decision.
-      const ensemble = loadSisaEnsemble(root);
+      const ensemble = loadSisaEnsemble(root, options);
       return { scorable: ensemble, kind, dir: root, hash: hashModel(root).manifest_hash };
     }
     case undefined:

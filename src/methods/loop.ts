@@ -1,7 +1,7 @@
 // The unlearning loop shared by every loss-based method: draw a forget batch and a retain
 // batch, minimise the method's loss with AdamW, check the stopping rule every few steps, and
 // checkpoint so a killed run resumes exactly where it was.
-import { scope, AdamW, clipGradNorm, manualSeed } from '../engine';
+import { scope, AdamW, clipGradNormOnDevice, manualSeed } from '../engine';
 import type { Example } from '../data';
 import type { SequenceTokenizer } from '../text/types';
 import { makeBatch } from '../train/batches';
@@ -56,6 +56,8 @@ export function runLossMethod(
   const state: MethodState = method.setup?.({ model, hp, loadOriginal: options.loadOriginal }) ?? {};
   try {
     const modules: Record<string, Module> = state.modules ?? {};
+    // Extra modules (a projection head) are made on the CPU, seeded as above; they train where the model does.
+    for (const m of Object.values(modules)) m.to(model.device);
     const params = decayGroups(model);
     for (const m of Object.values(modules)) params.push({ params: m.parameters() });
     const optimizer = new AdamW(params, { lr: hp.lr!, weightDecay: hp.weightDecay! });
@@ -100,11 +102,11 @@ export function runLossMethod(
       const values = scope(() => {
         optimizer.zeroGrad();
         const out = method.loss(
-          { model, step, hp, state, random, encode: (examples) => makeBatch(tokenizer, examples, options.maxLength) },
+          { model, step, hp, state, random, encode: (examples) => makeBatch(tokenizer, examples, options.maxLength, model.device) },
           forget, retain,
         );
         out.total.backward();
-        clipGradNorm(trainable, hp.clip!);
+        clipGradNormOnDevice(trainable, hp.clip!);
         optimizer.step();
         const logged: Record<string, number> = { total: out.total.item() };
         for (const [k, v] of Object.entries(out.parts)) logged[k] = v.item();

@@ -17,7 +17,7 @@ export const randomLabel: LossMethod = {
     const batch = encode([...forget, ...retain]);
     const logits = model.forward(batch).logits;
     const nf = forget.length;
-    const forgetCe = F.crossEntropy(logits.narrow(0, 0, nf), tensor(wrong, { dtype: 'int64' }));
+    const forgetCe = F.crossEntropy(logits.narrow(0, 0, nf), tensor(wrong, { dtype: 'int64', device: model.device }));
     const retainCe = F.crossEntropy(logits.narrow(0, nf, retain.length), batch.labels.narrow(0, nf, retain.length));
     return { total: forgetCe.add(retainCe), parts: { forget: forgetCe, retain: retainCe } };
   },

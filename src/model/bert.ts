@@ -38,7 +38,7 @@ export class BertEmbeddings extends Module {
 
   forward(inputIds: Tensor, tokenTypeIds?: Tensor): Tensor {
     const c = this.config;
-    const positionIds = c.modelType === 'roberta' ? robertaPositionIds(inputIds, c.padTokenId) : absolutePositionIds(inputIds.size(1));
+    const positionIds = c.modelType === 'roberta' ? robertaPositionIds(inputIds, c.padTokenId) : absolutePositionIds(inputIds.size(1), inputIds.device);
     // No token types given: every token is type 0, i.e. row 0 broadcast (no [B, T] lookup needed).
     const tokenTypes = tokenTypeIds ? this.token_type_embeddings.forward(tokenTypeIds) : this.token_type_embeddings.weight.select(0, 0);
     const x = this.word_embeddings.forward(inputIds).add(tokenTypes).add(this.position_embeddings.forward(positionIds));

@@ -31,7 +31,7 @@ export class DistilBertEmbeddings extends Module {
   }
 
   forward(inputIds: Tensor): Tensor {
-    const x = this.word_embeddings.forward(inputIds).add(this.position_embeddings.forward(absolutePositionIds(inputIds.size(1))));
+    const x = this.word_embeddings.forward(inputIds).add(this.position_embeddings.forward(absolutePositionIds(inputIds.size(1), inputIds.device)));
     return dropout(this.LayerNorm.forward(x), this.config.hiddenDropout, this.training);
   }
 }

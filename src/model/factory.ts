@@ -6,6 +6,7 @@ import { RobertaForSequenceClassification } from './roberta';
 import { DistilBertForSequenceClassification, DistilBertForTokenClassification } from './distilbert';
 import { UseLiteForSequenceClassification, UseLiteForTokenClassification } from './use-lite';
 import { initWeights } from './init';
+import { resolveDevice, type DeviceSpec } from '../engine/device';
 import type { Task, TaskModels, AnyTaskModel } from './types';
 
 export const TASKS: readonly Task[] = ['sequence-classification', 'token-classification', 'masked-lm'];
@@ -42,10 +43,12 @@ export function buildModel<T extends Task>(config: EncoderConfig, task: T): Task
  */
 export function createModel<T extends Task = 'sequence-classification'>(
   config: EncoderConfigInput,
-  options: { task?: T } = {},
+  options: { task?: T; device?: DeviceSpec } = {},
 ): TaskModels[T] {
   const full = encoderConfig(config);
   const model = buildModel(full, (options.task ?? 'sequence-classification') as T);
   initWeights(model, full.initializerRange);
+  // Initialised on the CPU (its seeded generator), then moved: the same weights on every device.
+  if (options.device !== undefined && options.device !== 'cpu') model.to(resolveDevice(options.device));
   return model;
 }

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Tensor } from '../engine/tensor';
+import { resolveDevice, type DeviceSpec } from '../engine/device';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors';
 import { writeDirAtomic, writeFileAtomic } from '../io/atomic';
 import { loadTokenizer } from '../text/load';
@@ -21,6 +22,8 @@ export interface LoadPretrainedOptions<T extends Task> {
   numLabels?: number;
   /** Label names in id order (sets numLabels); default: the config's id2label, else LABEL_i. */
   labels?: readonly string[];
+  /** Where the model's tensors go: 'cpu' (default), 'auto', 'cuda' or 'cuda:N'. The weights are read (and a new head drawn) on the CPU, then moved once. */
+  device?: DeviceSpec;
 }
 
 export interface Pretrained<M> {
@@ -106,6 +109,14 @@ export function loadPretrained<T extends Task = 'sequence-classification'>(dir: 
   } finally {
     for (const t of tensors.values()) t.dispose();
   }
+  if (options.device !== undefined && options.device !== 'cpu') {
+    try {
+      model.to(resolveDevice(options.device));
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+  }
   const tokenizer = fs.existsSync(path.join(root, 'tokenizer.json')) ? loadTokenizer(root) : undefined;
   return { model, tokenizer, report, dir: root };
 }
@@ -128,6 +139,7 @@ export function savePretrained(model: PretrainedModel, dir: string, options: Sav
   }
   writeDirAtomic(target, (staging) => {
     writeFileAtomic(path.join(staging, 'config.json'), `${JSON.stringify(toHfConfig(model.config, model.architecture), null, 2)}\n`);
+    // Tensors on a GPU are copied to the host as they are written (safetensors holds CPU bytes).
     saveSafetensors(path.join(staging, 'model.safetensors'), model.stateDict(), { format: 'pt' });
     if (options.tokenizerDir) copyTokenizerFiles(path.resolve(options.tokenizerDir), staging);
   });

@@ -3,9 +3,9 @@
 import type { Tensor } from '../engine/tensor';
 import { arange } from '../engine/create';
 
-/** int64 [1, T]. */
-export function absolutePositionIds(seqLen: number): Tensor {
-  return arange(0, seqLen).unsqueeze(0);
+/** int64 [1, T] on `device` (the input ids' device; default cpu). */
+export function absolutePositionIds(seqLen: number, device?: string): Tensor {
+  return arange(0, seqLen, 1, { dtype: 'int64', device }).unsqueeze(0);
 }
 
 /** int64 [B, T], from the token ids (not the attention mask), as HF does. */

@@ -10,7 +10,7 @@
 // - sentence vector: masked mean over positions → tanh(dense) → L2-normalised (`embedding`).
 // Dropout (absent from the inference graph) sits where BERT has it, for fine-tuning and DeepCUT's views.
 import type { Tensor } from '../engine/tensor';
-import { tensor } from '../engine/create';
+import { arange, cat, tensor } from '../engine/create';
 import { scope } from '../engine/scope';
 import * as F from '../engine/functional';
 import { Module, ModuleList } from '../nn/module';
@@ -45,22 +45,18 @@ export class UseLiteEmbeddings extends Module {
   }
 
   /**
-   * [T, width] in float32 arithmetic as the graph does it (p·inv rounded to float32, then sin/cos).
-   * Computed on the host each call (T·width/2 sines: well under a millisecond) from the current
-   * buffer, so a loaded checkpoint's values are always the ones used.
+   * [T, width]: concat[sin(a), cos(a)] with a = float32(p·inv), sin and cos in float64 then
+   * rounded to float32 (the graph's float32 angles; the same numbers the host loop this replaced
+   * computed). Made on the buffer's device from the current buffer, so a loaded checkpoint's
+   * values are always the ones used and no host-to-device copy happens per forward.
    */
   private timing(seqLen: number): Tensor {
-    const inv = this.inv_timescales.toArray() as Float32Array;
-    const half = inv.length;
-    const signal = new Float32Array(seqLen * half * 2);
-    for (let p = 0; p < seqLen; p++) {
-      for (let i = 0; i < half; i++) {
-        const angle = Math.fround(p * inv[i]!);
-        signal[p * half * 2 + i] = Math.sin(angle);
-        signal[p * half * 2 + half + i] = Math.cos(angle);
-      }
-    }
-    return tensor(signal, { shape: [seqLen, half * 2] });
+    return scope(() => {
+      const device = this.inv_timescales.device;
+      const positions = arange(0, seqLen, 1, { dtype: 'float64', device }).unsqueeze(1);
+      const angle = positions.mul(this.inv_timescales.to('float64').unsqueeze(0)).to('float32').to('float64');
+      return cat([angle.sin(), angle.cos()], 1).to('float32');
+    });
   }
 
   forward(inputIds: Tensor): Tensor {

@@ -21,6 +21,11 @@ export class StateDictError extends Error {
 
 export abstract class Module {
   training = true;
+  /**
+   * Where this module's parameters and buffers live: 'cpu' (they are created there) until to()
+   * moves the tree. Batches for the module are made on this device.
+   */
+  device: string = 'cpu';
   private readonly ownParams = new Map<string, Tensor>();
   private readonly ownBuffers = new Map<string, { tensor: Tensor; persistent: boolean }>();
   private readonly children = new Map<string, Module>();
@@ -83,6 +88,26 @@ export abstract class Module {
 
   eval(): this {
     return this.train(false);
+  }
+
+  /**
+   * Moves every parameter, buffer and gradient of the tree to `device` ('cpu', 'cuda', 'cuda:N')
+   * in place, as PyTorch's Module.to(): the tensors stay the same objects, so fields, state
+   * dicts and optimizers made before the move see it. Optimizer state made before the move stays
+   * where it was: build the optimizer after moving (every loop here does). Returns this.
+   */
+  to(device: string): this {
+    noGrad(() => {
+      for (const [, m] of this.namedModules()) {
+        for (const p of m.ownParams.values()) p.moveTo_(device);
+        for (const b of m.ownBuffers.values()) b.tensor.moveTo_(device);
+      }
+    });
+    // libtorch's name for it ('cuda' is reported as 'cuda:0'), so it compares equal to tensor.device.
+    const first = this.namedParameters()[0]?.[1] ?? [...this.ownBuffers.values()][0]?.tensor;
+    const actual = first ? first.device : device === 'cuda' ? 'cuda:0' : device;
+    for (const [, m] of this.namedModules()) m.device = actual;
+    return this;
   }
 
   /** Parameters and persistent buffers by dotted name. The tensors are the live ones, not copies. */

@@ -9,14 +9,18 @@ export interface LabelledBatch extends EncoderBatch {
   size: number;
 }
 
-/** Tokenises (truncate, pad to the longest) and makes tensors; call inside a scope(). */
-export function makeBatch(tokenizer: SequenceTokenizer, examples: readonly Example[], maxLength: number): LabelledBatch {
+/**
+ * Tokenises (truncate, pad to the longest) and makes tensors on `device` (the model's:
+ * `model.device`; default cpu); call inside a scope().
+ */
+export function makeBatch(tokenizer: SequenceTokenizer, examples: readonly Example[], maxLength: number, device = 'cpu'): LabelledBatch {
   const enc = tokenizer.encodeBatch(examples.map((e) => e.text), { maxLength, padding: 'longest', truncation: true });
+  const ids = (data: Int32Array) => tensor(data, { shape: enc.shape, dtype: 'int64', device });
   return {
-    inputIds: tensor(enc.inputIds, { shape: enc.shape, dtype: 'int64' }),
-    attentionMask: tensor(enc.attentionMask, { shape: enc.shape, dtype: 'int64' }),
-    tokenTypeIds: tensor(enc.tokenTypeIds, { shape: enc.shape, dtype: 'int64' }),
-    labels: tensor(examples.map((e) => e.label), { dtype: 'int64' }),
+    inputIds: ids(enc.inputIds),
+    attentionMask: ids(enc.attentionMask),
+    tokenTypeIds: ids(enc.tokenTypeIds),
+    labels: tensor(examples.map((e) => e.label), { dtype: 'int64', device }),
     size: examples.length,
   };
 }

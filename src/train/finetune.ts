@@ -1,7 +1,7 @@
 // Fine-tuning a sequence classifier: AdamW, linear warm-up/decay, gradient
 // clipping, early stopping on the validation split (best weights restored).
 // Run on the retain set only, the same loop is the "retrain" gold standard.
-import { scope, F, AdamW, linearWarmupDecay, clipGradNorm, manualSeed, noGrad, keep, type Tensor } from '../engine';
+import { scope, F, AdamW, linearWarmupDecay, clipGradNormOnDevice, manualSeed, noGrad, keep, type Tensor } from '../engine';
 import type { SequenceTokenizer } from '../text/types';
 import type { Example } from '../data';
 import { decayGroups } from './param-groups';
@@ -81,13 +81,13 @@ export function finetune(
     const order = permutation(train.length, mulberry32(options.seed * 1009 + epoch));
     for (const idx of chunks(order, options.batchSize)) {
       const loss = scope(() => {
-        const batch = makeBatch(tokenizer, idx.map((i) => train[i]!), options.maxLength);
+        const batch = makeBatch(tokenizer, idx.map((i) => train[i]!), options.maxLength, model.device);
         manualSeed(mixSeed(options.seed, step)); // dropout depends on (seed, step) only: resumes are exact
         optimizer.lr = schedule(step);
         optimizer.zeroGrad();
         const l = F.crossEntropy(model.forward(batch).logits, batch.labels);
         l.backward();
-        clipGradNorm(model.parameters(), 1.0);
+        clipGradNormOnDevice(model.parameters(), 1.0);
         optimizer.step();
         return l.item();
       });

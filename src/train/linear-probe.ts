@@ -6,7 +6,7 @@
 // The head is a multinomial logistic regression on standardised features, objective
 // mean CE + ||W||² / (2·C·N) (scikit-learn's, divided by N), fitted by full-batch Adam from zeros
 // (convex, so deterministic and seed-free); C is chosen on the validation split.
-import { scope, keep, noGrad, zeros, tensor, F, AdamW, type Tensor } from '../engine';
+import { scope, keep, noGrad, zeros, tensor, cat, F, AdamW, type Tensor } from '../engine';
 import type { SequenceTokenizer } from '../text/types';
 import type { Example } from '../data';
 import type { SequenceClassifier } from '../model';
@@ -35,22 +35,13 @@ export interface LinearProbeRecord {
 export function pooledFeatures(model: SequenceClassifier, tokenizer: SequenceTokenizer, examples: readonly Example[], options: { maxLength: number; batchSize: number }): Tensor {
   const wasTraining = model.training;
   model.eval();
-  const parts: Float32Array[] = [];
-  let width = 0;
-  noGrad(() => {
-    for (const part of chunks(examples, options.batchSize)) {
-      scope(() => {
-        const pooled = model.forward(makeBatch(tokenizer, part, options.maxLength)).pooled;
-        width = pooled.shape[1]!;
-        parts.push(pooled.toArray() as Float32Array);
-      });
-    }
-  });
+  // The features stay on the model's device: the probe is fitted there too.
+  const parts = noGrad(() => chunks(examples, options.batchSize).map((part) =>
+    scope(() => model.forward(makeBatch(tokenizer, part, options.maxLength, model.device)).pooled)));
   model.train(wasTraining);
-  const all = new Float32Array(examples.length * width);
-  let offset = 0;
-  for (const p of parts) { all.set(p, offset); offset += p.length; }
-  return tensor(all, { shape: [examples.length, width] });
+  const all = cat(parts, 0);
+  for (const p of parts) p.dispose();
+  return all;
 }
 
 function argmaxRows(logits: Tensor): number[] {
@@ -63,8 +54,8 @@ function argmaxRows(logits: Tensor): number[] {
  */
 export function fitSoftmaxRegression(z: Tensor, labels: Tensor, numClasses: number, c: number): { weight: Tensor; bias: Tensor } {
   const [n, d] = z.shape as [number, number];
-  const weight = keep(zeros([numClasses, d]).requiresGrad_());
-  const bias = keep(zeros([numClasses]).requiresGrad_());
+  const weight = keep(zeros([numClasses, d], { device: z.device }).requiresGrad_());
+  const bias = keep(zeros([numClasses], { device: z.device }).requiresGrad_());
   const optimizer = new AdamW([weight, bias], { lr: LINEAR_PROBE_LR, weightDecay: 0 });
   const l2 = 1 / (2 * c * n);
   for (let step = 0; step < LINEAR_PROBE_STEPS; step++) {
@@ -95,7 +86,7 @@ export function linearProbe(
     const mean = x.mean(0, true);
     const scale = x.var(0, false, true).sqrt().clamp(1e-4);
     const z = x.sub(mean).div(scale);
-    const y = tensor(train.map((e) => e.label), { dtype: 'int64' });
+    const y = tensor(train.map((e) => e.label), { dtype: 'int64', device: x.device });
     const zVal = validation.length > 0 ? pooledFeatures(model, tokenizer, validation, options).sub(mean).div(scale) : undefined;
     const valLabels = validation.map((e) => e.label);
 

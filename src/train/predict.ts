@@ -23,7 +23,7 @@ export function predict(model: SequenceClassifier, tokenizer: SequenceTokenizer,
   noGrad(() => {
     for (const part of chunks(examples, options.batchSize)) {
       scope(() => {
-        const batch = makeBatch(tokenizer, part, options.maxLength);
+        const batch = makeBatch(tokenizer, part, options.maxLength, model.device);
         const out = model.forward(batch).logits.toArray() as Float32Array;
         logits.set(out, offset);
         offset += out.length;

@@ -6,7 +6,7 @@
 // ends with the same weights bit for bit (test/pretrain-resume.test.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { tensor, scope, manualSeed, F, AdamW, linearWarmupDecay, clipGradNorm, noGrad, type Tensor } from '../../engine';
+import { tensor, scope, manualSeed, F, AdamW, linearWarmupDecay, clipGradNormOnDevice, noGrad, resolveDevice, type DeviceSpec, type Tensor } from '../../engine';
 import { writeFileAtomic } from '../../io/atomic';
 import { createModel } from '../factory';
 import { loadPretrained, savePretrained } from '../hf';
@@ -28,6 +28,8 @@ export interface PretrainOptions {
   /** Continue pretraining an existing masked-LM folder (its weights; a fresh optimizer and
    * schedule). Its architecture wins over hiddenSize..intermediateSize. */
   initFrom?: string;
+  /** Where to train: 'cpu' (default), 'auto', 'cuda' or 'cuda:N'. */
+  device?: DeviceSpec;
   onProgress?: (p: { step: number; loss: number; tokensPerSecond: number }) => void;
 }
 
@@ -50,10 +52,11 @@ function dropoutSeed(seed: number, step: number): number {
 }
 
 function mlmLoss(model: BertForMaskedLM, batch: ReturnType<typeof maskBatch>, shape: [number, number]): { loss: Tensor; correct: Tensor } {
-  const inputIds = tensor(batch.inputIds, { shape, dtype: 'int64' });
-  const attentionMask = tensor(batch.attentionMask, { shape, dtype: 'int64' });
-  const positions = tensor(batch.positions, { dtype: 'int64' });
-  const targets = tensor(batch.targets, { dtype: 'int64' });
+  const device = model.device;
+  const inputIds = tensor(batch.inputIds, { shape, dtype: 'int64', device });
+  const attentionMask = tensor(batch.attentionMask, { shape, dtype: 'int64', device });
+  const positions = tensor(batch.positions, { dtype: 'int64', device });
+  const targets = tensor(batch.targets, { dtype: 'int64', device });
   const { logits } = model.forward({ inputIds, attentionMask }, { positions });
   return { loss: F.crossEntropy(logits, targets), correct: logits.argmax(1).eq(targets).sum() };
 }
@@ -94,6 +97,8 @@ export function pretrain(o: PretrainOptions): PretrainResult {
       intermediateSize: o.intermediateSize, maxPositionEmbeddings: o.seqLen, padTokenId: special.pad,
     }, { task: 'masked-lm' }) as BertForMaskedLM;
   }
+  // Weights are made (and seeded) on the CPU, then moved: the same start on every device.
+  model.to(resolveDevice(o.device ?? 'cpu'));
   const optimizer = new AdamW(decayGroups(model), { lr: o.lr, weightDecay: 0.01 });
   if (startStep > 0) optimizer.loadState(path.join(ckptDir, 'optimizer.bin'));
   const schedule = linearWarmupDecay(o.lr, Math.round(o.steps * o.warmupFraction), o.steps);
@@ -120,7 +125,7 @@ export function pretrain(o: PretrainOptions): PretrainResult {
       optimizer.zeroGrad();
       const l = mlmLoss(model, batch, shape).loss;
       l.backward();
-      clipGradNorm(model.parameters(), 1.0);
+      clipGradNormOnDevice(model.parameters(), 1.0);
       optimizer.step();
       return l.item();
     });
