@@ -11,6 +11,7 @@ import { loadScorable, type ModelKind } from '../eval/scorable';
 import type { SisaScores } from '../methods/sisa';
 import { recordedRecipe } from '../methods/recipe';
 import { FINETUNE_DEFAULTS } from '../train/finetune';
+import { resolveDevice, type Device, type DeviceSpec } from '../engine/device';
 
 export interface TextPrediction {
   /** The predicted label's name (config.json id2label). */
@@ -26,6 +27,8 @@ export interface PredictOptions {
   maxLength?: number;
   /** Texts per forward pass (default 32). */
   batchSize?: number;
+  /** Where the model computes: 'auto' (default: a GPU when libtorch sees one), 'cpu', 'cuda' or 'cuda:N'. */
+  device?: DeviceSpec;
 }
 
 export const PREDICT_BATCH_SIZE = 32;
@@ -39,6 +42,8 @@ export interface TextClassifier {
   readonly labels: readonly string[];
   /** Default tokens per text. */
   readonly maxLength: number;
+  /** Where the model computes ('cpu', 'cuda:0'). */
+  readonly device: Device;
   predict(texts: readonly string[], options?: Pick<PredictOptions, 'batchSize' | 'maxLength'>): TextPrediction[];
   dispose(): void;
   [Symbol.dispose](): void;
@@ -63,8 +68,9 @@ function argmaxRow(values: ArrayLike<number>, row: number, k: number): number {
 }
 
 /** Loads a model folder (Hugging Face with tokenizer.json, or SISA) for prediction. */
-export function loadTextClassifier(modelDir: string, options: Pick<PredictOptions, 'maxLength'> = {}): TextClassifier {
-  const loaded = loadScorable(modelDir);
+export function loadTextClassifier(modelDir: string, options: Pick<PredictOptions, 'maxLength' | 'device'> = {}): TextClassifier {
+  const device = resolveDevice(options.device ?? 'auto');
+  const loaded = loadScorable(modelDir, { device });
   const { scorable } = loaded;
   const labels = [...scorable.labels];
   const defaultLength = options.maxLength ?? recordedRecipe(loaded.dir).maxLength ?? FINETUNE_DEFAULTS.maxLength;
@@ -79,6 +85,7 @@ export function loadTextClassifier(modelDir: string, options: Pick<PredictOption
     kind: loaded.kind,
     labels,
     maxLength: defaultLength,
+    device,
     predict(texts, predictOptions = {}) {
       if (disposed) throw new Error(`${loaded.dir}: predict() after dispose()`);
       const maxLength = predictOptions.maxLength ?? defaultLength;

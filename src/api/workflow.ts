@@ -20,6 +20,7 @@ import { DEFAULT_ENCODER } from '../model/default-encoder';
 import { evaluationReportInput, writeReport } from '../report';
 import { FINETUNE_DEFAULTS, type FinetuneOptions } from '../train/finetune';
 import { finetuneToFolder, type FinetuneRecord, type FinetuneSettings } from '../train/run';
+import { resolveDevice, type Device, type DeviceSpec } from '../engine/device';
 
 /** A forget set, or a forget spec (`user:NAME`, `largest-user`, `random:0.01`, `ids:FILE`, ...). */
 export type ForgetInput = ForgetSet | string;
@@ -42,6 +43,8 @@ export interface FinetuneModelOptions {
   splitSeed?: number;
   /** Continue an interrupted run from out/checkpoint. */
   resume?: boolean;
+  /** Where to train: 'auto' (default: a GPU when libtorch sees one), 'cpu', 'cuda' or 'cuda:N'; recorded in train.json's provenance. */
+  device?: DeviceSpec;
   onStep?: FinetuneOptions['onStep'];
 }
 
@@ -57,6 +60,7 @@ export function finetuneModel(options: FinetuneModelOptions): FinetuneRecord {
     settings: { ...defaults, ...options.settings },
     splitSeed,
     resume: options.resume,
+    device: options.device ?? 'auto',
     onStep: options.onStep,
   });
 }
@@ -80,6 +84,8 @@ export interface EvaluateUnlearningOptions {
   seed?: number;
   /** Split seed for a forget spec with random: (default: the model's train.json, else 42). */
   splitSeed?: number;
+  /** Where to score: 'auto' (default: a GPU when libtorch sees one), 'cpu', 'cuda' or 'cuda:N'; recorded in metrics.json's provenance. */
+  device?: DeviceSpec;
   onProgress?: (which: 'model' | 'reference', done: number, total: number) => void;
 }
 
@@ -88,8 +94,8 @@ export interface UnlearningEvaluation extends EvaluationResult {
   files?: { metrics: string; report: string; samples: string };
 }
 
-function loadFor(dir: string, data: Dataset): LoadedScorable {
-  const loaded = loadScorable(dir);
+function loadFor(dir: string, data: Dataset, device: Device): LoadedScorable {
+  const loaded = loadScorable(dir, { device });
   const labels = loaded.scorable.labels;
   if (labels.length !== data.labels.length || labels.some((l, i) => l !== data.labels[i])) {
     loaded.scorable.dispose();
@@ -120,10 +126,11 @@ export function evaluateUnlearning(options: EvaluateUnlearningOptions): Unlearni
     retainSample: options.retainSample ?? DEFAULT_RETAIN_SAMPLE,
     seed: options.seed ?? 0,
   };
-  const model = loadFor(options.model, options.data);
+  const device = resolveDevice(options.device ?? 'auto');
+  const model = loadFor(options.model, options.data, device);
   let reference: LoadedScorable | undefined;
   try {
-    reference = options.reference !== undefined ? loadFor(options.reference, options.data) : undefined;
+    reference = options.reference !== undefined ? loadFor(options.reference, options.data, device) : undefined;
     const result = evaluateModel({
       scorable: model.scorable, ...(reference ? { reference: reference.scorable, referenceHash: reference.hash } : {}),
       forget, retain, test: splitOf(options.data, 'test'),
@@ -135,7 +142,7 @@ export function evaluateUnlearning(options: EvaluateUnlearningOptions): Unlearni
     const files = { metrics: path.join(out, 'metrics.json'), report: path.join(out, 'report.html'), samples: path.join(out, SAMPLES_FILE) };
     const metrics = {
       ...result.metrics, forget: { ...result.metrics.forget, spec: forgetSet.spec, previously_forgotten: { count: earlier.length, hash: idSetHash(earlier) } },
-      data: { name: options.data.name, split_seed: splitSeed }, settings: snakeKeys(evalOptions), provenance: provenance(),
+      data: { name: options.data.name, split_seed: splitSeed }, settings: snakeKeys(evalOptions), provenance: provenance({ device }),
     };
     writeFileAtomic(files.metrics, `${JSON.stringify(metrics, null, 2)}\n`);
     writeFileAtomic(files.samples, samplesJsonl(result.sets, result.model, options.data.labels, result.reference));

@@ -16,6 +16,7 @@ import type { ExperimentConfig } from './config';
 import { evalSettings, finetuneSettings, LATENT_FILE, METRICS_FILE, unlearnHyperparameters, type EvalSettings } from './markers';
 import { REFERENCE_METHOD } from './config';
 import type { EvalUnit, FinetuneUnit, UnlearnUnit } from './plan';
+import type { Device } from '../engine/device';
 
 /** A live progress display (src/cli/progress.ts makes one for a terminal or a log). */
 export interface ProgressBar {
@@ -31,6 +32,8 @@ export interface UnitContext {
   forget?: ForgetSet;
   /** Resume an interrupted run in the unit's folder instead of starting over. */
   resume: boolean;
+  /** Where every unit computes ('cpu', 'cuda:0'). */
+  device: Device;
   log(line: string): void;
   progress: ProgressFactory;
   /** The cell's reference evaluation, computed once and shared by its eval units. */
@@ -53,7 +56,7 @@ export function runFinetuneUnit(unit: FinetuneUnit, ctx: UnitContext): void {
   const bar = ctx.progress('fine-tuning', steps, ['epoch', 'loss']);
   try {
     const record = finetuneToFolder({
-      base: ctx.config.baseModel, dataset: ctx.dataset, out: unit.dir, settings, splitSeed: ctx.config.splitSeed, resume: ctx.resume, log: (line) => ctx.log(`  ${line}`),
+      base: ctx.config.baseModel, dataset: ctx.dataset, out: unit.dir, settings, splitSeed: ctx.config.splitSeed, resume: ctx.resume, device: ctx.device, log: (line) => ctx.log(`  ${line}`),
       onStep: ({ step, epoch, loss }) => bar.update(step, { epoch, loss: loss.toFixed(4) }),
     });
     bar.stop(); // before the summary line, so a terminal bar does not swallow it
@@ -69,7 +72,7 @@ export async function runUnlearnUnit(unit: UnlearnUnit, ctx: UnitContext): Promi
     const record = await unlearn({
       modelDir: unit.modelDir, dataset: ctx.dataset, forget: ctx.forget!, method: unit.method, out: unit.dir, seed: unit.seed,
       hp: unlearnHyperparameters(ctx.config, unit.method), stop: ctx.config.stop, maxLength: ctx.config.finetune.maxLength,
-      baseModel: ctx.config.baseModel, resume: ctx.resume, log: (line) => ctx.log(`  ${line}`),
+      baseModel: ctx.config.baseModel, resume: ctx.resume, device: ctx.device, log: (line) => ctx.log(`  ${line}`),
       onStep: ({ step, total, values }) => {
         bar ??= ctx.progress(unit.method, total, ['loss', 'forget', 'retain']);
         const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(4));
@@ -104,8 +107,8 @@ export class ReferenceCache {
   }
 }
 
-function loadChecked(dir: string, ds: Dataset): LoadedScorable {
-  const loaded = loadScorable(dir);
+function loadChecked(dir: string, ds: Dataset, device: Device): LoadedScorable {
+  const loaded = loadScorable(dir, { device });
   const labels = loaded.scorable.labels;
   if (labels.length !== ds.labels.length || labels.some((l, i) => l !== ds.labels[i])) {
     loaded.scorable.dispose();
@@ -135,7 +138,7 @@ export function runEvalUnit(unit: EvalUnit, ctx: UnitContext): void {
 
   let reference = ctx.reference.get(cellKey);
   if (!reference) {
-    const loaded = loadChecked(unit.referenceDir, ctx.dataset);
+    const loaded = loadChecked(unit.referenceDir, ctx.dataset, ctx.device);
     try {
       reference = { evaluation: score(loaded, `scoring ${REFERENCE_METHOD}`), hash: loaded.hash, kind: loaded.kind };
     } finally {
@@ -157,7 +160,7 @@ export function runEvalUnit(unit: EvalUnit, ctx: UnitContext): void {
       wall_seconds: (Date.now() - started) / 1000,
     };
   } else {
-    const loaded = loadChecked(unit.modelDir, ctx.dataset);
+    const loaded = loadChecked(unit.modelDir, ctx.dataset, ctx.device);
     try {
       const total = sets.forget.length + sets.retain.length + sets.test.length;
       const bar = ctx.progress(`scoring ${unit.model}`, total, []);
@@ -182,7 +185,7 @@ export function runEvalUnit(unit: EvalUnit, ctx: UnitContext): void {
     reference_model: { hash: reference.hash, kind: reference.kind, dir: unit.referenceDir },
     data: { name: ctx.dataset.name, split_seed: ctx.config.splitSeed },
     settings,
-    wall_seconds: (Date.now() - started) / 1000, provenance: provenance(),
+    wall_seconds: (Date.now() - started) / 1000, provenance: provenance({ device: ctx.device }),
   };
   fs.mkdirSync(unit.dir, { recursive: true });
   writeFileAtomic(path.join(unit.dir, SAMPLES_FILE), samplesJsonl(sets, evaluation, ctx.dataset.labels, reference.evaluation));

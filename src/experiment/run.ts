@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../io/atomic';
 import { writeIndex, writeReport } from '../report';
 import { collectCell, type CellResults } from './collect';
 import type { ExperimentConfig } from './config';
+import { resolveDevice, type DeviceSpec } from '../engine/device';
 import { ReferenceCache, runEvalUnit, runFinetuneUnit, runUnlearnUnit, type ProgressFactory, type UnitContext } from './execute';
 import { markerFile, unitState } from './markers';
 import { describeUnit, planExperiment, type Plan, type Unit } from './plan';
@@ -36,6 +37,8 @@ export interface RunExperimentOptions {
   resume?: boolean;
   /** Start over: delete the experiment already in config.out (only a folder holding experiment.json). */
   overwrite?: boolean;
+  /** Where every unit computes: 'auto' (default: a GPU when libtorch sees one), 'cpu', 'cuda' or 'cuda:N'. */
+  device?: DeviceSpec;
   log?: (line: string) => void;
   progress?: ProgressFactory;
   /** Called after each unit with what happened to it. */
@@ -73,6 +76,7 @@ const silentProgress: ProgressFactory = () => ({ update() {}, stop() {} });
 export async function runExperiment(config: ExperimentConfig, options: RunExperimentOptions = {}): Promise<ExperimentOutcome> {
   const log = options.log ?? (() => undefined);
   const progress = options.progress ?? silentProgress;
+  const device = resolveDevice(options.device ?? 'auto');
   checkExperimentOutput(config.out, options);
   if (options.overwrite && !options.resume) fs.rmSync(config.out, { recursive: true, force: true });
   writeFileAtomic(path.join(config.out, EXPERIMENT_FILE), `${JSON.stringify({ ...config, written_at: new Date().toISOString() }, null, 2)}\n`);
@@ -134,7 +138,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
       if (state.status === 'stale') log(`${head}: redoing (${state.reason})`);
       else log(resume ? `${head}: resuming an interrupted run` : head);
       if (!resume) fs.rmSync(unit.dir, { recursive: true, force: true });
-      const ctx: UnitContext = { config, dataset: ds, ...(forget ? { forget } : {}), resume, log, progress, reference };
+      const ctx: UnitContext = { config, dataset: ds, ...(forget ? { forget } : {}), resume, device, log, progress, reference };
       if (unit.kind === 'finetune') runFinetuneUnit(unit, ctx);
       else if (unit.kind === 'unlearn') await runUnlearnUnit(unit, ctx);
       else runEvalUnit(unit, ctx);

@@ -20,7 +20,8 @@ export const retrain: CustomMethod = {
     if (!recipe.settings || !base) {
       throw new Error(`${ctx.modelDir} records no fine-tune recipe (no lineage.json or train.json from 'deepcut finetune'), so the original training cannot be repeated`);
     }
-    const { model, tokenizer } = loadPretrained(base, { labels: [...ctx.labels] });
+    // The new head is drawn on the CPU (as the original's was), then the model moves to ctx.device.
+    const { model, tokenizer } = loadPretrained(base, { labels: [...ctx.labels], device: ctx.device });
     if (!tokenizer) throw new Error(`${base} has no tokenizer.json`);
     const classifier = model as Classifier;
     try {

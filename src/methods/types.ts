@@ -1,7 +1,7 @@
 // What an unlearning method is. Most methods are a loss over one forget batch and one
 // retain batch (the loop in ./loop.ts does the rest: batching, optimiser, stopping rule,
 // checkpoints); a few (retrain, sisa) replace the loop entirely.
-import type { Tensor } from '../engine';
+import type { Device, Tensor } from '../engine';
 import type { Module } from '../nn';
 import type { Example } from '../data';
 import type { SequenceClassifier } from '../model';
@@ -81,6 +81,8 @@ export interface RunContext {
   resume: boolean;
   /** The pretrained encoder the original was fine-tuned from (default: its train.json's base_model). */
   baseModel?: string;
+  /** Where to compute ('cpu', 'cuda:N'; default cpu): models the method loads go there. */
+  device?: Device;
   log(line: string): void;
   onStep?(p: { step: number; total: number; values: Record<string, number> }): void;
 }

@@ -7,6 +7,7 @@ import type { Dataset, Example, ForgetSet } from '../data';
 import { splitOf, writeForgetSet } from '../data';
 import { datasetHash, idSetHash } from '../data/hash';
 import { loadPretrained, savePretrained } from '../model';
+import { resolveDevice, type DeviceSpec } from '../engine/device';
 import { writeFileAtomic } from '../io/atomic';
 // From the index, which registers every built-in method.
 import { getMethod, resolveHyperparameters, runLossMethod, type LossPoint } from '.';
@@ -38,6 +39,8 @@ export interface UnlearnRequest {
   maxLength?: number;
   baseModel?: string;
   resume?: boolean;
+  /** Where to compute: 'cpu' (default), 'auto', 'cuda' or 'cuda:N'. */
+  device?: DeviceSpec;
   log?(line: string): void;
   onStep?(p: { step: number; total: number; values: Record<string, number> }): void;
   onCheck?(check: StopCheck): void;
@@ -102,6 +105,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
   const seed = req.seed ?? 0;
   const stop = req.stop ?? 'accuracy';
   const log = req.log ?? (() => undefined);
+  const device = resolveDevice(req.device ?? 'cpu');
   const maxLength = req.maxLength ?? recordedRecipe(req.modelDir).maxLength ?? 128;
   const forgetIds = new Set(req.forget.ids);
   const train = splitOf(req.dataset, 'train');
@@ -126,7 +130,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
   let base: Pick<UnlearnRecord, 'steps' | 'stopped_by' | 'resumed_from' | 'checks' | 'losses' | 'details'>;
   if (method.kind === 'loss') {
     const load = () => {
-      const { model, tokenizer } = loadPretrained(req.modelDir);
+      const { model, tokenizer } = loadPretrained(req.modelDir, { device });
       if (!tokenizer) throw new Error(`${req.modelDir} has no tokenizer.json`);
       const classifier = model as Classifier;
       if (!sameLabels(classifier.config.labels, req.dataset.labels)) {
@@ -155,7 +159,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
   } else {
     const result = await method.run({
       modelDir: req.modelDir, out: req.out, forget, retain, validation, labels: req.dataset.labels, hp, seed,
-      resume: Boolean(req.resume), baseModel: req.baseModel, log, onStep: req.onStep,
+      resume: Boolean(req.resume), baseModel: req.baseModel, device, log, onStep: req.onStep,
     });
     base = { steps: result.steps, losses: result.losses, ...(result.details ? { details: result.details } : {}) };
   }
@@ -184,7 +188,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
     forget: { spec: req.forget.spec, count: req.forget.ids.length, hash: req.forget.hash, subjects, ...(req.forget.notes ? { notes: req.forget.notes } : {}) },
     generation: lineage.generation, previously_forgotten: parent.forgotten, forgotten: lineage.forgotten, retain: retainInfo, retain_count: retain.length,
     seed, hyperparameters: snakeKeys(hp) as Record<string, number>, stop, max_length: maxLength, ...base,
-    ...(notes.length > 0 ? { notes } : {}), wall_seconds: (Date.now() - started) / 1000, provenance: provenance(),
+    ...(notes.length > 0 ? { notes } : {}), wall_seconds: (Date.now() - started) / 1000, provenance: provenance({ device }),
   };
   writeFileAtomic(path.join(req.out, UNLEARN_RECORD), `${JSON.stringify(out, null, 2)}\n`);
   writeLineage(req.out, lineage);

@@ -16,6 +16,8 @@ export interface Provenance {
   argv: string[];
   /** Extra field: the absolute working directory. */
   cwd_absolute: string;
+  /** Where the record's computation ran ('cpu', 'cuda:0'); absent in records from before devices and those that computed nothing. */
+  device?: string;
   time: string;
 }
 
@@ -93,7 +95,7 @@ function torchInfo(): { version: string | null; threads: number | null } {
   }
 }
 
-export function provenance(): Provenance {
+export function provenance(options: { device?: string } = {}): Provenance {
   if (!cachedStatic) {
     const root = packageRoot();
     cachedStatic = { version: readVersion(root), commit: gitCommit(root) };
@@ -108,6 +110,7 @@ export function provenance(): Provenance {
     threads: { torch: torch.threads, omp_num_threads: env('OMP_NUM_THREADS'), openblas_num_threads: env('OPENBLAS_NUM_THREADS'), mkl_num_threads: env('MKL_NUM_THREADS') },
     node: process.version, platform: `${process.platform}-${process.arch}`,
     argv: [...shown, ...process.argv.slice(2)], cwd_absolute: cwd, time: new Date().toISOString(),
+    ...(options.device !== undefined ? { device: options.device } : {}),
   };
 }
 

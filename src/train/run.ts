@@ -4,7 +4,7 @@
 // so a folder with train.json is a finished run.
 import * as path from 'node:path';
 import { datasetHash, retainSplit, splitOf, writeForgetSet, type Dataset, type ForgetSet } from '../data';
-import { manualSeed } from '../engine';
+import { manualSeed, resolveDevice, type DeviceSpec } from '../engine';
 import { writeFileAtomic } from '../io/atomic';
 import { initWeights, loadPretrained, savePretrained, type SequenceClassifier } from '../model';
 import type { Module } from '../nn';
@@ -34,6 +34,8 @@ export interface FinetuneJob {
   randomInit?: boolean;
   /** Continue from the last epoch checkpoint in out/checkpoint. */
   resume?: boolean;
+  /** Where to train: 'cpu' (default), 'auto', 'cuda' or 'cuda:N'. */
+  device?: DeviceSpec;
   onStep?: FinetuneOptions['onStep'];
   log?: FinetuneOptions['log'];
 }
@@ -70,6 +72,7 @@ export interface FinetuneRecord {
 
 export function finetuneToFolder(job: FinetuneJob): FinetuneRecord {
   const started = Date.now();
+  const device = resolveDevice(job.device ?? 'cpu');
   const train = job.forget ? retainSplit(job.dataset, job.forget) : splitOf(job.dataset, 'train');
   const { model, tokenizer } = loadPretrained(job.base, { labels: job.dataset.labels });
   const classifier = model as SequenceClassifier & Module;
@@ -79,6 +82,8 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord {
       manualSeed(job.settings.seed);
       initWeights(classifier, classifier.config.initializerRange);
     }
+    // Loaded and initialised on the CPU (its seeded generator), then moved: the same start on every device.
+    classifier.to(device);
     const result = finetune(classifier, tokenizer, train, splitOf(job.dataset, 'validation'), {
       ...job.settings, checkpointDir: path.join(job.out, 'checkpoint'), resume: Boolean(job.resume), onStep: job.onStep, log: job.log,
     });
@@ -100,7 +105,7 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord {
       forget: job.forget ? { spec: job.forget.spec, count: job.forget.ids.length, hash: job.forget.hash } : null,
       linear_probe: result.linearProbe ?? null, epochs: result.epochs, best_epoch: result.bestEpoch, steps: result.steps,
       test: { accuracy: test.accuracy, macro_f1: test.macroF1, examples: test.predictions.length },
-      wall_seconds: (Date.now() - started) / 1000, provenance: provenance(),
+      wall_seconds: (Date.now() - started) / 1000, provenance: provenance({ device }),
     };
     writeFileAtomic(path.join(job.out, TRAIN_RECORD), `${JSON.stringify(record, null, 2)}\n`);
     ledgerTraining(job.out, lineage);

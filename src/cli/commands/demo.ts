@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { parseConfig, REFERENCE_METHOD, ORIGINAL, type ExperimentConfig, type ResultRow } from '../../experiment';
 import { runWithConsole } from './experiment';
+import { DEVICE_HELP, deviceFlag } from '../device';
 
 /**
  * Measured 23.7 min on 2 cores with another single-threaded job sharing them: original fine-tune
@@ -46,7 +47,7 @@ export function demoTable(rows: readonly ResultRow[]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
-interface DemoFlags { out: string; resume?: boolean; overwrite?: boolean }
+interface DemoFlags { out: string; resume?: boolean; overwrite?: boolean; device: string }
 
 export function registerDemo(program: Command): void {
   program
@@ -55,6 +56,7 @@ export function registerDemo(program: Command): void {
     .option('--out <dir>', 'output folder', DEMO_OUT)
     .option('--resume', 'continue an interrupted demo in --out')
     .option('--overwrite', 'delete the demo already in --out and start over')
+    .option('--device <device>', DEVICE_HELP, 'auto')
     .action(async (f: DemoFlags) => {
       const config = demoConfig(f.out);
       const s = config.finetune;
@@ -62,7 +64,7 @@ export function registerDemo(program: Command): void {
         'deepcut demo: SpamAssassin, forget the sender with the most train emails (largest-user) with deepcut, retrain as the reference',
         `settings: fine-tune ${s.epochs} epochs, batch ${s.batchSize}, max length ${s.maxLength} tokens, lr ${s.lr}; deepcut defaults; retain sample ${config.eval.retainSample}; about 17-25 minutes on 2 cores`,
       ];
-      const outcome = await runWithConsole(config, { resume: f.resume, overwrite: f.overwrite, intro });
+      const outcome = await runWithConsole(config, { resume: f.resume, overwrite: f.overwrite, device: deviceFlag(f.device), intro });
       console.log('');
       console.log(demoTable(outcome.rows));
       const [report] = outcome.files.reports;

@@ -21,6 +21,8 @@ import { appendLedger, readLedgerLines } from '../../provenance/ledger';
 import { forgottenIds, readLineage } from '../../provenance/lineage';
 import { startProgress, type Progress } from '../progress';
 import { positiveInt, nonNegativeInt, CliError } from '../args';
+import { DEVICE_HELP, deviceFlag, deviceLine } from '../device';
+import type { Device } from '../../engine/device';
 
 export const METRICS_FILE = 'metrics.json';
 export const REPORT_FILE = 'report.html';
@@ -28,7 +30,7 @@ export const EVAL_BATCH_SIZE = 32;
 
 interface EvalFlags {
   model: string; data: string; forget: string; reference?: string; out: string; retainSample: string;
-  maxLength?: string; batch: string; splitSeed?: string; seed: string; overwrite?: boolean; ledger?: boolean;
+  maxLength?: string; batch: string; splitSeed?: string; seed: string; overwrite?: boolean; ledger?: boolean; device: string;
 }
 
 /** A model folder `deepcut eval` can read, or a CliError naming the flag and the problem. */
@@ -41,8 +43,8 @@ function checkModelDir(dir: string, flag: string): string {
   return root;
 }
 
-function loadChecked(dir: string, flag: string, ds: Dataset): LoadedScorable {
-  const loaded = loadScorable(dir);
+function loadChecked(dir: string, flag: string, ds: Dataset, device: Device): LoadedScorable {
+  const loaded = loadScorable(dir, { device });
   const labels = loaded.scorable.labels;
   if (labels.length !== ds.labels.length || labels.some((label, i) => label !== ds.labels[i])) {
     loaded.scorable.dispose();
@@ -122,8 +124,10 @@ export function registerEval(program: Command): void {
     .option('--seed <n>', 'seed of the retain sample, MIA folds and plotted background points', '0')
     .option('--overwrite', 'write into a non-empty --out folder (replacing metrics.json and report.html)')
     .option('--ledger', "append the result as a 'verification' entry to the model's ledger.jsonl (the only change eval makes to a model folder)")
+    .option('--device <device>', DEVICE_HELP, 'auto')
     .action(async (f: EvalFlags) => {
       const started = Date.now();
+      const device = deviceFlag(f.device);
       const out = path.resolve(f.out);
       const modelDir = checkModelDir(f.model, '--model');
       const referenceDir = f.reference !== undefined ? checkModelDir(f.reference, '--reference') : undefined;
@@ -139,7 +143,7 @@ export function registerEval(program: Command): void {
         retainSample: nonNegativeInt(f.retainSample, '--retain-sample'), seed: nonNegativeInt(f.seed, '--seed'),
       };
 
-      console.log(`deepcut eval: libtorch ${torchVersion()}, ${getNumThreads()} threads; max length ${maxLength}, split seed ${splitSeed}`);
+      console.log(`deepcut eval: libtorch ${torchVersion()}, ${getNumThreads()} threads, ${deviceLine(device)}; max length ${maxLength}, split seed ${splitSeed}`);
       const ds = await loadDataset(f.data, { seed: splitSeed, log: (line: string) => console.log(line) });
       const forgetSet = resolveForgetSet(ds, f.forget, { seed: splitSeed });
       // A later generation: what its lineage forgot before stays out of the retain set too.
@@ -157,10 +161,10 @@ export function registerEval(program: Command): void {
       const forget = splitOf(ds, 'train').filter((e) => forgotten.has(e.id));
       const retain = splitOf(ds, 'train').filter((e) => !union.has(e.id));
 
-      const model = loadChecked(modelDir, '--model', ds);
+      const model = loadChecked(modelDir, '--model', ds, device);
       let reference: LoadedScorable | undefined;
       try {
-        reference = referenceDir !== undefined ? loadChecked(referenceDir, '--reference', ds) : undefined;
+        reference = referenceDir !== undefined ? loadChecked(referenceDir, '--reference', ds, device) : undefined;
         const bars = { model: progressFor('scoring model'), reference: progressFor('scoring reference') };
         const result = evaluateModel({
           scorable: model.scorable, ...(reference ? { reference: reference.scorable, referenceHash: reference.hash } : {}),
@@ -183,7 +187,7 @@ export function registerEval(program: Command): void {
           } : {}),
           data: { name: ds.name, split_seed: splitSeed },
           settings: { max_length: maxLength, batch_size: options.batchSize, retain_sample: options.retainSample, seed: options.seed },
-          wall_seconds: (Date.now() - started) / 1000, provenance: provenance(),
+          wall_seconds: (Date.now() - started) / 1000, provenance: provenance({ device }),
         };
         const modelName = path.basename(modelDir);
         const referenceName = referenceDir !== undefined && path.basename(referenceDir) !== modelName ? path.basename(referenceDir) : `${modelName} (reference)`;

@@ -9,8 +9,10 @@ import {
 } from '../../experiment';
 import { CliError } from '../args';
 import { startProgress } from '../progress';
+import { DEVICE_HELP, deviceFlag, deviceLine } from '../device';
+import type { Device } from '../../engine/device';
 
-interface ExperimentFlags { config: string; out?: string; resume?: boolean; overwrite?: boolean }
+interface ExperimentFlags { config: string; out?: string; resume?: boolean; overwrite?: boolean; device: string }
 
 /** The grid and its settings, printed before a run starts (so a long run says what it will do). */
 export function describeExperiment(config: ExperimentConfig): string[] {
@@ -27,7 +29,7 @@ export function describeExperiment(config: ExperimentConfig): string[] {
 }
 
 /** Runs a validated config with console progress; throws (exit 1) when any unit failed, after writing what finished. */
-export async function runWithConsole(config: ExperimentConfig, options: { resume?: boolean; overwrite?: boolean; intro?: readonly string[] }): Promise<ExperimentOutcome> {
+export async function runWithConsole(config: ExperimentConfig, options: { resume?: boolean; overwrite?: boolean; device: Device; intro?: readonly string[] }): Promise<ExperimentOutcome> {
   if (options.resume && options.overwrite) throw new CliError('pass either --resume or --overwrite, not both');
   try {
     checkExperimentOutput(config.out, options);
@@ -35,11 +37,11 @@ export async function runWithConsole(config: ExperimentConfig, options: { resume
     throw new CliError(err instanceof Error ? err.message : String(err));
   }
   for (const line of options.intro ?? []) console.log(line);
-  console.log(`deepcut: libtorch ${torchVersion()}, ${getNumThreads()} threads`);
+  console.log(`deepcut: libtorch ${torchVersion()}, ${getNumThreads()} threads, ${deviceLine(options.device)}`);
   for (const line of describeExperiment(config)) console.log(line);
   const started = Date.now();
   const outcome = await runExperiment(config, {
-    resume: options.resume, overwrite: options.overwrite, log: (line) => console.log(line), progress: (label, total, fields) => startProgress(`  ${label}`, total, fields),
+    resume: options.resume, overwrite: options.overwrite, device: options.device, log: (line) => console.log(line), progress: (label, total, fields) => startProgress(`  ${label}`, total, fields),
   });
   const c = outcome.counts;
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${c.ran} units run, ${c.resumed} resumed, ${c.skipped} finished earlier, ${c.failed} failed, ${c.blocked} not run`);
@@ -59,6 +61,7 @@ export function registerExperiment(program: Command): void {
     .option('--out <dir>', "output folder (default: the config's out, else runs/NAME)")
     .option('--resume', 'continue the experiment in the output folder: skip finished units, resume interrupted ones')
     .option('--overwrite', 'delete the experiment in the output folder and start over')
+    .option('--device <device>', DEVICE_HELP, 'auto')
     .action(async (f: ExperimentFlags) => {
       let config: ExperimentConfig;
       try {
@@ -67,6 +70,6 @@ export function registerExperiment(program: Command): void {
         if (err instanceof ConfigError) throw new CliError(err.message);
         throw err;
       }
-      await runWithConsole(config, { resume: f.resume, overwrite: f.overwrite });
+      await runWithConsole(config, { resume: f.resume, overwrite: f.overwrite, device: deviceFlag(f.device) });
     });
 }

@@ -12,6 +12,7 @@ import { hashModel } from '../../provenance/hash';
 import { provenance, relativePath } from '../../provenance/info';
 import { trainingLineage, writeLineage } from '../../provenance/lineage';
 import { ledgerTraining } from '../../provenance/record';
+import type { Device } from '../../engine/device';
 
 export interface SisaFinetuneRequest {
   model: string;
@@ -25,6 +26,7 @@ export interface SisaFinetuneRequest {
   splitSeed: number;
   settings: SisaSettings;
   resume: boolean;
+  device: Device;
 }
 
 export function runSisaFinetune(req: SisaFinetuneRequest): void {
@@ -38,7 +40,7 @@ export function runSisaFinetune(req: SisaFinetuneRequest): void {
   log(`SISA: ${req.shards} shards x ${req.slices} slices over ${req.train.length} training examples`);
   const outcome = trainSisa({
     out: req.out, base: path.resolve(req.model), labels: req.dataset.labels, train: req.train, validation: splitOf(req.dataset, 'validation'),
-    shards: req.shards, slices: req.slices, seed: req.seed, settings: req.settings, splitSeed: req.splitSeed, resume: req.resume, log,
+    shards: req.shards, slices: req.slices, seed: req.seed, settings: req.settings, splitSeed: req.splitSeed, resume: req.resume, device: req.device, log,
     onStep: ({ step, total, values }) => {
       progress ??= startProgress('SISA fine-tuning', total, ['loss']);
       progress.update(step, { loss: (values.retain ?? NaN).toFixed(4) });
@@ -46,7 +48,7 @@ export function runSisaFinetune(req: SisaFinetuneRequest): void {
   });
   progress?.stop();
   const test = splitOf(req.dataset, 'test');
-  const ensemble = loadSisaEnsemble(req.out);
+  const ensemble = loadSisaEnsemble(req.out, { device: req.device });
   let report: ReturnType<typeof classificationReport>;
   try {
     const scores = ensemble.score(test, { maxLength: req.settings.maxLength, batchSize: req.settings.batchSize });
@@ -70,7 +72,7 @@ export function runSisaFinetune(req: SisaFinetuneRequest): void {
     steps: outcome.steps,
     sisa: { shards: req.shards, slices: req.slices, stages: outcome.manifest.stages, resumed_stages: outcome.shards.reduce((s, o) => s + o.stagesResumed, 0) },
     test: { accuracy: report.accuracy, macro_f1: report.macroF1, examples: test.length, prediction: 'majority vote' },
-    wall_seconds: (Date.now() - started) / 1000, provenance: provenance(),
+    wall_seconds: (Date.now() - started) / 1000, provenance: provenance({ device: req.device }),
   };
   writeFileAtomic(path.join(req.out, 'train.json'), `${JSON.stringify(record, null, 2)}\n`);
   ledgerTraining(req.out, lineage);

@@ -12,12 +12,13 @@ import { DEFAULT_ENCODER } from '../../model/default-encoder';
 import { startProgress } from '../progress';
 import { positiveInt, nonNegativeInt, CliError } from '../args';
 import { runSisaFinetune } from './finetune-sisa';
+import { DEVICE_HELP, deviceFlag, deviceLine } from '../device';
 
 
 interface FinetuneFlags {
   model: string; data: string; out: string; forget?: string; epochs: string; batch: string; lr: string;
   maxLength: string; patience: string; seed: string; splitSeed: string; overwrite?: boolean;
-  sisaShards?: string; slices?: string; resume?: boolean; randomInit?: boolean; linearProbe: boolean;
+  sisaShards?: string; slices?: string; resume?: boolean; randomInit?: boolean; linearProbe: boolean; device: string;
 }
 
 function positiveNumber(value: string, flag: string): number {
@@ -47,6 +48,7 @@ export function registerFinetune(program: Command): void {
     .option('--sisa-shards <n>', 'train a SISA model (README: SISA): N shards, each its own model, predicting by majority vote')
     .option('--slices <n>', 'SISA: slices per shard, trained in stages with a checkpoint after each (default 1)')
     .option('--resume', 'continue an interrupted run in --out from its last epoch checkpoint (SISA: skip finished stages)')
+    .option('--device <device>', DEVICE_HELP, 'auto')
     .action(async (f: FinetuneFlags) => {
       const out = path.resolve(f.out);
       if (path.resolve(f.model) === out) throw new CliError('--out must differ from --model (the input model is never modified)');
@@ -54,6 +56,7 @@ export function registerFinetune(program: Command): void {
       if (f.resume && f.sisaShards === undefined && fs.existsSync(path.join(out, 'train.json'))) throw new CliError(`${f.out} holds a finished fine-tune (train.json); nothing to resume`);
       if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !f.overwrite && !f.resume) throw new CliError(`--out ${f.out} exists and is not empty (pass --overwrite to replace it)`);
       const seed = nonNegativeInt(f.seed, '--seed');
+      const device = deviceFlag(f.device);
       const sisa = f.sisaShards !== undefined ? { shards: positiveInt(f.sisaShards, '--sisa-shards'), slices: positiveInt(f.slices ?? '1', '--slices') } : undefined;
       const options = {
         epochs: positiveInt(f.epochs, '--epochs'), batchSize: positiveInt(f.batch, '--batch'), lr: positiveNumber(f.lr, '--lr'),
@@ -61,7 +64,7 @@ export function registerFinetune(program: Command): void {
         maxLength: positiveInt(f.maxLength, '--max-length'), patience: positiveInt(f.patience, '--patience'), seed, linearProbe: f.linearProbe,
       };
       const started = Date.now();
-      console.log(`deepcut finetune: libtorch ${torchVersion()}, ${getNumThreads()} threads`);
+      console.log(`deepcut finetune: libtorch ${torchVersion()}, ${getNumThreads()} threads, ${deviceLine(device)}`);
       const splitSeed = nonNegativeInt(f.splitSeed, '--split-seed');
       const ds = await loadDataset(f.data, { seed: splitSeed, log: (line: string) => console.log(line) });
       let train: Example[] = splitOf(ds, 'train');
@@ -73,14 +76,14 @@ export function registerFinetune(program: Command): void {
       }
       if (sisa) {
         const { seed: _seed, ...settings } = options;
-        runSisaFinetune({ model: f.model, out, dataset: ds, train, forget, ...sisa, seed, splitSeed, settings, resume: Boolean(f.resume) });
+        runSisaFinetune({ model: f.model, out, dataset: ds, train, forget, ...sisa, seed, splitSeed, settings, resume: Boolean(f.resume), device });
         return;
       }
       if (f.randomInit) console.log('--random-init: encoder weights re-initialised (HF init), pretrained weights discarded');
       const progress = startProgress('fine-tuning', Math.ceil(train.length / options.batchSize) * options.epochs, ['epoch', 'loss']);
       // --out was checked above (absent, empty, --overwrite or --resume); the finished run replaces it.
       const record = finetuneToFolder({
-        base: f.model, dataset: ds, forget, out, settings: options, splitSeed, randomInit: f.randomInit, resume: f.resume, log: (line) => console.log(line),
+        base: f.model, dataset: ds, forget, out, settings: options, splitSeed, randomInit: f.randomInit, resume: f.resume, device, log: (line) => console.log(line),
         onStep: ({ step, epoch, loss }) => progress.update(step, { epoch, loss: loss.toFixed(4) }),
       });
       progress.stop();

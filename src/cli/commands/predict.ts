@@ -6,8 +6,9 @@ import type { Command } from 'commander';
 import { loadTextClassifier, readTextInputs, PREDICT_BATCH_SIZE, type TextInput } from '../../api/predict';
 import { detectModelKind } from '../../eval/scorable';
 import { CliError, positiveInt } from '../args';
+import { DEVICE_HELP, deviceFlag } from '../device';
 
-interface PredictFlags { model: string; text: string[]; data?: string; maxLength?: string; batch: string }
+interface PredictFlags { model: string; text: string[]; data?: string; maxLength?: string; batch: string; device: string }
 
 function checkModel(dir: string): string {
   const root = path.resolve(dir);
@@ -29,15 +30,17 @@ export function registerPredict(program: Command): void {
     .option('--max-length <n>', "tokens per text (default: the model's train.json or sisa.json, else 128)")
     .option('--batch <n>', 'texts per forward pass', String(PREDICT_BATCH_SIZE))
     .addHelpText('after', '\nExamples:\n  deepcut predict --model runs/demo/spamassassin/largest-user/seed-0/models/deepcut --text "Win a free cruise"\n  deepcut predict --model DIR --data forget.jsonl   # what the model says about each forgotten record')
+    .option('--device <device>', DEVICE_HELP, 'auto')
     .action(async (f: PredictFlags) => {
       if (f.text.length === 0 && f.data === undefined) throw new CliError('give --text "..." (repeatable) or --data FILE');
       if (f.text.length > 0 && f.data !== undefined) throw new CliError('give either --text or --data, not both');
+      const device = deviceFlag(f.device);
       const modelDir = checkModel(f.model);
       const maxLength = f.maxLength !== undefined ? positiveInt(f.maxLength, '--max-length') : undefined;
       const batchSize = positiveInt(f.batch, '--batch');
       if (f.data !== undefined && !fs.existsSync(f.data)) throw new CliError(`--data ${f.data}: no such file`);
       const inputs: TextInput[] = f.data !== undefined ? await readTextInputs(f.data) : f.text.map((text) => ({ text }));
-      const classifier = loadTextClassifier(modelDir, maxLength !== undefined ? { maxLength } : {});
+      const classifier = loadTextClassifier(modelDir, { device, ...(maxLength !== undefined ? { maxLength } : {}) });
       try {
         // In chunks, so a large file streams out instead of being held as one result.
         const chunk = Math.max(batchSize, 256);

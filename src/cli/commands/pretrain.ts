@@ -13,10 +13,11 @@ import { readJsonFile } from '../../io/json-file';
 import { torchVersion, getNumThreads } from '../../engine';
 import { startProgress } from '../progress';
 import { positiveInt, nonNegativeInt, CliError } from '../args';
+import { DEVICE_HELP, deviceFlag, deviceLine } from '../device';
 
 interface PretrainFlags {
   corpus: string; out: string; vocabSize: string; hidden: string; layers: string; heads: string; ffn: string;
-  seq: string; batch: string; steps: string; lr: string; checkpointEvery: string; seed: string; resume?: boolean; overwrite?: boolean; initFrom?: string;
+  seq: string; batch: string; steps: string; lr: string; checkpointEvery: string; seed: string; resume?: boolean; overwrite?: boolean; initFrom?: string; device: string;
 }
 
 function readCorpus(spec: string): { train: string[]; heldOut: string[]; description: string } {
@@ -39,6 +40,8 @@ const stageSchema = z.object({
   lr: z.number().positive(), seed: z.number().int().nonnegative(), blocks: z.number().int().nonnegative(),
   final_loss: z.number(), held_out_loss: z.number(), held_out_accuracy: z.number().min(0).max(1),
   minutes: z.number().nonnegative(), threads: z.number().int().positive(), libtorch: z.string(),
+  /** Where the stage trained; absent in stages from before devices. */
+  device: z.string().optional(),
 });
 type PretrainStage = z.infer<typeof stageSchema>;
 const configSchema = z.object({
@@ -89,16 +92,18 @@ export function registerPretrain(program: Command): void {
     .option('--resume', 'continue from the last checkpoint in --out')
     .option('--overwrite', 'write into a non-empty --out (replacing the model there)')
     .option('--init-from <dir>', 'continue pretraining this masked-LM folder (its tokenizer, architecture and weights; a fresh optimizer and schedule over --steps)')
+    .option('--device <device>', DEVICE_HELP, 'auto')
     .action((f: PretrainFlags) => {
       const lr = Number(f.lr);
       if (!(lr > 0)) throw new CliError(`--lr must be a positive number, got '${f.lr}'`);
+      const device = deviceFlag(f.device);
       const out = path.resolve(f.out);
       if (f.resume && f.overwrite) throw new CliError('--resume and --overwrite exclude each other');
       if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !f.overwrite && !f.resume) {
         throw new CliError(`--out ${f.out} exists and is not empty (pass --overwrite to replace it, or --resume to continue an interrupted run)`);
       }
       if (f.overwrite) fs.rmSync(out, { recursive: true, force: true });
-      console.log(`deepcut pretrain: libtorch ${torchVersion()}, ${getNumThreads()} threads`);
+      console.log(`deepcut pretrain: libtorch ${torchVersion()}, ${getNumThreads()} threads, ${deviceLine(device)}`);
       const corpus = readCorpus(f.corpus);
       console.log(`corpus: ${corpus.description}: ${corpus.train.length} training / ${corpus.heldOut.length} held-out documents`);
       const tokenizerDir = path.join(out, 'tokenizer');
@@ -125,7 +130,7 @@ export function registerPretrain(program: Command): void {
         hiddenSize: positiveInt(f.hidden, '--hidden'), numLayers: positiveInt(f.layers, '--layers'), numHeads: positiveInt(f.heads, '--heads'),
         intermediateSize: positiveInt(f.ffn, '--ffn'), seqLen: seq, batchSize: batch,
         steps, lr, warmupFraction: 0.05, checkpointEvery: positiveInt(f.checkpointEvery, '--checkpoint-every'),
-        seed, resume: Boolean(f.resume), initFrom,
+        seed, resume: Boolean(f.resume), initFrom, device,
         onProgress: ({ step, loss, tokensPerSecond }) => progress.update(step, { loss: loss.toFixed(3), 'tokens/s': tokensPerSecond.toFixed(0) }),
       });
       progress.stop();
@@ -135,7 +140,7 @@ export function registerPretrain(program: Command): void {
         command: `deepcut pretrain --corpus ${f.corpus} --out ${f.out}${init}${arch} --seq ${f.seq} --batch ${f.batch} --steps ${f.steps} --lr ${f.lr} --seed ${f.seed}`,
         steps: result.steps, seq, batch, lr, seed,
         blocks: result.blocks, final_loss: result.finalLoss, held_out_loss: result.heldOutLoss, held_out_accuracy: result.heldOutAccuracy,
-        minutes: result.seconds / 60, threads: getNumThreads(), libtorch: torchVersion(),
+        minutes: result.seconds / 60, threads: getNumThreads(), libtorch: torchVersion(), device,
       };
       const stages = [...history, stage];
       writeFileAtomic(path.join(out, HISTORY_FILE), `${JSON.stringify(stages, null, 2)}\n`);

@@ -10,10 +10,11 @@ import { recordedRecipe } from '../../methods/recipe';
 import { torchVersion, getNumThreads } from '../../engine';
 import { startProgress } from '../progress';
 import { positiveInt, nonNegativeInt, CliError } from '../args';
+import { DEVICE_HELP, deviceFlag, deviceLine } from '../device';
 
 interface UnlearnFlags {
   model: string; data: string; forget: string; method: string; out: string; seed: string; hp: string[];
-  stop: string; maxLength?: string; splitSeed?: string; base?: string; resume?: boolean; overwrite?: boolean;
+  stop: string; maxLength?: string; splitSeed?: string; base?: string; resume?: boolean; overwrite?: boolean; device: string;
 }
 
 /** The method list shown after `deepcut unlearn --help`. */
@@ -50,11 +51,13 @@ export function registerUnlearn(program: Command): void {
     .option('--resume', 'continue an interrupted run in --out from its last checkpoint')
     .option('--overwrite', 'replace an existing --out folder')
     .addHelpText('after', methodHelp)
+    .option('--device <device>', DEVICE_HELP, 'auto')
     .action(async (f: UnlearnFlags) => {
       if (!listMethods().some((m) => m.name === f.method)) {
         throw new CliError(`unknown --method '${f.method}' (known: ${listMethods().map((m) => m.name).join(', ')})`);
       }
       if (!(STOP_RULES as readonly string[]).includes(f.stop)) throw new CliError(`--stop must be one of ${STOP_RULES.join(', ')}, got '${f.stop}'`);
+      const device = deviceFlag(f.device);
       const out = path.resolve(f.out);
       try {
         checkOutput(out, f.model, { resume: f.resume, overwrite: f.overwrite });
@@ -74,7 +77,7 @@ export function registerUnlearn(program: Command): void {
       const recipe = recordedRecipe(f.model);
       const splitSeed = f.splitSeed !== undefined ? nonNegativeInt(f.splitSeed, '--split-seed') : recipe.splitSeed ?? DEFAULT_SEED;
       if (f.splitSeed === undefined && recipe.splitSeed === undefined) console.log(`note: ${f.model} records no split seed; using ${DEFAULT_SEED}`);
-      console.log(`deepcut unlearn: method ${f.method}, libtorch ${torchVersion()}, ${getNumThreads()} threads`);
+      console.log(`deepcut unlearn: method ${f.method}, libtorch ${torchVersion()}, ${getNumThreads()} threads, ${deviceLine(device)}`);
       const ds = await loadDataset(f.data, { seed: splitSeed, log: (line: string) => console.log(line) });
       const forget = resolveForgetSet(ds, f.forget, { seed: splitSeed });
       forget.warnings.forEach((w) => console.warn(`warning: ${w}`));
@@ -83,7 +86,7 @@ export function registerUnlearn(program: Command): void {
       const result = await unlearn({
         modelDir: f.model, dataset: ds, forget, method: f.method, out, seed: nonNegativeInt(f.seed, '--seed'), hp,
         stop: f.stop as StopRule, maxLength: f.maxLength !== undefined ? positiveInt(f.maxLength, '--max-length') : undefined,
-        baseModel: f.base, resume: f.resume, log: (line) => console.log(line),
+        baseModel: f.base, resume: f.resume, device, log: (line) => console.log(line),
         onStep: ({ step, total, values }) => {
           progress ??= startProgress(f.method, total, ['loss', 'forget', 'retain']);
           const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(4));

@@ -9,6 +9,7 @@
 // `logits` gets the mean-softmax decision, which can differ from the majority vote when the
 // shards split; `score()` here also returns `predictions` (the vote) for callers that know a
 // SISA ensemble.
+import type { DeviceSpec } from '../../engine/device';
 import * as path from 'node:path';
 import type { Example } from '../../data';
 import { loadPretrained, type SequenceClassifier } from '../../model';
@@ -114,8 +115,8 @@ export interface SisaEnsemble extends Scorable {
   score(examples: readonly Example[], options: ScoreOptions): SisaScores;
 }
 
-/** Loads every voting shard of a SISA folder (the ensemble owns them: dispose() frees them). */
-export function loadSisaEnsemble(dir: string): SisaEnsemble {
+/** Loads every voting shard of a SISA folder on `device` (default cpu; the ensemble owns them: dispose() frees them). */
+export function loadSisaEnsemble(dir: string, options: { device?: DeviceSpec } = {}): SisaEnsemble {
   const root = path.resolve(dir);
   const manifest = readSisaManifest(root);
   const voting = manifest.assignment.map((slices, k) => (slices.some((ids) => ids.length > 0) ? k : -1)).filter((k) => k >= 0);
@@ -123,7 +124,7 @@ export function loadSisaEnsemble(dir: string): SisaEnsemble {
   const models: { model: SequenceClassifier; tokenizer: SequenceTokenizer }[] = [];
   try {
     for (const k of voting) {
-      const { model, tokenizer } = loadPretrained(shardDir(root, k));
+      const { model, tokenizer } = loadPretrained(shardDir(root, k), { device: options.device });
       models.push({ model, tokenizer: tokenizer! });
       if (!tokenizer) throw new Error(`${shardDir(root, k)}: no tokenizer.json`);
       const labels = model.config.labels;

@@ -4,6 +4,7 @@
 // that held forget ids, each from the checkpoint before its first affected slice.
 import { idSetHash, type Example } from '../../data';
 import { registerMethod } from '../registry';
+import { resolveDevice, type DeviceSpec } from '../../engine/device';
 import type { CustomMethod, RunContext, RunResult } from '../types';
 import {
   assignShards, assignmentHash, firstAffectedSlices, modelHash, readSisaManifest, removeIds, SISA_FORMAT,
@@ -30,6 +31,8 @@ export interface TrainSisaOptions {
   /** Recorded so that a later unlearning run can say which split seed reproduces the validation split. */
   splitSeed?: number;
   resume?: boolean;
+  /** Where to train: 'cpu' (default), 'auto', 'cuda' or 'cuda:N'. */
+  device?: DeviceSpec;
   log?(line: string): void;
   onStep?(p: { step: number; total: number; values: Record<string, number> }): void;
 }
@@ -46,7 +49,7 @@ export function trainSisa(options: TrainSisaOptions): SisaOutcome {
   };
   return runSisaPlan({
     out: options.out, manifest, base: options.base, examples: new Map(options.train.map((e) => [e.id, e])), validation: options.validation,
-    from: assignment.map(() => 0), resume: Boolean(options.resume), log: options.log ?? (() => undefined), onStep: options.onStep,
+    from: assignment.map(() => 0), resume: Boolean(options.resume), device: resolveDevice(options.device ?? 'cpu'), log: options.log ?? (() => undefined), onStep: options.onStep,
   });
 }
 
@@ -90,7 +93,7 @@ export function unlearnSisa(ctx: RunContext): RunResult & { details: SisaUnlearn
   const examples = new Map<string, Example>([...ctx.retain, ...ctx.forget].map((e) => [e.id, e]));
   const outcome = runSisaPlan({
     out: ctx.out, manifest, base, examples, validation: ctx.validation, from: first.map((f) => f ?? source.slices),
-    source: { dir: ctx.modelDir, manifest: source }, resume: ctx.resume, log: ctx.log, onStep: ctx.onStep,
+    source: { dir: ctx.modelDir, manifest: source }, resume: ctx.resume, device: ctx.device, log: ctx.log, onStep: ctx.onStep,
   });
   const perShard = outcome.shards.map((s) => ({
     shard: s.shard, first_affected_slice: s.from, forget_ids: source.assignment[s.shard]!.flat().filter((id) => forget.has(id)).length,

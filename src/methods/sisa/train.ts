@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { manualSeed } from '../../engine';
+import { manualSeed, type Device } from '../../engine';
 import { loadStateDictFile, saveSafetensors } from '../../io/safetensors';
 import { writeDirAtomic, writeFileAtomic } from '../../io/atomic';
 import { seedFromString, type Example } from '../../data';
@@ -47,6 +47,8 @@ export interface SisaPlan {
   source?: { dir: string; manifest: SisaManifest };
   /** Continue an interrupted run of the same plan in `out`, skipping finished stages. */
   resume: boolean;
+  /** Where every stage trains ('cpu', 'cuda:N'; default cpu). */
+  device?: Device;
   log(line: string): void;
   onStep?(p: { step: number; total: number; values: Record<string, number> }): void;
 }
@@ -139,9 +141,9 @@ export function runSisaPlan(plan: SisaPlan): SisaOutcome {
     let loaded: { model: Classifier; tokenizer: SequenceTokenizer; tokenizerDir: string };
     if (last < 0) {
       checkBase();
-      loaded = load(plan.base, manifest.labels, headSeed(manifest.seed, k));
+      loaded = load(plan.base, manifest.labels, headSeed(manifest.seed, k), plan.device ?? 'cpu');
     } else {
-      loaded = load(template, manifest.labels, headSeed(manifest.seed, k));
+      loaded = load(template, manifest.labels, headSeed(manifest.seed, k), plan.device ?? 'cpu');
       loadStateDictFile(loaded.model, checkpointFile(out, k, last));
     }
     const { model, tokenizer, tokenizerDir } = loaded;
@@ -232,9 +234,10 @@ function openProgress(plan: SisaPlan): Progress {
 }
 
 /** A classifier with `dir`'s architecture and tokenizer; a new head is initialised under `seed`. */
-function load(dir: string, labels: readonly string[], seed: number): { model: Classifier; tokenizer: SequenceTokenizer; tokenizerDir: string } {
+function load(dir: string, labels: readonly string[], seed: number, device: Device): { model: Classifier; tokenizer: SequenceTokenizer; tokenizerDir: string } {
   manualSeed(seed);
-  const { model, tokenizer } = loadPretrained(dir, { labels });
+  // The head is drawn on the CPU under `seed`, then the model moves: the same start on every device.
+  const { model, tokenizer } = loadPretrained(dir, { labels, device });
   if (!tokenizer) {
     model.dispose();
     throw new Error(`${dir} has no tokenizer.json`);
