@@ -79,8 +79,9 @@ function chosenRoot(env = process.env) {
 }
 
 /**
- * The C++ standard to compile with: DEEPCUT_CXX_STD, else the one a wheel's own extension builder
- * uses (torch/utils/cpp_extension.py names it), else c++17 (libtorch 1.13 and 2.x).
+ * The C++ standard to compile with: DEEPCUT_CXX_STD, else the newer of c++17 (node-addon-api
+ * needs it) and the one a wheel's own extension builder uses (torch/utils/cpp_extension.py names
+ * it: c++14 for 1.13, c++17 for 2.x so far).
  */
 function cxxStandard(env = process.env) {
   if (env.DEEPCUT_CXX_STD) return env.DEEPCUT_CXX_STD;
@@ -88,7 +89,7 @@ function cxxStandard(env = process.env) {
   const builder = chosen && chosen.root ? path.join(chosen.root, 'utils', 'cpp_extension.py') : undefined;
   if (builder && fs.existsSync(builder)) {
     const versions = [...fs.readFileSync(builder, 'utf8').matchAll(/-std=c\+\+(\d\d)/g)].map((m) => Number(m[1]));
-    if (versions.length > 0) return `c++${Math.max(...versions)}`;
+    if (versions.length > 0) return `c++${Math.max(17, ...versions)}`;
   }
   return 'c++17';
 }

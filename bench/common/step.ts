@@ -11,7 +11,7 @@
 //                            training, which the PyTorch side must reproduce on the same weights.
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { randint, ones, zeros, tensor, scope, noGrad, manualSeed, F, AdamW, setNumThreads, getNumThreads, type Tensor } from '../../src/engine';
+import { randint, ones, zeros, tensor, scope, noGrad, manualSeed, F, AdamW, setNumThreads, getNumThreads, parseDeviceSpec, resolveDevice, type Tensor } from '../../src/engine';
 import { createModel, loadPretrained, type EncoderBatch, type SequenceClassifier } from '../../src/model';
 import type { BatchFile } from './harness';
 
@@ -22,6 +22,9 @@ const { values } = parseArgs({
     ),
     model: { type: 'string' },
     inputs: { type: 'string' },
+    // cpu (default) or cuda[:N]: the model and batch live there; every step ends with loss.item(),
+    // which waits for the device, so the wall time of a step is the device's too.
+    device: { type: 'string' },
   },
 });
 const arg = (name: string, fallback: number): number => (values[name as keyof typeof values] === undefined ? fallback : Number(values[name as keyof typeof values]));
@@ -34,23 +37,27 @@ const a = {
 
 setNumThreads(a.threads);
 manualSeed(a.seed);
+const device = resolveDevice(parseDeviceSpec(values.device ?? 'cpu', '--device'), '--device');
 let model: SequenceClassifier;
 let inputs: EncoderBatch;
 let labels: Tensor;
 if (values.model !== undefined) {
   if (values.inputs === undefined) throw new Error('--model needs --inputs');
-  model = loadPretrained(values.model, { numLabels: a.classes }).model;
+  model = loadPretrained(values.model, { numLabels: a.classes, device }).model;
   const b = JSON.parse(fs.readFileSync(values.inputs, 'utf8')) as BatchFile;
-  const ids = (rows: number[][]) => tensor(rows.flat(), { shape: [rows.length, rows[0]!.length], dtype: 'int64' });
+  const ids = (rows: number[][]) => tensor(rows.flat(), { shape: [rows.length, rows[0]!.length], dtype: 'int64', device });
   inputs = { inputIds: ids(b.inputIds), attentionMask: ids(b.attentionMask), tokenTypeIds: ids(b.tokenTypeIds) };
-  labels = tensor(b.labels, { dtype: 'int64' });
+  labels = tensor(b.labels, { dtype: 'int64', device });
 } else {
   model = createModel({
     vocabSize: a.vocab, hiddenSize: a.hidden, numLayers: a.layers, numHeads: a.heads, intermediateSize: a.ffn,
     maxPositionEmbeddings: a.seq, labels: Array.from({ length: a.classes }, (_, i) => `LABEL_${i}`),
-  });
-  inputs = { inputIds: randint(0, a.vocab, [a.batch, a.seq]), attentionMask: ones([a.batch, a.seq], 'int64'), tokenTypeIds: zeros([a.batch, a.seq], 'int64') };
-  labels = randint(0, a.classes, [a.batch]);
+  }, { device });
+  inputs = {
+    inputIds: randint(0, a.vocab, [a.batch, a.seq], { device }), attentionMask: ones([a.batch, a.seq], { dtype: 'int64', device }),
+    tokenTypeIds: zeros([a.batch, a.seq], { dtype: 'int64', device }),
+  };
+  labels = randint(0, a.classes, [a.batch], { device });
 }
 let evalLoss: number | undefined;
 if (values.model !== undefined) {
@@ -74,4 +81,4 @@ for (let step = 0; step < a.warmup + a.steps; step++) {
 }
 const sorted = [...times].sort((x, y) => x - y);
 const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
-console.log(JSON.stringify({ impl: 'engine', median_ms: median, times_ms: times, threads: getNumThreads(), loss, eval_loss: evalLoss }));
+console.log(JSON.stringify({ impl: 'engine', median_ms: median, times_ms: times, threads: getNumThreads(), loss, eval_loss: evalLoss, device }));

@@ -123,10 +123,10 @@ class UseLiteEmbeddings(nn.Module):
         self.dropout = nn.Dropout(cfg['hidden_dropout'])
 
     def timing(self, seq_len):
-        """[T, width]: float32(p * inv) (product in double, as deepcut's host loop), sin/cos in double."""
-        pos = torch.arange(seq_len, dtype=torch.float64).unsqueeze(1)
+        """[T, width]: float32(p * inv) (product in double, as deepcut's), sin/cos in double; on the buffer's device."""
+        pos = torch.arange(seq_len, dtype=torch.float64, device=self.inv_timescales.device).unsqueeze(1)
         angle = (pos * self.inv_timescales.double().unsqueeze(0)).float().double()
-        return torch.cat([torch.sin(angle), torch.cos(angle)], dim=1).float().to(self.inv_timescales.device)
+        return torch.cat([torch.sin(angle), torch.cos(angle)], dim=1).float()
 
     def forward(self, input_ids):
         emb = self.word_embeddings(input_ids)
@@ -268,13 +268,17 @@ def bench_step(a):
     """Twin of bench/common/torch_step.py's --model/--inputs mode for a use-lite classifier."""
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    model = load_use_lite_classifier(a.model)
+    device = torch.device(a.device)
+    model = load_use_lite_classifier(a.model).to(device)
     if model.classifier.out_features != a.classes:
         raise SystemExit('%s: the classifier has %d labels, --classes %d' % (a.model, model.classifier.out_features, a.classes))
     with open(a.inputs) as f:
         b = json.load(f)
-    ids, mask = (torch.tensor(b[k], dtype=torch.long) for k in ('inputIds', 'attentionMask'))
-    labels = torch.tensor(b['labels'], dtype=torch.long)
+    ids, mask = (torch.tensor(b[k], dtype=torch.long, device=device) for k in ('inputIds', 'attentionMask'))
+    labels = torch.tensor(b['labels'], dtype=torch.long, device=device)
+    # On a GPU each step waits for the device before its time is taken (deepcut's step ends with
+    # loss.item(), which waits too).
+    sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
     with torch.no_grad():
         eval_loss = nn.functional.cross_entropy(model(ids, attention_mask=mask)['logits'], labels).item()
     model.train()
@@ -287,11 +291,12 @@ def bench_step(a):
         loss = nn.functional.cross_entropy(model(ids, attention_mask=mask)['logits'], labels)
         loss.backward()
         opt.step()
+        sync()
         elapsed = (time.perf_counter() - t0) * 1000
         if step >= a.warmup:
             times.append(elapsed)
     print(json.dumps({'impl': 'torch', 'median_ms': statistics.median(times), 'times_ms': times,
-                      'threads': torch.get_num_threads(), 'loss': loss.item(), 'eval_loss': eval_loss}))
+                      'threads': torch.get_num_threads(), 'loss': loss.item(), 'eval_loss': eval_loss, 'device': str(device)}))
 
 
 def main(argv=None):
@@ -303,6 +308,7 @@ def main(argv=None):
     for name, default in [('classes', 2), ('steps', 10), ('warmup', 3), ('threads', 1), ('seed', 0),
                           ('seq', 128), ('batch', 16)]:  # seq/batch: accepted like torch_step.py; the batch file decides
         p.add_argument('--' + name, type=int, default=default)
+    p.add_argument('--device', default='cpu', help='bench side: cpu (default), cuda or cuda:N')
     a = p.parse_args(argv)
     if a.check:
         return check(a.model or os.path.join(REPO, 'models', 'use-lite'), a.fixture)
