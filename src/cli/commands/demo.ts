@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { parseConfig, REFERENCE_METHOD, ORIGINAL, type ExperimentConfig, type ResultRow } from '../../experiment';
 import { runWithConsole } from './experiment';
-import { DEVICE_HELP, deviceFlag } from '../device';
+import { DEVICE_HELP } from '../device';
 
 /**
  * Measured 23.7 min on 2 cores with another single-threaded job sharing them: original fine-tune
@@ -64,7 +64,7 @@ export function registerDemo(program: Command): void {
         'deepcut demo: SpamAssassin, forget the sender with the most train emails (largest-user) with deepcut, retrain as the reference',
         `settings: fine-tune ${s.epochs} epochs, batch ${s.batchSize}, max length ${s.maxLength} tokens, lr ${s.lr}; deepcut defaults; retain sample ${config.eval.retainSample}; about 17-25 minutes on 2 cores`,
       ];
-      const outcome = await runWithConsole(config, { resume: f.resume, overwrite: f.overwrite, device: deviceFlag(f.device), intro });
+      const outcome = await runWithConsole(config, { resume: f.resume, overwrite: f.overwrite, device: f.device, intro });
       console.log('');
       console.log(demoTable(outcome.rows));
       const [report] = outcome.files.reports;

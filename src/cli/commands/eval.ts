@@ -127,7 +127,6 @@ export function registerEval(program: Command): void {
     .option('--device <device>', DEVICE_HELP, 'auto')
     .action(async (f: EvalFlags) => {
       const started = Date.now();
-      const device = deviceFlag(f.device);
       const out = path.resolve(f.out);
       const modelDir = checkModelDir(f.model, '--model');
       const referenceDir = f.reference !== undefined ? checkModelDir(f.reference, '--reference') : undefined;
@@ -142,6 +141,7 @@ export function registerEval(program: Command): void {
         maxLength, batchSize: positiveInt(f.batch, '--batch'),
         retainSample: nonNegativeInt(f.retainSample, '--retain-sample'), seed: nonNegativeInt(f.seed, '--seed'),
       };
+      const device = deviceFlag(f.device); // after the other flags: 'auto' loads the addon
 
       console.log(`deepcut eval: libtorch ${torchVersion()}, ${getNumThreads()} threads, ${deviceLine(device)}; max length ${maxLength}, split seed ${splitSeed}`);
       const ds = await loadDataset(f.data, { seed: splitSeed, log: (line: string) => console.log(line) });

@@ -10,7 +10,6 @@ import {
 import { CliError } from '../args';
 import { startProgress } from '../progress';
 import { DEVICE_HELP, deviceFlag, deviceLine } from '../device';
-import type { Device } from '../../engine/device';
 
 interface ExperimentFlags { config: string; out?: string; resume?: boolean; overwrite?: boolean; device: string }
 
@@ -29,19 +28,20 @@ export function describeExperiment(config: ExperimentConfig): string[] {
 }
 
 /** Runs a validated config with console progress; throws (exit 1) when any unit failed, after writing what finished. */
-export async function runWithConsole(config: ExperimentConfig, options: { resume?: boolean; overwrite?: boolean; device: Device; intro?: readonly string[] }): Promise<ExperimentOutcome> {
+export async function runWithConsole(config: ExperimentConfig, options: { resume?: boolean; overwrite?: boolean; device: string; intro?: readonly string[] }): Promise<ExperimentOutcome> {
   if (options.resume && options.overwrite) throw new CliError('pass either --resume or --overwrite, not both');
   try {
     checkExperimentOutput(config.out, options);
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err));
   }
+  const device = deviceFlag(options.device); // after the other checks: 'auto' loads the addon
   for (const line of options.intro ?? []) console.log(line);
-  console.log(`deepcut: libtorch ${torchVersion()}, ${getNumThreads()} threads, ${deviceLine(options.device)}`);
+  console.log(`deepcut: libtorch ${torchVersion()}, ${getNumThreads()} threads, ${deviceLine(device)}`);
   for (const line of describeExperiment(config)) console.log(line);
   const started = Date.now();
   const outcome = await runExperiment(config, {
-    resume: options.resume, overwrite: options.overwrite, device: options.device, log: (line) => console.log(line), progress: (label, total, fields) => startProgress(`  ${label}`, total, fields),
+    resume: options.resume, overwrite: options.overwrite, device, log: (line) => console.log(line), progress: (label, total, fields) => startProgress(`  ${label}`, total, fields),
   });
   const c = outcome.counts;
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${c.ran} units run, ${c.resumed} resumed, ${c.skipped} finished earlier, ${c.failed} failed, ${c.blocked} not run`);
@@ -70,6 +70,6 @@ export function registerExperiment(program: Command): void {
         if (err instanceof ConfigError) throw new CliError(err.message);
         throw err;
       }
-      await runWithConsole(config, { resume: f.resume, overwrite: f.overwrite, device: deviceFlag(f.device) });
+      await runWithConsole(config, { resume: f.resume, overwrite: f.overwrite, device: f.device });
     });
 }

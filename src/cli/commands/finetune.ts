@@ -56,13 +56,14 @@ export function registerFinetune(program: Command): void {
       if (f.resume && f.sisaShards === undefined && fs.existsSync(path.join(out, 'train.json'))) throw new CliError(`${f.out} holds a finished fine-tune (train.json); nothing to resume`);
       if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !f.overwrite && !f.resume) throw new CliError(`--out ${f.out} exists and is not empty (pass --overwrite to replace it)`);
       const seed = nonNegativeInt(f.seed, '--seed');
-      const device = deviceFlag(f.device);
       const sisa = f.sisaShards !== undefined ? { shards: positiveInt(f.sisaShards, '--sisa-shards'), slices: positiveInt(f.slices ?? '1', '--slices') } : undefined;
       const options = {
         epochs: positiveInt(f.epochs, '--epochs'), batchSize: positiveInt(f.batch, '--batch'), lr: positiveNumber(f.lr, '--lr'),
         weightDecay: FINETUNE_DEFAULTS.weightDecay, warmupFraction: FINETUNE_DEFAULTS.warmupFraction,
         maxLength: positiveInt(f.maxLength, '--max-length'), patience: positiveInt(f.patience, '--patience'), seed, linearProbe: f.linearProbe,
       };
+      // Resolved after the other flags: 'auto' loads the addon, and usage errors must not need it.
+      const device = deviceFlag(f.device);
       const started = Date.now();
       console.log(`deepcut finetune: libtorch ${torchVersion()}, ${getNumThreads()} threads, ${deviceLine(device)}`);
       const splitSeed = nonNegativeInt(f.splitSeed, '--split-seed');

@@ -34,12 +34,12 @@ export function registerPredict(program: Command): void {
     .action(async (f: PredictFlags) => {
       if (f.text.length === 0 && f.data === undefined) throw new CliError('give --text "..." (repeatable) or --data FILE');
       if (f.text.length > 0 && f.data !== undefined) throw new CliError('give either --text or --data, not both');
-      const device = deviceFlag(f.device);
       const modelDir = checkModel(f.model);
       const maxLength = f.maxLength !== undefined ? positiveInt(f.maxLength, '--max-length') : undefined;
       const batchSize = positiveInt(f.batch, '--batch');
       if (f.data !== undefined && !fs.existsSync(f.data)) throw new CliError(`--data ${f.data}: no such file`);
       const inputs: TextInput[] = f.data !== undefined ? await readTextInputs(f.data) : f.text.map((text) => ({ text }));
+      const device = deviceFlag(f.device); // after the other flags: 'auto' loads the addon
       const classifier = loadTextClassifier(modelDir, { device, ...(maxLength !== undefined ? { maxLength } : {}) });
       try {
         // In chunks, so a large file streams out instead of being held as one result.

@@ -96,12 +96,12 @@ export function registerPretrain(program: Command): void {
     .action((f: PretrainFlags) => {
       const lr = Number(f.lr);
       if (!(lr > 0)) throw new CliError(`--lr must be a positive number, got '${f.lr}'`);
-      const device = deviceFlag(f.device);
       const out = path.resolve(f.out);
       if (f.resume && f.overwrite) throw new CliError('--resume and --overwrite exclude each other');
       if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !f.overwrite && !f.resume) {
         throw new CliError(`--out ${f.out} exists and is not empty (pass --overwrite to replace it, or --resume to continue an interrupted run)`);
       }
+      const device = deviceFlag(f.device); // after the other flags ('auto' loads the addon), before anything is deleted
       if (f.overwrite) fs.rmSync(out, { recursive: true, force: true });
       console.log(`deepcut pretrain: libtorch ${torchVersion()}, ${getNumThreads()} threads, ${deviceLine(device)}`);
       const corpus = readCorpus(f.corpus);

@@ -57,7 +57,6 @@ export function registerUnlearn(program: Command): void {
         throw new CliError(`unknown --method '${f.method}' (known: ${listMethods().map((m) => m.name).join(', ')})`);
       }
       if (!(STOP_RULES as readonly string[]).includes(f.stop)) throw new CliError(`--stop must be one of ${STOP_RULES.join(', ')}, got '${f.stop}'`);
-      const device = deviceFlag(f.device);
       const out = path.resolve(f.out);
       try {
         checkOutput(out, f.model, { resume: f.resume, overwrite: f.overwrite });
@@ -73,6 +72,7 @@ export function registerUnlearn(program: Command): void {
           throw new CliError(err instanceof Error ? err.message : String(err));
         }
       }
+      const device = deviceFlag(f.device); // after the other flags: 'auto' loads the addon
       // The model's own recipe (lineage.json; train.json / sisa.json / unlearn.json for older folders).
       const recipe = recordedRecipe(f.model);
       const splitSeed = f.splitSeed !== undefined ? nonNegativeInt(f.splitSeed, '--split-seed') : recipe.splitSeed ?? DEFAULT_SEED;
