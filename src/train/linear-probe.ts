@@ -28,6 +28,9 @@ export interface LinearProbeRecord {
   validation_macro_f1: number | null;
   /** Validation accuracy of every C tried. */
   candidates: { c: number; validation_accuracy: number }[];
+  /** The frozen encoder + probed head on the test split, when the caller asked (FinetuneOptions.probeTest). */
+  test_accuracy?: number;
+  test_macro_f1?: number;
   seconds: number;
 }
 

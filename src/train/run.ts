@@ -18,7 +18,7 @@ import { provenance, relativePath, type Provenance } from '../provenance/info';
 import { trainingLineage, writeLineage } from '../provenance/lineage';
 import { ledgerTraining } from '../provenance/record';
 
-export type FinetuneSettings = Omit<FinetuneOptions, 'checkpointDir' | 'resume' | 'onStep' | 'log'>;
+export type FinetuneSettings = Omit<FinetuneOptions, 'checkpointDir' | 'resume' | 'onStep' | 'log' | 'probeTest'>;
 
 export interface FinetuneJob {
   /** Encoder folder (Hugging Face format with tokenizer.json) to start from. */
@@ -83,6 +83,7 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord {
     }
     const result = finetune(classifier, tokenizer, train, splitOf(job.dataset, 'validation'), {
       ...job.settings, checkpointDir: path.join(job.out, 'checkpoint'), resume: Boolean(job.resume), onStep: job.onStep, log: job.log,
+      probeTest: splitOf(job.dataset, 'test'),
     });
     const test = predict(classifier, tokenizer, splitOf(job.dataset, 'test'), job.settings);
     // Replacing the folder also drops the epoch checkpoint: the run is finished.
