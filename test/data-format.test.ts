@@ -124,3 +124,24 @@ test('mulberry32 is deterministic and shuffled() is a seeded permutation', () =>
   assert.deepEqual(s, shuffled(items, mulberry32(7)));
   assert.notDeepEqual(s, items);
 });
+
+test('data without validation rows: 10% of train becomes validation (by the split seed), never a label\'s last train row, and the log says so', async () => {
+  const rows = Array.from({ length: 400 }, (_, i) => JSON.stringify({ id: `r${i}`, text: `text ${i}`, label: i % 4 === 0 ? 'a' : 'b', split: i % 5 === 0 ? 'test' : 'train' }));
+  rows.push(JSON.stringify({ id: 'only-c', text: 'the one c row', label: 'c', split: 'train' }));
+  const lines: string[] = [];
+  const ds = await loadDataset(file('no-validation.jsonl', rows.join('\n')), { seed: 42, log: (m) => lines.push(m) });
+  const counts = countBySplit(ds.examples);
+  assert.equal(counts.test, 80);
+  assert.equal(ds.validationCarved, counts.validation);
+  assert.ok(counts.validation >= 20 && counts.validation <= 45, `about 10% of 321 train rows carved: ${counts.validation}`);
+  assert.equal(counts.train + counts.validation, 321);
+  assert.equal(ds.examples.find((e) => e.id === 'only-c')!.split, 'train', 'a label keeps its last train row');
+  assert.match(lines[1]!, /has no validation rows: \d+ train rows \(10%, chosen by the split seed\) are the validation split/);
+  const again = await loadDataset(file('no-validation.jsonl', rows.join('\n')), { seed: 42 });
+  assert.deepEqual(again.examples.map((e) => e.split), ds.examples.map((e) => e.split), 'deterministic');
+  const other = await loadDataset(file('no-validation.jsonl', rows.join('\n')), { seed: 7 });
+  assert.notDeepEqual(other.examples.map((e) => e.split), ds.examples.map((e) => e.split), 'another split seed, another carve');
+  // Data with its own validation rows is left alone.
+  const own = await loadDataset(file('small.jsonl', JSONL + '\n'), { seed: 42 });
+  assert.equal(own.validationCarved, undefined);
+});

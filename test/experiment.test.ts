@@ -64,7 +64,7 @@ test('config defaults; relative data and base_model paths are relative to the co
   assert.equal(c.out, '/somewhere/runs/rel');
   assert.deepEqual(c.methods, ['deepcut'], 'retrain is the reference, always run, not listed among methods');
   assert.deepEqual(c.forget, [{ key: 'random-0.1', spec: 'random:0.1' }]);
-  assert.deepEqual(c.finetune, { epochs: 3, batchSize: 16, lr: 1e-4, weightDecay: 0.01, warmupFraction: 0.1, maxLength: 128, patience: 1 });
+  assert.deepEqual(c.finetune, { epochs: 3, batchSize: 16, lr: 1e-4, weightDecay: 0.01, warmupFraction: 0.1, maxLength: 128, patience: 1, linearProbe: true });
   assert.equal(loadConfigFile(file, { out: 'x', cwd: '/w' }).out, '/w/x');
 });
 
@@ -161,6 +161,14 @@ test('tiny end-to-end experiment: results.csv, results.md, a report per cell, in
       assert.equal(Number(r.steps), unlearnJson.steps);
       assert.ok(Math.abs(Number(r.speedup_vs_retrain) - Number(retrain.wall_seconds) / unlearnJson.wall_seconds) < 1e-9);
     }
+  }
+  // metrics.json names its models relative to itself (the run folder can move), absolute ones as extra fields.
+  for (const e of first.events.filter((x) => x.unit.kind === 'eval')) {
+    const metrics = JSON.parse(fs.readFileSync(path.join(e.unit.dir, 'metrics.json'), 'utf8')) as { model: { dir: string; dir_absolute: string }; reference_model: { dir: string } };
+    assert.ok(!path.isAbsolute(metrics.model.dir) && !path.isAbsolute(metrics.reference_model.dir), `relative: ${metrics.model.dir}`);
+    assert.ok(fs.existsSync(path.join(e.unit.dir, metrics.model.dir, 'config.json')), `${metrics.model.dir} resolves from ${e.unit.dir}`);
+    assert.equal(path.resolve(e.unit.dir, metrics.model.dir), metrics.model.dir_absolute);
+    assert.ok(fs.existsSync(path.join(e.unit.dir, metrics.reference_model.dir, 'config.json')));
   }
   const md = fs.readFileSync(path.join(out, 'results.md'), 'utf8');
   assert.match(md, /## spamassassin-slice, forget `largest-user` \(40 records\)/);

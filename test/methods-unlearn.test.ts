@@ -70,3 +70,16 @@ test('a loss-based method refuses a SISA ensemble folder with a clear message', 
   const forget = resolveForgetSet(run.dataset, 'random:0.1', { seed: 1 });
   await assert.rejects(unlearn({ modelDir: dir, dataset: run.dataset, forget, method: 'deepcut', out: path.join(run.root, 'x') }), /is a SISA ensemble \(sisa.json\): unlearn it with --method sisa/);
 });
+
+test('a stopping rule with no held-out rows is refused before any step (never a NaN comparison); --stop none runs the budget and records the validation size', async () => {
+  const run = await tinyRun();
+  const noValidation = { ...run.dataset, examples: run.dataset.examples.filter((e) => e.split !== 'validation') };
+  const forget = resolveForgetSet(noValidation, 'random:0.1', { seed: 1 });
+  await assert.rejects(
+    unlearn({ modelDir: run.original, dataset: noValidation, forget, method: 'deepcut', out: path.join(run.root, 'no-val'), hp: { steps: 2 } }),
+    /'accuracy' stopping rule compares the forget set with held-out rows, and this dataset has no validation rows/,
+  );
+  const record = await unlearn({ modelDir: run.original, dataset: noValidation, forget, method: 'gradient-ascent', out: path.join(run.root, 'no-val-none'), hp: { steps: 2 }, stop: 'none' });
+  assert.equal(record.steps, 2);
+  assert.deepEqual(record.validation, { count: 0, carved_from_train: 0 });
+});

@@ -99,16 +99,18 @@ test('without a validation split the probe uses C = 1 (no NaN), and fine-tuning 
   const fresh = () => { manualSeed(7); return createModel({ vocabSize: tokenizer.vocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositionEmbeddings: 32, labels: ds.labels }) as SequenceClassifier & Module; };
   const lines: string[] = [];
   const a = fresh();
-  const full = finetune(a, tokenizer, train, validation, { ...options, log: (l) => lines.push(l) });
+  // probeTest scores the probed head before fine-tuning; given the validation rows it must agree with the probe's own score.
+  const full = finetune(a, tokenizer, train, validation, { ...options, probeTest: validation, log: (l) => lines.push(l) });
   assert.ok(full.linearProbe && full.linearProbe.validation_accuracy !== null);
-  assert.match(lines.join('\n'), /linear probe: C = [\d.]+, train accuracy [\d.]+%, validation accuracy [\d.]+%/);
+  assert.equal(full.linearProbe.test_accuracy, full.linearProbe.validation_accuracy);
+  assert.match(lines.join('\n'), /linear probe: C = [\d.]+, train accuracy [\d.]+%, validation accuracy [\d.]+%, test accuracy [\d.]+% \/ macro-F1 [\d.]+/);
   const checkpointDir = path.join(dir, 'checkpoint');
   const b = fresh();
   const perEpoch = Math.ceil(train.length / options.batchSize);
-  assert.throws(() => finetune(b, tokenizer, train, validation, { ...options, checkpointDir, onStep: ({ step }) => { if (step === perEpoch + 1) throw new Error('killed'); } }), /killed/);
+  assert.throws(() => finetune(b, tokenizer, train, validation, { ...options, probeTest: validation, checkpointDir, onStep: ({ step }) => { if (step === perEpoch + 1) throw new Error('killed'); } }), /killed/);
   b.dispose();
   const c = fresh();
-  const resumed = finetune(c, tokenizer, train, validation, { ...options, checkpointDir, resume: true });
+  const resumed = finetune(c, tokenizer, train, validation, { ...options, probeTest: validation, checkpointDir, resume: true });
   assert.deepEqual(resumed.linearProbe, full.linearProbe === undefined ? undefined : { ...full.linearProbe, seconds: resumed.linearProbe!.seconds });
   for (const [name, t] of a.stateDict()) assert.deepEqual(c.stateDict().get(name)!.toArray(), t.toArray(), name);
   // A checkpoint written with the probe is not resumed by a run without it.

@@ -5,6 +5,7 @@ import { countBySplit, describeSplitCounts } from './dataset';
 import { DataError } from './errors';
 import { readCsvRecords, readJsonlRecords } from './formats';
 import { buildDataset, type BuildOptions } from './records';
+import { VALIDATION_CARVE_FRACTION } from './split';
 import type { Dataset } from './types';
 
 export interface LoadOptions extends BuildOptions {
@@ -21,6 +22,11 @@ export async function loadDatasetFile(file: string, options: LoadOptions = {}): 
   if (records.length === 0) throw new DataError('no records', { file });
   const dataset = buildDataset(basename(file, extname(file)), records, options);
   options.log?.(`read ${records.length} rows from ${file}: ${describeSplitCounts(countBySplit(dataset.examples))}`);
+  if (dataset.validationCarved !== undefined) {
+    options.log?.(dataset.validationCarved > 0
+      ? `${file} has no validation rows: ${dataset.validationCarved} train rows (${VALIDATION_CARVE_FRACTION * 100}%, chosen by the split seed) are the validation split, for early stopping and the stopping rules`
+      : `warning: ${file} has no validation rows and too few train rows to spare some; early stopping keeps the last epoch and unlearning needs --stop none`);
+  }
   return dataset;
 }
 

@@ -4,7 +4,7 @@
  */
 import { DataError, type DataLocation } from './errors';
 import { labelIndex, sortLabels } from './labels';
-import { DEFAULT_SEED, assignSplit, type SplitRatios } from './split';
+import { DEFAULT_SEED, VALIDATION_CARVE_FRACTION, assignSplit, type SplitRatios } from './split';
 import { isSplit, type Dataset, type Example, type Split } from './types';
 
 export interface RawRecord {
@@ -102,11 +102,35 @@ export function buildDataset(name: string, records: readonly RawRecord[], option
     });
   }
 
+  const carved = splits.includes('validation') ? undefined : carveValidation(records, splits, seed);
   const index = labelIndex(labels);
   const examples: Example[] = records.map((r, i) => {
     const ex: Example = { id: r.id, text: r.text, label: index.get(r.labelName) as number, labelName: r.labelName, split: splits[i] as Split };
     if (r.user !== undefined) ex.user = r.user;
     return ex;
   });
-  return { name, labels, examples };
+  return { name, labels, examples, ...(carved !== undefined ? { validationCarved: carved } : {}) };
+}
+
+/**
+ * Data with train and test rows only (a common export) would leave early stopping and the
+ * unlearning stopping rules without held-out data: move VALIDATION_CARVE_FRACTION of train to
+ * validation, chosen by (seed, id) like every split, never a label's last train row. Returns how
+ * many moved (0: train too small to spare any).
+ */
+function carveValidation(records: readonly RawRecord[], splits: Split[], seed: number): number {
+  const ratios = { train: 1 - VALIDATION_CARVE_FRACTION, validation: VALIDATION_CARVE_FRACTION, test: 0 };
+  const trainPerLabel = new Map<string, number>();
+  records.forEach((r, i) => { if (splits[i] === 'train') trainPerLabel.set(r.labelName, (trainPerLabel.get(r.labelName) ?? 0) + 1); });
+  let moved = 0;
+  records.forEach((r, i) => {
+    // seed + 1: under the seed itself an assigned train row (u < 0.8) would never fall in the top 10%.
+    if (splits[i] !== 'train' || assignSplit(r.id, seed + 1, ratios) !== 'validation') return;
+    const left = trainPerLabel.get(r.labelName)!;
+    if (left <= 1) return;
+    trainPerLabel.set(r.labelName, left - 1);
+    splits[i] = 'validation';
+    moved++;
+  });
+  return moved;
 }

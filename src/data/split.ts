@@ -12,6 +12,9 @@ export interface SplitRatios {
 
 export const DEFAULT_SPLIT_RATIOS: SplitRatios = { train: 0.8, validation: 0.1, test: 0.1 };
 
+/** Share of train moved to validation when the data has no validation rows (records.ts). */
+export const VALIDATION_CARVE_FRACTION = 0.1;
+
 /**
  * The split depends only on (seed, id): adding or removing other records never moves a
  * record to another split, which keeps forget sets and cached models comparable.

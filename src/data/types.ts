@@ -41,4 +41,10 @@ export interface Dataset {
   labels: string[];
   examples: Example[];
   card?: DataCard;
+  /**
+   * When the data named no validation rows, this many train rows were moved to validation
+   * (VALIDATION_CARVE_FRACTION of train, chosen by the split seed), so early stopping and the
+   * stopping rules always have held-out data. Absent when the data had its own.
+   */
+  validationCarved?: number;
 }

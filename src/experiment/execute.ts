@@ -9,7 +9,7 @@ import {
 import { loadScorable, type LoadedScorable } from '../eval/scorable';
 import { writeFileAtomic } from '../io/atomic';
 import { samplesJsonl, SAMPLES_FILE } from '../eval/samples';
-import { provenance, type Provenance } from '../provenance/info';
+import { provenance, relativePath, type Provenance } from '../provenance/info';
 import { unlearn } from '../methods/unlearn';
 import { finetuneToFolder } from '../train/run';
 import type { ExperimentConfig } from './config';
@@ -43,8 +43,9 @@ export interface UnitContext {
 /** metrics.json of one evaluated model: the same shape as `deepcut eval` writes. */
 export interface MetricsRecord extends Omit<UnlearningMetrics, 'forget' | 'model' | 'reference_model'> {
   forget: UnlearningMetrics['forget'] & { spec: string };
-  model: { hash: string; kind: string; dir: string };
-  reference_model: { hash: string; kind: string; dir: string };
+  /** dir: relative to the metrics.json folder; dir_absolute: where it was when evaluated. */
+  model: { hash: string; kind: string; dir: string; dir_absolute: string };
+  reference_model: { hash: string; kind: string; dir: string; dir_absolute: string };
   data: { name: string; split_seed: number };
   settings: EvalSettings;
   provenance?: Provenance;
@@ -181,8 +182,9 @@ export function runEvalUnit(unit: EvalUnit, ctx: UnitContext): void {
   const record: MetricsRecord = {
     ...measured,
     forget: { ...metrics.forget, spec: forgetSet.spec },
-    model: { ...model, dir: unit.modelDir },
-    reference_model: { hash: reference.hash, kind: reference.kind, dir: unit.referenceDir },
+    // Paths relative to this record (the run folder can move); the absolute ones as extra fields.
+    model: { ...model, dir: relativePath(unit.dir, unit.modelDir), dir_absolute: path.resolve(unit.modelDir) },
+    reference_model: { hash: reference.hash, kind: reference.kind, dir: relativePath(unit.dir, unit.referenceDir), dir_absolute: path.resolve(unit.referenceDir) },
     data: { name: ctx.dataset.name, split_seed: ctx.config.splitSeed },
     settings,
     wall_seconds: (Date.now() - started) / 1000, provenance: provenance({ device: ctx.device }),

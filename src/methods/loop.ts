@@ -52,6 +52,11 @@ export function runLossMethod(
   method: LossMethod<MethodState>, model: Classifier, tokenizer: SequenceTokenizer, data: LoopData, options: LoopOptions,
 ): LoopResult {
   const { hp, seed } = options;
+  // Never compare with an empty (NaN) held-out or forget sample.
+  if (options.stop !== 'none' && data.validation.length === 0) {
+    throw new Error(`the '${options.stop}' stopping rule compares the forget set with held-out rows, and this dataset has no validation rows: give it some (split: validation), or pass --stop none to run the fixed step budget`);
+  }
+  if (method.uses.forget && data.forget.length === 0) throw new Error(`${method.name} needs at least one forget record`);
   manualSeed(mixSeed(seed, 0)); // a projection head's initial weights depend on the seed only
   const state: MethodState = method.setup?.({ model, hp, loadOriginal: options.loadOriginal }) ?? {};
   try {

@@ -65,6 +65,8 @@ export interface UnlearnRecord {
   /** The train records the method could use: the train split minus `forgotten`. */
   retain: { count: number; hash: string };
   retain_count: number;
+  /** The held-out rows the stopping rule compares with; carved_from_train as in train.json. */
+  validation: { count: number; carved_from_train: number };
   seed: number;
   hyperparameters: Record<string, number>;
   stop: StopRule;
@@ -187,6 +189,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
     input_model_hash: inputHash.manifest_hash, output_model_hash: outputHash.manifest_hash, dataset: req.dataset.name,
     forget: { spec: req.forget.spec, count: req.forget.ids.length, hash: req.forget.hash, subjects, ...(req.forget.notes ? { notes: req.forget.notes } : {}) },
     generation: lineage.generation, previously_forgotten: parent.forgotten, forgotten: lineage.forgotten, retain: retainInfo, retain_count: retain.length,
+    validation: { count: validation.length, carved_from_train: req.dataset.validationCarved ?? 0 },
     seed, hyperparameters: snakeKeys(hp) as Record<string, number>, stop, max_length: maxLength, ...base,
     ...(notes.length > 0 ? { notes } : {}), wall_seconds: (Date.now() - started) / 1000, provenance: provenance({ device }),
   };

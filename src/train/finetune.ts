@@ -33,6 +33,11 @@ export interface FinetuneOptions {
   /** Continue from checkpointDir's last epoch when it holds one. */
   resume?: boolean;
   onStep?: (p: { step: number; totalSteps: number; epoch: number; loss: number }) => void;
+  /**
+   * Also score the probed head (frozen encoder) on these rows, normally the test split, so the
+   * record shows what fine-tuning added over the frozen features. Not used for any choice.
+   */
+  probeTest?: readonly Example[];
   /** Phase messages (the linear probe's start and result). */
   log?: (line: string) => void;
 }
@@ -71,8 +76,14 @@ export function finetune(
   } else if (options.linearProbe) {
     options.log?.(`linear probe: fitting the head on frozen features of ${train.length} training and ${validation.length} validation texts`);
     probe = linearProbe(model, tokenizer, train, validation, options);
-    const val = probe.validation_accuracy === null ? 'no validation split, C = 1' : `validation accuracy ${(probe.validation_accuracy * 100).toFixed(1)}%`;
-    options.log?.(`linear probe: C = ${probe.c}, train accuracy ${(probe.train_accuracy * 100).toFixed(1)}%, ${val} (${probe.seconds.toFixed(0)} s)`);
+    if (options.probeTest && options.probeTest.length > 0) {
+      const test = predict(model, tokenizer, options.probeTest, options);
+      probe = { ...probe, test_accuracy: test.accuracy, test_macro_f1: test.macroF1 };
+    }
+    const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+    const val = probe.validation_accuracy === null ? 'no validation split, C = 1' : `validation accuracy ${pct(probe.validation_accuracy)}`;
+    const test = probe.test_accuracy === undefined ? '' : `, test accuracy ${pct(probe.test_accuracy)} / macro-F1 ${probe.test_macro_f1!.toFixed(3)}`;
+    options.log?.(`linear probe: C = ${probe.c}, train accuracy ${pct(probe.train_accuracy)}, ${val}${test} (${probe.seconds.toFixed(0)} s)`);
   }
   for (let epoch = firstEpoch; epoch <= options.epochs && !stopped; epoch++) {
     const epochStart = Date.now();

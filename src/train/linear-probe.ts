@@ -15,6 +15,13 @@ import { makeBatch, chunks } from './batches';
 
 /** Inverse L2 strengths tried (scikit-learn's C); the validation split picks one. */
 export const LINEAR_PROBE_C = [0.001, 0.01, 0.1, 1, 10] as const;
+/**
+ * Floor on a feature's standard deviation when standardising: a feature that barely varies is
+ * amplified at most 100x, so a random or collapsed encoder does not get a head with huge weights
+ * (fine-tuning would then start from logits in the hundreds). USE-Lite's pooled features vary
+ * with standard deviations of 0.12-0.63, far above it.
+ */
+export const LINEAR_PROBE_MIN_SCALE = 1e-2;
 /** Full-batch Adam steps per fit, from zero weights, the rate decaying linearly from LINEAR_PROBE_LR to 0. */
 export const LINEAR_PROBE_STEPS = 2000;
 export const LINEAR_PROBE_LR = 0.05;
@@ -28,6 +35,9 @@ export interface LinearProbeRecord {
   validation_macro_f1: number | null;
   /** Validation accuracy of every C tried. */
   candidates: { c: number; validation_accuracy: number }[];
+  /** The frozen encoder + probed head on the test split, when the caller asked (FinetuneOptions.probeTest). */
+  test_accuracy?: number;
+  test_macro_f1?: number;
   seconds: number;
 }
 
@@ -84,7 +94,7 @@ export function linearProbe(
   return scope(() => {
     const x = pooledFeatures(model, tokenizer, train, options);
     const mean = x.mean(0, true);
-    const scale = x.var(0, false, true).sqrt().clamp(1e-4);
+    const scale = x.var(0, false, true).sqrt().clamp(LINEAR_PROBE_MIN_SCALE);
     const z = x.sub(mean).div(scale);
     const y = tensor(train.map((e) => e.label), { dtype: 'int64', device: x.device });
     const zVal = validation.length > 0 ? pooledFeatures(model, tokenizer, validation, options).sub(mean).div(scale) : undefined;

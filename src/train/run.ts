@@ -18,7 +18,7 @@ import { provenance, relativePath, type Provenance } from '../provenance/info';
 import { trainingLineage, writeLineage } from '../provenance/lineage';
 import { ledgerTraining } from '../provenance/record';
 
-export type FinetuneSettings = Omit<FinetuneOptions, 'checkpointDir' | 'resume' | 'onStep' | 'log'>;
+export type FinetuneSettings = Omit<FinetuneOptions, 'checkpointDir' | 'resume' | 'onStep' | 'log' | 'probeTest'>;
 
 export interface FinetuneJob {
   /** Encoder folder (Hugging Face format with tokenizer.json) to start from. */
@@ -58,6 +58,8 @@ export interface FinetuneRecord {
   hyperparameters: Record<string, unknown>;
   data_hash: string;
   train_examples: number;
+  /** carved_from_train: rows moved from train because the data had no validation split (0: it had one). */
+  validation: { count: number; carved_from_train: number };
   labels: string[];
   forget: { spec: string; count: number; hash: string } | null;
   /** The head fitted on frozen features before fine-tuning; null when linear probing was off. */
@@ -86,6 +88,7 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord {
     classifier.to(device);
     const result = finetune(classifier, tokenizer, train, splitOf(job.dataset, 'validation'), {
       ...job.settings, checkpointDir: path.join(job.out, 'checkpoint'), resume: Boolean(job.resume), onStep: job.onStep, log: job.log,
+      probeTest: splitOf(job.dataset, 'test'),
     });
     const test = predict(classifier, tokenizer, splitOf(job.dataset, 'test'), job.settings);
     // Replacing the folder also drops the epoch checkpoint: the run is finished.
@@ -101,6 +104,7 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord {
     const record: FinetuneRecord = {
       base_model: relativePath(job.out, job.base), base_model_absolute: path.resolve(job.base), base_model_hash: baseHash, random_init: Boolean(job.randomInit), dataset: job.dataset.name, seed: job.settings.seed,
       split_seed: job.splitSeed, hyperparameters, data_hash: datasetHash(train), train_examples: train.length,
+      validation: { count: splitOf(job.dataset, 'validation').length, carved_from_train: job.dataset.validationCarved ?? 0 },
       labels: [...job.dataset.labels],
       forget: job.forget ? { spec: job.forget.spec, count: job.forget.ids.length, hash: job.forget.hash } : null,
       linear_probe: result.linearProbe ?? null, epochs: result.epochs, best_epoch: result.bestEpoch, steps: result.steps,

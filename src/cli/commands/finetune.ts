@@ -89,7 +89,8 @@ export function registerFinetune(program: Command): void {
       });
       progress.stop();
       for (const e of record.epochs) {
-        console.log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, validation accuracy ${(100 * e.validationAccuracy).toFixed(1)}%, macro-F1 ${e.validationMacroF1.toFixed(3)} (${e.seconds.toFixed(0)} s)`);
+        const val = Number.isFinite(e.validationAccuracy) ? `validation accuracy ${(100 * e.validationAccuracy).toFixed(1)}%, macro-F1 ${e.validationMacroF1.toFixed(3)}` : 'no validation split (the last epoch is kept)';
+        console.log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, ${val} (${e.seconds.toFixed(0)} s)`);
       }
       console.log(`best epoch ${record.best_epoch}; test accuracy ${(100 * record.test.accuracy).toFixed(1)}%, macro-F1 ${record.test.macro_f1.toFixed(3)}; ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${out}`);
     });
