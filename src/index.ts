@@ -26,8 +26,14 @@ export { readTrainRecord, TRAIN_RECORD, type TrainRecord } from './train/record'
 // Unlearning methods: the registry (built-ins registered on import) and the shared loop.
 export {
   getMethod, listMethods, registerMethod, defaultHyperparameters, hyperparameterSpec, resolveHyperparameters, LOOP_HYPERPARAMETERS,
-  runLossMethod, STOP_RULES, type StopRule, type StopCheck, type UnlearningMethod, type LossMethod, type CustomMethod, type HyperParameter,
+  runLossMethod, STOP_RULES, TARGET_RULES, type StopRule, type StopCheck, type StopTarget, type TargetRule, type RewindState,
+  type UnlearningMethod, type LossMethod, type CustomMethod, type HyperParameter,
 } from './methods';
+// Per-request stopping targets: reference models on subject-disjoint partitions, class-matched held-out.
+export {
+  trainReferences, estimateTarget, readReferencesManifest, loadReferencesFor, partitionBySubject, REFERENCES_FILE,
+  type ReferencesJob, type ReferencesManifest, type ReferencePartition, type TargetContext, type Partition,
+} from './methods/target';
 
 // Evaluation: metrics, membership inference, latent geometry, gaps; scoring a model folder.
 export {

@@ -21,6 +21,7 @@ import { evaluationReportInput, writeReport } from '../report';
 import { FINETUNE_DEFAULTS, type FinetuneOptions } from '../train/finetune';
 import { finetuneToFolder, type FinetuneRecord, type FinetuneSettings } from '../train/run';
 import { resolveDevice, type Device, type DeviceSpec } from '../engine/device';
+import { trainReferences, type ReferencesManifest } from '../methods/target';
 
 /** A forget set, or a forget spec (`user:NAME`, `largest-user`, `random:0.01`, `ids:FILE`, ...). */
 export type ForgetInput = ForgetSet | string;
@@ -161,4 +162,28 @@ export function evaluateUnlearning(options: EvaluateUnlearningOptions): Unlearni
     model.scorable.dispose();
     reference?.scorable.dispose();
   }
+}
+
+export interface TrainReferencesOptions {
+  /** The original fine-tuned model folder (its recipe is repeated). */
+  model: string;
+  data: Dataset;
+  /** Output folder: references.json and ref-0 ... ref-(k-1). */
+  out: string;
+  /** Partitions = reference models (default 4); each data subject is unseen by k−1 of them. */
+  k?: number;
+  /** The seed `data` was split with (default: the model's recipe, else 42). */
+  splitSeed?: number;
+  seed?: number;
+  resume?: boolean;
+  /** Where to train (default 'auto': the first GPU libtorch sees, else the CPU). */
+  device?: DeviceSpec;
+}
+
+/** `deepcut references`: the reference models `unlearn({ stop: 'references', references: out })` reads. */
+export function trainReferenceModels(options: TrainReferencesOptions): ReferencesManifest {
+  const splitSeed = options.splitSeed ?? recordedRecipe(path.resolve(options.model)).splitSeed ?? DEFAULT_SEED;
+  return trainReferences({
+    model: options.model, dataset: options.data, splitSeed, k: options.k ?? 4, out: path.resolve(options.out), seed: options.seed, resume: options.resume, device: options.device ?? 'auto',
+  });
 }

@@ -13,6 +13,7 @@ import { registerExperiment } from './commands/experiment';
 import { registerConvert } from './commands/convert';
 import { registerPredict } from './commands/predict';
 import { registerVerify } from './commands/verify';
+import { registerReferences } from './commands/references';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerFinetune(program);
   registerEval(program);
   registerUnlearn(program);
+  registerReferences(program);
   registerExperiment(program);
   registerConvert(program);
   registerPredict(program);

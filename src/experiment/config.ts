@@ -199,6 +199,8 @@ export function parseConfig(raw: unknown, options: ParseOptions): ExperimentConf
     }
   }
 
+  // An experiment fine-tunes its own originals; it does not train references beside them (yet).
+  if (c.stop === 'references') fail(['stop'], "'references' needs reference models trained beside each original, which experiments do not train yet: use 'class-matched' (no training), or run 'deepcut references' and 'deepcut unlearn --stop references' by hand");
   const f = c.finetune ?? {};
   const e = c.eval ?? {};
   const outPath = options.out ?? c.out ?? path.join('runs', c.name);

@@ -83,7 +83,9 @@ export async function runUnlearnUnit(unit: UnlearnUnit, ctx: UnitContext): Promi
         if (!c.unseen) return;
         bar?.stop();
         bar = undefined;
-        ctx.log(`  step ${c.step}: forget accuracy ${(100 * c.forgetAccuracy).toFixed(1)}% <= validation ${(100 * c.heldoutAccuracy).toFixed(1)}%: forget set looks unseen, stopping`);
+        ctx.log(c.distance !== undefined
+          ? `  step ${c.step}${c.fine ? ' (replay)' : ''}: forget accuracy ${(100 * c.forgetAccuracy).toFixed(1)}% crossed the target (${(100 * c.distance).toFixed(1)} points past it)`
+          : `  step ${c.step}: forget accuracy ${(100 * c.forgetAccuracy).toFixed(1)}% <= validation ${(100 * c.heldoutAccuracy).toFixed(1)}%: forget set looks unseen, stopping`);
       },
     });
     bar?.stop();

@@ -6,6 +6,7 @@ import { loadStateDictFile, saveSafetensors } from '../io/safetensors';
 import { writeDirAtomic, writeFileAtomic } from '../io/atomic';
 import type { Optimizer } from '../engine';
 import type { Module } from '../nn';
+import type { RunSnapshot } from './snapshot';
 
 export interface RunIdentity {
   method: string;
@@ -13,6 +14,8 @@ export interface RunIdentity {
   seed: number;
   forgetHash: string;
   stop: string;
+  /** Target rules: the target the run aims at (a resumed run must aim at the same one). */
+  target?: { accuracy: number; loss: number; source: string };
 }
 
 export interface Progress<H> {
@@ -22,13 +25,47 @@ export interface Progress<H> {
   history: H;
 }
 
-export function saveCheckpoint<H>(dir: string, model: Module, modules: Record<string, Module>, optimizer: Optimizer, progress: Progress<H>): void {
+/**
+ * `snapshots`: the states a rewinding run may still return to or replay from (the previous
+ * check, the check closest to the target), written beside the current state so a resumed run
+ * holds exactly what an uninterrupted one would.
+ */
+export function saveCheckpoint<H>(
+  dir: string, model: Module, modules: Record<string, Module>, optimizer: Optimizer, progress: Progress<H>, snapshots: readonly RunSnapshot[] = [],
+): void {
   writeDirAtomic(dir, (staging) => {
     saveSafetensors(path.join(staging, 'model.safetensors'), model.stateDict());
     for (const [name, m] of Object.entries(modules)) saveSafetensors(path.join(staging, `module-${name}.safetensors`), m.stateDict());
     writeFileAtomic(path.join(staging, 'optimizer.bin'), optimizer.stateBytes());
+    const written = new Set<number>();
+    for (const s of snapshots) {
+      if (written.has(s.step)) continue; // the previous check may also be the closest one
+      written.add(s.step);
+      const at = path.join(staging, snapshotDir(s.step));
+      writeFileAtomic(path.join(at, 'model.safetensors'), s.model);
+      for (const [name, bytes] of Object.entries(s.modules)) writeFileAtomic(path.join(at, `module-${name}.safetensors`), bytes);
+      if (s.optimizer) writeFileAtomic(path.join(at, 'optimizer.bin'), s.optimizer);
+    }
     writeFileAtomic(path.join(staging, 'progress.json'), `${JSON.stringify(progress)}\n`);
   });
+}
+
+function snapshotDir(step: number): string {
+  return `snapshot-${step}`;
+}
+
+/** A snapshot saveCheckpoint wrote (the optimiser state only when it was kept). */
+export function loadSnapshot(dir: string, step: number): RunSnapshot {
+  const at = path.join(dir, snapshotDir(step));
+  const file = path.join(at, 'model.safetensors');
+  if (!fs.existsSync(file)) throw new Error(`${dir}: the checkpoint's progress.json names a snapshot at step ${step}, but ${file} is missing (delete the checkpoint folder to start over)`);
+  const modules: Record<string, Buffer> = {};
+  for (const name of fs.readdirSync(at)) {
+    const m = /^module-(.+)\.safetensors$/.exec(name);
+    if (m) modules[m[1]!] = fs.readFileSync(path.join(at, name));
+  }
+  const optimizer = path.join(at, 'optimizer.bin');
+  return { step, model: fs.readFileSync(file), modules, ...(fs.existsSync(optimizer) ? { optimizer: fs.readFileSync(optimizer) } : {}) };
 }
 
 export function hasCheckpoint(dir: string): boolean {

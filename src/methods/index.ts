@@ -11,9 +11,9 @@ import './sisa';
 
 export { getMethod, listMethods, registerMethod } from './registry';
 export { LOOP_HYPERPARAMETERS, defaultHyperparameters, hyperparameterSpec, parseHyperparameter, resolveHyperparameters } from './hyperparameters';
-export { runLossMethod } from './loop';
-export type { LoopData, LoopOptions, LoopResult, LossPoint } from './loop';
-export { STOP_RULES, STOP_RULE_HELP, checkStop } from './stopping';
-export type { StopCheck, StopRule } from './stopping';
+export { runLossMethod, stopForgetSample } from './loop';
+export type { LoopData, LoopOptions, LoopResult, LossPoint, RewindState } from './loop';
+export { STOP_RULES, STOP_RULE_HELP, TARGET_RULES, POPULATION_RULES, checkStop, isTargetRule } from './stopping';
+export type { StopCheck, StopRule, StopTarget, TargetRule } from './stopping';
 export { contrastiveUnlearningLoss, supconForgetLoss, distillationKl } from './contrastive';
 export type * from './types';

@@ -1,6 +1,9 @@
 // The unlearning loop shared by every loss-based method: draw a forget batch and a retain
 // batch, minimise the method's loss with AdamW, check the stopping rule every few steps, and
-// checkpoint so a killed run resumes exactly where it was.
+// checkpoint so a killed run resumes exactly where it was. With a target rule it also rewinds:
+// when a check crosses the target it goes back to the previous check, replays the steps in
+// between with a check after each (a step depends on (seed, step) only, so the replay follows
+// the same trajectory), and returns the state of the check closest to the target.
 import { scope, AdamW, clipGradNormOnDevice, manualSeed } from '../engine';
 import type { Example } from '../data';
 import type { SequenceTokenizer } from '../text/types';
@@ -10,8 +13,10 @@ import { mulberry32 } from '../util/prng';
 import type { Module } from '../nn';
 import type { Classifier, HyperParameters, LossMethod, MethodState } from './types';
 import { BatchSchedule, mixSeed, sampleUpTo } from './schedule';
-import { checkStop, type StopCheck, type StopRule } from './stopping';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type RunIdentity } from './checkpoint';
+import { checkStop, closerToTarget, isTargetRule, type StopCheck, type StopRule, type StopTarget } from './stopping';
+import { hasCheckpoint, loadCheckpoint, loadSnapshot, saveCheckpoint, type RunIdentity } from './checkpoint';
+import { ScoredSample } from './scored-sample';
+import { restoreSnapshot, takeSnapshot, type RunSnapshot } from './snapshot';
 
 export interface LoopData {
   forget: readonly Example[];
@@ -24,6 +29,8 @@ export interface LoopOptions {
   hp: HyperParameters;
   seed: number;
   stop: StopRule;
+  /** Target rules: what the run aims at (estimated before the loop, ./target/). */
+  target?: StopTarget;
   maxLength: number;
   forgetHash: string;
   /** Where to checkpoint (omitted: no checkpoints). */
@@ -37,15 +44,45 @@ export interface LoopOptions {
 
 export interface LossPoint { step: number; values: Record<string, number> }
 
+/** Where a rewinding run stands (checkpointed, so a resumed run continues the same phase). */
+export interface RewindState {
+  /** 'coarse': a check every evalEvery steps; 'fine': replaying, a check after every step. */
+  phase: 'coarse' | 'fine';
+  /** The coarse check that crossed the target, which started the replay. */
+  crossedAt?: number;
+  /** The last coarse check's step: the snapshot a crossing rewinds to. */
+  previousStep?: number;
+  /** The check closest to the target so far. */
+  bestStep?: number;
+}
+
 export interface LoopHistory {
+  /** The losses of the steps on the returned trajectory (a replay replaces the steps it repeats). */
   losses: LossPoint[];
   checks: StopCheck[];
+  /** Optimisation steps run in all, replays included (what the run cost). */
+  stepsRun?: number;
+  rewind?: RewindState;
 }
 
 export interface LoopResult extends LoopHistory {
+  /** Steps of the returned model (target rules: the chosen check's step). */
   steps: number;
+  stepsRun: number;
   stoppedBy: 'rule' | 'budget';
   resumedFrom?: number;
+  /** Target rules: the check whose state is returned. */
+  chosen?: StopCheck;
+}
+
+/** The forget rows every stopping check scores (and a target is estimated on). */
+export function stopForgetSample(forget: readonly Example[], hp: HyperParameters, seed: number): Example[] {
+  return sampleUpTo(forget, hp.stopSample!, mixSeed(seed, 3));
+}
+
+/** The part of a snapshot a returned (never continued) state needs. */
+function weightsOnly(s: RunSnapshot): RunSnapshot {
+  return { step: s.step, model: s.model, modules: {} };
 }
 
 export function runLossMethod(
@@ -67,37 +104,85 @@ export function runLossMethod(
     for (const m of Object.values(modules)) params.push({ params: m.parameters() });
     const optimizer = new AdamW(params, { lr: hp.lr!, weightDecay: hp.weightDecay! });
     const trainable = [...model.parameters(), ...Object.values(modules).flatMap((m) => m.parameters())]; // clipped together, every step
-    const identity: RunIdentity = { method: method.name, hyperparameters: { ...hp }, seed, forgetHash: options.forgetHash, stop: options.stop };
+    const target = options.target;
+    if (isTargetRule(options.stop) && !target) throw new Error(`the '${options.stop}' stopping rule needs options.target`);
+    const identity: RunIdentity = {
+      method: method.name, hyperparameters: { ...hp }, seed, forgetHash: options.forgetHash, stop: options.stop,
+      ...(target ? { target: { accuracy: target.accuracy, loss: target.loss, source: target.source } } : {}),
+    };
 
     let history: LoopHistory = { losses: [], checks: [] };
     let start = 0;
     let resumedFrom: number | undefined;
+    let previous: RunSnapshot | undefined; // the last coarse check, with its optimiser state
+    let best: RunSnapshot | undefined; // the check closest to the target, weights only
     if (options.resume && options.checkpointDir && hasCheckpoint(options.checkpointDir)) {
       const progress = loadCheckpoint<LoopHistory>(options.checkpointDir, model, modules, optimizer, identity);
       ({ history } = progress);
       start = resumedFrom = progress.step;
+      const r = history.rewind;
+      if (r?.previousStep !== undefined) previous = loadSnapshot(options.checkpointDir, r.previousStep);
+      if (r?.bestStep !== undefined) best = weightsOnly(r.bestStep === previous?.step ? previous : loadSnapshot(options.checkpointDir, r.bestStep));
     }
+    const rewind: RewindState = history.rewind ?? { phase: 'coarse' };
+    let stepsRun = history.stepsRun ?? 0;
 
     const forgetBatches = method.uses.forget ? new BatchSchedule(data.forget.length, hp.forgetBatch!, mixSeed(seed, 1)) : undefined;
     const retainBatches = method.uses.retain ? new BatchSchedule(data.retain.length, hp.retainBatch!, mixSeed(seed, 2)) : undefined;
-    const stopForget = sampleUpTo(data.forget, hp.stopSample!, mixSeed(seed, 3));
-    const stopHeldout = sampleUpTo(data.validation, hp.stopSample!, mixSeed(seed, 4));
-    const check = (step: number): boolean => {
-      if (options.stop === 'none' || step % hp.evalEvery! !== 0 || history.checks.some((c) => c.step === step)) return false;
-      const c = checkStop(model, tokenizer, stopForget, stopHeldout, options.stop, step, options.maxLength);
+    // Tokenised once: every check scores the same rows.
+    const stopForget = options.stop === 'none' ? undefined : new ScoredSample(stopForgetSample(data.forget, hp, seed), tokenizer, options.maxLength, 'forget sample');
+    const stopHeldout = options.stop === 'none' ? undefined : new ScoredSample(sampleUpTo(data.validation, hp.stopSample!, mixSeed(seed, 4)), tokenizer, options.maxLength, 'held-out sample');
+    const runCheck = (step: number, fine: boolean): StopCheck => {
+      const c = checkStop(model, stopForget!, stopHeldout!, options.stop, step, target);
+      if (fine) c.fine = true;
       history.checks.push(c);
       options.onCheck?.(c);
-      return c.unseen;
+      return c;
     };
-
     const total = hp.steps!;
+    const checkDue = (step: number): boolean => options.stop !== 'none'
+      && (step % hp.evalEvery! === 0 || rewind.phase === 'fine' || (target !== undefined && step === total));
+
     let step = start;
     let stoppedBy: LoopResult['stoppedBy'] = 'budget';
-    for (; step < total; step++) {
-      if (check(step)) {
-        stoppedBy = 'rule';
-        break;
+    for (;;) {
+      if (target && checkDue(step)) {
+        // The crossing check is met again at the end of its replay: the same state, so the same check.
+        const c = history.checks.find((k) => k.step === step) ?? runCheck(step, rewind.phase === 'fine');
+        const bestCheck = history.checks.find((k) => k.step === rewind.bestStep);
+        const isBest = !bestCheck || closerToTarget(c, bestCheck, target);
+        if (rewind.phase === 'coarse' && c.unseen && previous && previous.step < step - 1) {
+          // (Not a candidate yet: the replay meets this state again at its end and weighs it then.)
+          // Overshot somewhere since the previous check: replay those steps one at a time.
+          restoreSnapshot(previous, model, modules, optimizer);
+          history.losses = history.losses.filter((l) => l.step < previous!.step);
+          rewind.phase = 'fine';
+          rewind.crossedAt = step;
+          rewind.previousStep = undefined;
+          step = previous.step;
+          previous = undefined;
+          continue;
+        }
+        if (isBest) rewind.bestStep = step;
+        if (c.unseen) {
+          stoppedBy = 'rule';
+          if (isBest) best = undefined; // the current state is the one returned
+          break;
+        }
+        if (rewind.phase === 'coarse') {
+          previous = takeSnapshot(step, model, modules, optimizer);
+          rewind.previousStep = step;
+          if (isBest) best = weightsOnly(previous); // shares the bytes: no extra copy
+        } else if (isBest) {
+          best = takeSnapshot(step, model, {});
+        }
+      } else if (!target && step < total && checkDue(step) && !history.checks.some((c) => c.step === step)) {
+        if (runCheck(step, false).unseen) {
+          stoppedBy = 'rule';
+          break;
+        }
       }
+      if (step >= total) break;
       model.train();
       for (const m of Object.values(modules)) m.train();
       manualSeed(mixSeed(seed, 5, step)); // dropout masks depend on (seed, step) only
@@ -119,18 +204,26 @@ export function runLossMethod(
       });
       if (!Number.isFinite(values.total)) throw new Error(`${method.name}: loss is ${values.total} at step ${step} (lower --hp lr or raise clip)`);
       history.losses.push({ step, values });
-      options.onStep?.({ step: step + 1, total, values });
-      if (options.checkpointDir && (step + 1) % hp.checkpointEvery! === 0 && step + 1 < total) {
-        saveCheckpoint(options.checkpointDir, model, modules, optimizer, { identity, step: step + 1, history });
+      stepsRun++;
+      step++;
+      options.onStep?.({ step, total, values });
+      if (options.checkpointDir && step % hp.checkpointEvery! === 0 && step < total) {
+        const snapshots = [previous, best].filter((x): x is RunSnapshot => x !== undefined);
+        saveCheckpoint(options.checkpointDir, model, modules, optimizer, { identity, step, history: { ...history, stepsRun, ...(target ? { rewind } : {}) } }, snapshots);
       }
     }
-    if (stoppedBy === 'budget' && options.stop !== 'none' && !history.checks.some((c) => c.step === step)) {
-      const c = checkStop(model, tokenizer, stopForget, stopHeldout, options.stop, step, options.maxLength);
-      history.checks.push(c);
-      options.onCheck?.(c);
+    if (!target && stoppedBy === 'budget' && options.stop !== 'none' && !history.checks.some((c) => c.step === step)) runCheck(step, false);
+    let chosen: StopCheck | undefined;
+    if (target) {
+      chosen = history.checks.find((k) => k.step === rewind.bestStep);
+      if (!chosen) throw new Error('internal: a target rule ended without a chosen check');
+      if (best && best.step !== step) restoreSnapshot(best, model, {});
     }
     model.eval();
-    return { ...history, steps: step, stoppedBy, ...(resumedFrom !== undefined ? { resumedFrom } : {}) };
+    return {
+      ...history, stepsRun, steps: chosen ? chosen.step : step, stoppedBy,
+      ...(target ? { rewind, chosen } : {}), ...(resumedFrom !== undefined ? { resumedFrom } : {}),
+    };
   } finally {
     state.dispose?.();
     for (const m of Object.values(state.modules ?? {})) m.dispose();

@@ -1,18 +1,27 @@
-// The stopping rule: unlearning is done when the forget set looks like data the model never
-// saw. "Looks unseen" is measured against the validation split, which the model never trained on.
-import type { Example } from '../data';
-import type { SequenceTokenizer } from '../text/types';
-import { predict } from '../train/predict';
-import { perSampleStats } from '../eval';
+// The stopping rules: unlearning is done when the forget set looks like data the model never
+// saw. The population rules (accuracy, loss) compare with the validation split, which the model
+// never trained on, and keep the first check past it. The target rules (class-matched,
+// references) estimate, per request, the forget accuracy a model retrained without the forget
+// set would have (./target/), and return the check closest to it (rewind, ./loop.ts).
+import type { ScoredSample } from './scored-sample';
 import type { Classifier } from './types';
 
-export const STOP_RULES = ['accuracy', 'loss', 'none'] as const;
+export const POPULATION_RULES = ['accuracy', 'loss', 'none'] as const;
+export const TARGET_RULES = ['class-matched', 'references'] as const;
+export const STOP_RULES = [...POPULATION_RULES, ...TARGET_RULES] as const;
 export type StopRule = (typeof STOP_RULES)[number];
+export type TargetRule = (typeof TARGET_RULES)[number];
+
+export function isTargetRule(rule: StopRule): rule is TargetRule {
+  return (TARGET_RULES as readonly string[]).includes(rule);
+}
 
 export const STOP_RULE_HELP: Record<StopRule, string> = {
-  accuracy: 'stop once forget accuracy <= validation accuracy (the paper\'s rule)',
+  accuracy: 'stop once forget accuracy <= validation accuracy (the paper\'s rule; first check past it)',
   loss: 'stop once the mean forget loss >= the mean validation loss (finer-grained when both accuracies are ~100%)',
   none: 'run the whole step budget',
+  'class-matched': 'target = the input model\'s validation accuracy on the forget set\'s class mix; return the check closest to it (rewind)',
+  references: 'target from reference models that never saw the forget set\'s subjects (--references DIR, from deepcut references); rewind',
 };
 
 export interface StopCheck {
@@ -21,22 +30,53 @@ export interface StopCheck {
   heldoutAccuracy: number;
   forgetLoss: number;
   heldoutLoss: number;
-  /** Whether the rule says the forget set now looks unseen. */
+  /** Whether the rule says the forget set now looks unseen (target rules: forget accuracy <= target). */
   unseen: boolean;
+  /** Target rules: |forget accuracy − target accuracy|. */
+  distance?: number;
+  /** Target rules: a check replayed one step at a time after a coarse check crossed the target. */
+  fine?: boolean;
 }
 
-function score(model: Classifier, tokenizer: SequenceTokenizer, examples: readonly Example[], maxLength: number): { accuracy: number; loss: number } {
-  const p = predict(model, tokenizer, examples, { maxLength, batchSize: 32 });
-  const stats = perSampleStats(p.logits, examples.map((e) => e.label), p.numClasses);
-  return { accuracy: p.accuracy, loss: stats.loss.reduce((a, b) => a + b, 0) / examples.length };
+/** What a target rule aims at (./target/ estimates it before the first step). */
+export interface StopTarget {
+  rule: TargetRule;
+  /** The forget accuracy a model that never saw the forget set is estimated to have, in [0, 1]. */
+  accuracy: number;
+  /** Its mean forget loss (breaks ties between checks of equal accuracy distance). */
+  loss: number;
+  /** Where the target came from, in words (recorded in unlearn.json). */
+  source: string;
+  /** The estimator's inputs and intermediate numbers (recorded in unlearn.json). */
+  estimate: Record<string, unknown>;
+  notes?: string[];
 }
 
 export function checkStop(
-  model: Classifier, tokenizer: SequenceTokenizer, forget: readonly Example[], heldout: readonly Example[],
-  rule: StopRule, step: number, maxLength: number,
+  model: Classifier, forget: ScoredSample, heldout: ScoredSample, rule: StopRule, step: number, target?: StopTarget,
 ): StopCheck {
-  const f = score(model, tokenizer, forget, maxLength);
-  const h = score(model, tokenizer, heldout, maxLength);
-  const unseen = rule === 'accuracy' ? f.accuracy <= h.accuracy : rule === 'loss' ? f.loss >= h.loss : false;
-  return { step, forgetAccuracy: f.accuracy, heldoutAccuracy: h.accuracy, forgetLoss: f.loss, heldoutLoss: h.loss, unseen };
+  const f = forget.score(model);
+  const h = heldout.score(model);
+  const base = { step, forgetAccuracy: f.accuracy, heldoutAccuracy: h.accuracy, forgetLoss: f.meanLoss, heldoutLoss: h.meanLoss };
+  if (isTargetRule(rule)) {
+    if (!target) throw new Error(`the '${rule}' stopping rule needs a target (estimate it with ./target before the loop)`);
+    return { ...base, unseen: f.accuracy <= target.accuracy, distance: Math.abs(f.accuracy - target.accuracy) };
+  }
+  const unseen = rule === 'accuracy' ? f.accuracy <= h.accuracy : rule === 'loss' ? f.meanLoss >= h.meanLoss : false;
+  return { ...base, unseen };
+}
+
+/**
+ * Whether check a is closer to the target than check b: accuracy distance first, then loss
+ * distance (accuracy moves in steps of 1/|forget sample|, so ties are common), then the earlier
+ * step (fewer updates, less collateral change).
+ */
+export function closerToTarget(a: StopCheck, b: StopCheck, target: StopTarget): boolean {
+  const da = Math.abs(a.forgetAccuracy - target.accuracy);
+  const db = Math.abs(b.forgetAccuracy - target.accuracy);
+  if (da !== db) return da < db;
+  const la = Math.abs(a.forgetLoss - target.loss);
+  const lb = Math.abs(b.forgetLoss - target.loss);
+  if (la !== lb) return la < lb;
+  return a.step < b.step;
 }

@@ -10,8 +10,9 @@ import { loadPretrained, savePretrained } from '../model';
 import { resolveDevice, type DeviceSpec } from '../engine/device';
 import { writeFileAtomic } from '../io/atomic';
 // From the index, which registers every built-in method.
-import { getMethod, resolveHyperparameters, runLossMethod, type LossPoint } from '.';
-import type { StopCheck, StopRule } from './stopping';
+import { getMethod, resolveHyperparameters, runLossMethod, stopForgetSample, type LossPoint, type RewindState } from '.';
+import { isTargetRule, type StopCheck, type StopRule, type StopTarget } from './stopping';
+import { estimateTarget } from './target/estimate';
 import type { Classifier } from './types';
 import { isSisaDir } from './sisa/layout';
 import { recordedRecipe } from './recipe';
@@ -35,6 +36,10 @@ export interface UnlearnRequest {
   /** Hyper-parameter overrides (name → value). */
   hp?: Readonly<Record<string, number>>;
   stop?: StopRule;
+  /** --stop references: the folder `deepcut references` wrote for this data. */
+  references?: string;
+  /** The split seed the dataset was loaded with (named when references do not match). */
+  splitSeed?: number;
   /** Tokens per text; default: the model's train.json, else 128. */
   maxLength?: number;
   baseModel?: string;
@@ -70,11 +75,20 @@ export interface UnlearnRecord {
   seed: number;
   hyperparameters: Record<string, number>;
   stop: StopRule;
+  /** Target rules: what the run aimed at and where that came from. */
+  target?: { rule: string; accuracy: number; loss: number; source: string; estimate: Record<string, unknown>; notes?: string[] };
   max_length: number;
+  /** Steps of the returned model (target rules: the chosen check's). */
   steps: number;
+  /** Optimisation steps run in all, a rewind's replayed steps included. */
+  steps_run?: number;
   stopped_by?: 'rule' | 'budget';
   resumed_from?: number;
+  /** Every stopping check in the order run (target rules: with distance to the target; fine: replayed). */
   checks?: StopCheck[];
+  /** Target rules: the check whose state was returned. */
+  chosen_check?: StopCheck;
+  rewind?: RewindState;
   losses: LossPoint[];
   details?: Record<string, unknown>;
   notes?: string[];
@@ -91,6 +105,11 @@ export function checkOutput(out: string, modelDir: string, options: { resume?: b
     return;
   }
   throw new Error(`--out ${out} exists and is not empty (pass --overwrite to replace it, or --resume to continue an interrupted run)`);
+}
+
+function requireReferences(dir: string | undefined): string {
+  if (dir === undefined) throw new Error("the 'references' stopping rule needs the reference models' folder (--references DIR, from 'deepcut references')");
+  return dir;
 }
 
 function sameLabels(model: readonly string[], data: readonly string[]): boolean {
@@ -129,7 +148,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
   const validation = splitOf(req.dataset, 'validation');
   fs.mkdirSync(req.out, { recursive: true });
 
-  let base: Pick<UnlearnRecord, 'steps' | 'stopped_by' | 'resumed_from' | 'checks' | 'losses' | 'details'>;
+  let base: Pick<UnlearnRecord, 'steps' | 'steps_run' | 'stopped_by' | 'resumed_from' | 'checks' | 'chosen_check' | 'rewind' | 'losses' | 'details' | 'target'>;
   if (method.kind === 'loss') {
     const load = () => {
       const { model, tokenizer } = loadPretrained(req.modelDir, { device });
@@ -148,13 +167,29 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
         for (const p of copy.parameters()) p.requiresGrad_(false);
         return copy;
       };
+      // Estimated on the input model before any step (so a resumed run gets the same target).
+      let target: StopTarget | undefined;
+      if (isTargetRule(stop)) {
+        target = estimateTarget({
+          rule: stop, model: classifier, tokenizer, forgetSample: stopForgetSample(forget, hp, seed), validation, labels: req.dataset.labels, maxLength, log,
+          ...(stop === 'references' ? { references: { dir: requireReferences(req.references), dataset: req.dataset.name, splitSeed: req.splitSeed, trainHash: datasetHash(train) } } : {}),
+        });
+        log(`target forget accuracy ${(100 * target.accuracy).toFixed(1)}% (loss ${target.loss.toFixed(3)}): ${target.source}`);
+        target.notes?.forEach((n) => log(`note: ${n}`));
+      }
       const result = runLossMethod(method, classifier, tokenizer, { forget, retain, validation }, {
-        hp, seed, stop, maxLength, forgetHash: req.forget.hash, checkpointDir: path.join(req.out, CHECKPOINT_DIR),
+        hp, seed, stop, target, maxLength, forgetHash: req.forget.hash, checkpointDir: path.join(req.out, CHECKPOINT_DIR),
         resume: req.resume, loadOriginal, onStep: req.onStep, onCheck: req.onCheck,
       });
       if (result.resumedFrom !== undefined) log(`resumed from step ${result.resumedFrom}`);
+      if (result.chosen) log(`returned the state of the check at step ${result.chosen.step} (forget accuracy ${(100 * result.chosen.forgetAccuracy).toFixed(1)}%, ${result.stepsRun} steps run)`);
       savePretrained(classifier, req.out, { tokenizerDir: req.modelDir, overwrite: true });
-      base = { steps: result.steps, stopped_by: result.stoppedBy, checks: result.checks, losses: result.losses, ...(result.resumedFrom !== undefined ? { resumed_from: result.resumedFrom } : {}) };
+      base = {
+        steps: result.steps, steps_run: result.stepsRun, stopped_by: result.stoppedBy, checks: result.checks, losses: result.losses,
+        ...(target ? { target: { rule: target.rule, accuracy: target.accuracy, loss: target.loss, source: target.source, estimate: target.estimate, ...(target.notes ? { notes: target.notes } : {}) } } : {}),
+        ...(result.chosen ? { chosen_check: result.chosen } : {}), ...(result.rewind ? { rewind: result.rewind } : {}),
+        ...(result.resumedFrom !== undefined ? { resumed_from: result.resumedFrom } : {}),
+      };
     } finally {
       classifier.dispose();
     }
@@ -203,7 +238,11 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
     method: method.name, hyperparameters: out.hyperparameters, seed,
     input_model: { folder: out.model, manifest_hash: inputHash.manifest_hash },
     retain: retainInfo, forgotten: lineage.forgotten,
-    stopping: { rule: stop, stopped_by: out.stopped_by ?? null, steps: out.steps, ...(out.checks && out.checks.length > 0 ? { last_check: out.checks[out.checks.length - 1] } : {}) },
+    stopping: {
+      rule: stop, stopped_by: out.stopped_by ?? null, steps: out.steps,
+      ...(out.target ? { target: { accuracy: out.target.accuracy, loss: out.target.loss, source: out.target.source } } : {}),
+      ...(out.chosen_check ? { chosen_check: out.chosen_check } : out.checks && out.checks.length > 0 ? { last_check: out.checks[out.checks.length - 1] } : {}),
+    },
     model: outputHash, records: recordHashes(req.out), provenance: out.provenance,
   });
   return out;

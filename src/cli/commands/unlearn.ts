@@ -14,7 +14,7 @@ import { DEVICE_HELP, deviceFlag, deviceLine } from '../device';
 
 interface UnlearnFlags {
   model: string; data: string; forget: string; method: string; out: string; seed: string; hp: string[];
-  stop: string; maxLength?: string; splitSeed?: string; base?: string; resume?: boolean; overwrite?: boolean; device: string;
+  stop: string; references?: string; maxLength?: string; splitSeed?: string; base?: string; resume?: boolean; overwrite?: boolean; device: string;
 }
 
 /** The method list shown after `deepcut unlearn --help`. */
@@ -45,6 +45,7 @@ export function registerUnlearn(program: Command): void {
     .option('--seed <n>', 'random seed (batches, dropout, random labels)', '0')
     .option('--hp <name=value>', 'hyper-parameter override, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--stop <rule>', `stopping rule: ${STOP_RULES.join(' | ')}`, 'accuracy')
+    .option('--references <dir>', "--stop references: reference models trained on this data by 'deepcut references'")
     .option('--max-length <n>', 'tokens per text (default: the model\'s recipe, lineage.json or train.json, else 128)')
     .option('--split-seed <n>', `data split / random: forget seed (default: the model's recipe, lineage.json or train.json, else ${DEFAULT_SEED})`)
     .option('--base <dir>', 'retrain: the pretrained encoder to start from (default: train.json\'s base_model)')
@@ -57,6 +58,8 @@ export function registerUnlearn(program: Command): void {
         throw new CliError(`unknown --method '${f.method}' (known: ${listMethods().map((m) => m.name).join(', ')})`);
       }
       if (!(STOP_RULES as readonly string[]).includes(f.stop)) throw new CliError(`--stop must be one of ${STOP_RULES.join(', ')}, got '${f.stop}'`);
+      if (f.stop === 'references' && f.references === undefined) throw new CliError("--stop references needs --references DIR (train them with 'deepcut references --model ORIGINAL --data D --k 4 --out DIR')");
+      if (f.references !== undefined && f.stop !== 'references') throw new CliError(`--references is read by --stop references only (got --stop ${f.stop})`);
       const out = path.resolve(f.out);
       try {
         checkOutput(out, f.model, { resume: f.resume, overwrite: f.overwrite });
@@ -85,7 +88,7 @@ export function registerUnlearn(program: Command): void {
       let progress: ReturnType<typeof startProgress> | undefined;
       const result = await unlearn({
         modelDir: f.model, dataset: ds, forget, method: f.method, out, seed: nonNegativeInt(f.seed, '--seed'), hp,
-        stop: f.stop as StopRule, maxLength: f.maxLength !== undefined ? positiveInt(f.maxLength, '--max-length') : undefined,
+        stop: f.stop as StopRule, references: f.references, splitSeed, maxLength: f.maxLength !== undefined ? positiveInt(f.maxLength, '--max-length') : undefined,
         baseModel: f.base, resume: f.resume, device, log: (line) => console.log(line),
         onStep: ({ step, total, values }) => {
           progress ??= startProgress(f.method, total, ['loss', 'forget', 'retain']);
@@ -95,6 +98,10 @@ export function registerUnlearn(program: Command): void {
         onCheck: (c) => {
           progress?.stop();
           progress = undefined;
+          if (c.distance !== undefined) {
+            console.log(`step ${c.step}${c.fine ? ' (replay)' : ''}: forget accuracy ${(100 * c.forgetAccuracy).toFixed(1)}%, ${(100 * c.distance).toFixed(1)} points from the target; validation ${(100 * c.heldoutAccuracy).toFixed(1)}%${c.unseen ? (c.fine ? ' -> crossed the target, stopping' : ' -> crossed the target') : ''}`);
+            return;
+          }
           console.log(`step ${c.step}: forget accuracy ${(100 * c.forgetAccuracy).toFixed(1)}% vs validation ${(100 * c.heldoutAccuracy).toFixed(1)}%, forget loss ${c.forgetLoss.toFixed(3)} vs ${c.heldoutLoss.toFixed(3)}${c.unseen ? ' -> forget set looks unseen, stopping' : ''}`);
         },
       });

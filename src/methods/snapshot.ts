@@ -1,0 +1,56 @@
+// A run's state at one stopping check, held as bytes in host memory: the weights (safetensors
+// bytes, the format checkpoints use, so a snapshot is written to and read from a checkpoint as
+// is) and, when the run may continue from it, the optimiser state. Rewinding restores one.
+import { fromBytes } from '../engine/create';
+import type { Optimizer, Tensor } from '../engine';
+import type { Module } from '../nn';
+import { parseSafetensors, serializeSafetensors } from '../io/safetensors';
+import type { DType } from '../engine/native';
+
+export interface RunSnapshot {
+  /** Steps completed when it was taken. */
+  step: number;
+  model: Buffer;
+  /** The method's extra trainable modules (e.g. a projection head), by name. */
+  modules: Record<string, Buffer>;
+  /** AdamW's moments and step count; absent for a snapshot that is only ever returned, never continued. */
+  optimizer?: Buffer;
+}
+
+const ENGINE_DTYPE: Record<string, DType> = {
+  F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16', I64: 'int64', I32: 'int32', U8: 'uint8', BOOL: 'bool',
+};
+
+export function weightBytes(module: Module): Buffer {
+  return Buffer.concat(serializeSafetensors(module.stateDict()));
+}
+
+export function loadWeightBytes(module: Module, bytes: Uint8Array, what: string): void {
+  const tensors = new Map<string, Tensor>();
+  try {
+    for (const [name, raw] of parseSafetensors(bytes, what).tensors) tensors.set(name, fromBytes(raw.bytes, ENGINE_DTYPE[raw.dtype]!, raw.shape));
+    module.loadStateDict(tensors, { context: `restoring ${what}` });
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
+}
+
+export function takeSnapshot(step: number, model: Module, modules: Readonly<Record<string, Module>>, optimizer?: Optimizer): RunSnapshot {
+  const own: Record<string, Buffer> = {};
+  for (const [name, m] of Object.entries(modules)) own[name] = weightBytes(m);
+  return { step, model: weightBytes(model), modules: own, ...(optimizer ? { optimizer: optimizer.stateBytes() } : {}) };
+}
+
+/** Puts the run back to `snapshot` (weights, modules and, when given, the optimiser). */
+export function restoreSnapshot(snapshot: RunSnapshot, model: Module, modules: Readonly<Record<string, Module>>, optimizer?: Optimizer): void {
+  loadWeightBytes(model, snapshot.model, `the model at step ${snapshot.step}`);
+  for (const [name, m] of Object.entries(modules)) {
+    const bytes = snapshot.modules[name];
+    if (!bytes) throw new Error(`snapshot at step ${snapshot.step} has no module '${name}'`);
+    loadWeightBytes(m, bytes, `module '${name}' at step ${snapshot.step}`);
+  }
+  if (optimizer) {
+    if (!snapshot.optimizer) throw new Error(`snapshot at step ${snapshot.step} holds no optimiser state and cannot be continued`);
+    optimizer.loadStateBytes(snapshot.optimizer);
+  }
+}

@@ -1,0 +1,49 @@
+// Estimates a target rule's target once, on the input model before any step: the same numbers
+// on a resumed run, and a fixed mark to measure every check's distance against. (A target that
+// followed the unlearned model's own held-out accuracy would drop as unlearning damages the
+// model and so reward the damage.)
+import type { Example } from '../../data';
+import type { SequenceTokenizer } from '../../text/types';
+import { ScoredSample } from '../scored-sample';
+import type { StopTarget, TargetRule } from '../stopping';
+import type { Classifier } from '../types';
+import { classMatchedTarget, ratesByClass } from './class-matched';
+import { loadReferencesFor } from './manifest';
+import { referencesTarget } from './references';
+import type { Device } from '../../engine/device';
+
+export interface TargetContext {
+  rule: TargetRule;
+  model: Classifier;
+  tokenizer: SequenceTokenizer;
+  /** The forget rows the stopping checks score. */
+  forgetSample: readonly Example[];
+  /** Held-out rows: the validation split. */
+  validation: readonly Example[];
+  labels: readonly string[];
+  maxLength: number;
+  /** references: the folder written by `deepcut references`, and what it must match. */
+  references?: { dir: string; dataset: string; splitSeed?: number; trainHash: string };
+  log?(line: string): void;
+}
+
+export function estimateTarget(ctx: TargetContext): StopTarget {
+  if (ctx.validation.length === 0) {
+    throw new Error(`the '${ctx.rule}' stopping rule compares the forget set with held-out rows, and this dataset has no validation rows: give it some (split: validation), or pass --stop none to run the fixed step budget`);
+  }
+  if (ctx.forgetSample.length === 0) throw new Error(`the '${ctx.rule}' stopping rule needs at least one forget record`);
+  // References are checked before anything is scored: a mismatch is the likely mistake.
+  const manifest = ctx.rule === 'references' ? loadReferencesManifest(ctx) : undefined;
+  const scores = new ScoredSample(ctx.validation, ctx.tokenizer, ctx.maxLength, 'validation split').score(ctx.model);
+  const modelRates = ratesByClass(ctx.validation, scores, ctx.labels.length);
+  if (!manifest) return classMatchedTarget(ctx.forgetSample, modelRates, ctx.labels);
+  return referencesTarget({
+    dir: ctx.references!.dir, manifest, forget: ctx.forgetSample, heldout: ctx.validation, modelRates, labels: ctx.labels, maxLength: ctx.maxLength, device: ctx.model.device as Device, log: ctx.log,
+  });
+}
+
+function loadReferencesManifest(ctx: TargetContext): ReturnType<typeof loadReferencesFor> {
+  if (!ctx.references) throw new Error("the 'references' stopping rule needs the reference models' folder (--references DIR, from 'deepcut references')");
+  const r = ctx.references;
+  return loadReferencesFor(r.dir, { dataset: r.dataset, splitSeed: r.splitSeed, trainHash: r.trainHash, labels: ctx.labels });
+}

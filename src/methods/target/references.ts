@@ -1,0 +1,147 @@
+// The target from reference models. For each forget record, the references trained on
+// partitions without its data subject show how a model that never saw the subject does on it,
+// relative to how the same references do on held-out rows of its class. That gap, not the
+// references' raw accuracy (each saw only 1/K of the data), is carried over to the model being
+// unlearned: target = the model's class-matched held-out accuracy − the references' gap.
+import * as path from 'node:path';
+import type { Example } from '../../data';
+import { loadPretrained, type SequenceClassifier } from '../../model';
+import type { Device } from '../../engine/device';
+import type { Module } from '../../nn';
+import { ScoredSample } from '../scored-sample';
+import type { StopTarget } from '../stopping';
+import { classFallbackNote, classMatched, classesWithoutHeldout, ratesByClass, type ClassRates } from './class-matched';
+import type { ReferencesManifest } from './manifest';
+
+export interface ReferencesTargetInput {
+  dir: string;
+  manifest: ReferencesManifest;
+  /** The forget rows the stopping checks score. */
+  forget: readonly Example[];
+  /** Held-out rows (the validation split). */
+  heldout: readonly Example[];
+  /** The input model's per-class rates on `heldout`. */
+  modelRates: ClassRates;
+  labels: readonly string[];
+  maxLength: number;
+  /** Where to score the references: the device of the model being unlearned. */
+  device: Device;
+  log?(line: string): void;
+}
+
+interface ReferenceScores {
+  index: number;
+  /** Per forget row: correct / loss, or undefined where this reference saw the row. */
+  correct: (boolean | undefined)[];
+  loss: (number | undefined)[];
+  rates: ClassRates;
+  heldoutLosses: number[];
+}
+
+const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
+
+function quantiles(values: readonly number[]): { p10: number; p50: number; p90: number } {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+  return { p10: at(0.1), p50: at(0.5), p90: at(0.9) };
+}
+
+function scoreReference(input: ReferencesTargetInput, index: number): ReferenceScores {
+  const p = input.manifest.partitions[index]!;
+  const dir = path.join(input.dir, p.folder);
+  const { model, tokenizer } = loadPretrained(dir, { device: input.device });
+  if (!tokenizer) throw new Error(`${dir} has no tokenizer.json`);
+  const classifier = model as SequenceClassifier & Module;
+  try {
+    const seen = new Set(p.ids);
+    const unseen = input.forget.filter((e) => !seen.has(e.id));
+    const scored = unseen.length > 0 ? new ScoredSample(unseen, tokenizer, input.maxLength, 'forget rows').score(classifier) : undefined;
+    const byId = new Map(unseen.map((e, i) => [e.id, i]));
+    const heldout = new ScoredSample(input.heldout, tokenizer, input.maxLength, 'held-out rows').score(classifier);
+    return {
+      index,
+      correct: input.forget.map((e) => (byId.has(e.id) ? scored!.correct[byId.get(e.id)!] : undefined)),
+      loss: input.forget.map((e) => (byId.has(e.id) ? scored!.loss[byId.get(e.id)!] : undefined)),
+      rates: ratesByClass(input.heldout, heldout, input.labels.length),
+      heldoutLosses: heldout.loss,
+    };
+  } finally {
+    classifier.dispose();
+  }
+}
+
+export function referencesTarget(input: ReferencesTargetInput): StopTarget {
+  const { manifest, forget } = input;
+  if (forget.length === 0) throw new Error('the references target needs at least one forget row');
+  const where = new Map<string, number[]>();
+  manifest.partitions.forEach((p) => p.ids.forEach((id) => where.set(id, [...(where.get(id) ?? []), p.index])));
+  const unplaced = forget.filter((e) => !where.has(e.id));
+  if (unplaced.length > 0) throw new Error(`${path.join(input.dir, 'references.json')}: no partition holds forget record '${unplaced[0]!.id}' (${unplaced.length} in all): the references were trained on other records`);
+  // Partitions are disjoint, so each row has K−1 references that never saw its subject; k = 1 would leave none.
+  const refs = manifest.partitions.map((p) => {
+    input.log?.(`references target: scoring reference ${p.index + 1}/${manifest.k}`);
+    return scoreReference(input, p.index);
+  });
+  let gapAccuracy = 0;
+  let gapLoss = 0;
+  let refForgetAccuracy = 0;
+  let refHeldoutAccuracy = 0;
+  let refForgetLoss = 0;
+  let refHeldoutLoss = 0;
+  let minOut = Infinity;
+  const outLosses: number[] = [];
+  forget.forEach((e, i) => {
+    const out = refs.filter((r) => r.correct[i] !== undefined);
+    if (out.length === 0) throw new Error(`every reference saw forget record '${e.id}' (k = ${manifest.k}): no reference shows how unseen data of its subject behaves; use --stop class-matched`);
+    minOut = Math.min(minOut, out.length);
+    let acc = 0; let heldAcc = 0; let loss = 0; let heldLoss = 0;
+    for (const r of out) {
+      acc += r.correct[i] ? 1 : 0;
+      heldAcc += r.rates.accuracy[e.label]!;
+      loss += r.loss[i]!;
+      heldLoss += r.rates.loss[e.label]!;
+      outLosses.push(r.loss[i]!);
+    }
+    refForgetAccuracy += acc / out.length;
+    refHeldoutAccuracy += heldAcc / out.length;
+    refForgetLoss += loss / out.length;
+    refHeldoutLoss += heldLoss / out.length;
+    gapAccuracy += (heldAcc - acc) / out.length;
+    gapLoss += (loss - heldLoss) / out.length;
+  });
+  const n = forget.length;
+  const model = classMatched(forget, input.modelRates);
+  const missing = classesWithoutHeldout(forget, input.modelRates);
+  const accuracy = clamp01(model.accuracy - gapAccuracy / n);
+  const loss = Math.max(0, model.loss + gapLoss / n);
+  return {
+    rule: 'references',
+    accuracy,
+    loss,
+    source: `${manifest.k} reference models in ${input.dir} (each forget row judged by the ${minOut === manifest.k - 1 ? manifest.k - 1 : `${minOut}+`} that never saw its subject), gap carried over to the input model's class-matched validation accuracy`,
+    estimate: {
+      references: path.resolve(input.dir),
+      k: manifest.k,
+      references_forget_accuracy: refForgetAccuracy / n,
+      references_heldout_accuracy: refHeldoutAccuracy / n,
+      accuracy_gap: gapAccuracy / n,
+      model_heldout_accuracy: model.accuracy,
+      references_forget_loss: refForgetLoss / n,
+      references_heldout_loss: refHeldoutLoss / n,
+      loss_gap: gapLoss / n,
+      model_heldout_loss: model.loss,
+      // The per-sample loss distributions the gap summarises (unseen forget rows vs held-out rows).
+      references_forget_loss_quantiles: quantiles(outLosses),
+      references_heldout_loss_quantiles: quantiles(refs.flatMap((r) => r.heldoutLosses)),
+      per_reference: refs.map((r) => {
+        const mine = r.correct.filter((c): c is boolean => c !== undefined);
+        return {
+          index: r.index, unseen_forget_rows: mine.length,
+          forget_accuracy: mine.length > 0 ? mine.filter(Boolean).length / mine.length : null,
+          heldout_accuracy: r.rates.pooled.accuracy,
+        };
+      }),
+    },
+    ...(missing.length > 0 ? { notes: [classFallbackNote(missing, input.labels)] } : {}),
+  };
+}

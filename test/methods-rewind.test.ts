@@ -1,0 +1,93 @@
+// Rewind: with a target rule the run returns the check closest to the target, not the first
+// one past it; a crossing is refined by replaying the steps since the previous check one at a
+// time; a run killed anywhere (between coarse checks, in the middle of a replay) and resumed
+// ends bit-identical to an uninterrupted one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { resolveForgetSet, splitOf } from '../src/data';
+import { loadPretrained, type SequenceClassifier } from '../src/model';
+import { unlearn, type UnlearnRecord } from '../src/methods/unlearn';
+import { stopForgetSample } from '../src/methods/loop';
+import { resolveHyperparameters, getMethod } from '../src/methods';
+import { closerToTarget, type StopCheck, type StopTarget } from '../src/methods/stopping';
+import { predict } from '../src/train/predict';
+import { tinyRun } from './helpers/tiny-run';
+
+// Random labels at a high rate: forget accuracy falls fast, so a check every 10 steps overshoots.
+const HP = { lr: 5e-4, steps: 60, evalEvery: 10, checkpointEvery: 4, forgetBatch: 8, retainBatch: 8 };
+const METHOD = 'random-label';
+
+const weights = (dir: string) => fs.readFileSync(path.join(dir, 'model.safetensors'));
+const record = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'unlearn.json'), 'utf8')) as UnlearnRecord;
+
+async function setup() {
+  const run = await tinyRun();
+  const forget = resolveForgetSet(run.dataset, 'random:0.3', { seed: 1 });
+  const base = { modelDir: run.original, dataset: run.dataset, forget, method: METHOD, seed: 2, hp: HP, stop: 'class-matched' as const };
+  return { run, forget, base };
+}
+
+test('class-matched + rewind: returns the check closest to the target, refining the crossing step by step', async (t) => {
+  const { run, forget, base } = await setup();
+  const out = path.join(run.root, 'rewind-a');
+  const r = await unlearn({ ...base, out });
+  const target = r.target!;
+  const checks = r.checks!;
+  t.diagnostic(`target ${target.accuracy.toFixed(3)}; checks ${checks.map((c) => `${c.step}${c.fine ? 'f' : ''}:${c.forgetAccuracy.toFixed(2)}`).join(' ')}; chosen ${r.chosen_check!.step}`);
+  assert.equal(target.rule, 'class-matched');
+  assert.match(target.source, /validation accuracy on the forget sample's class mix/);
+  for (const c of checks) assert.equal(c.distance, Math.abs(c.forgetAccuracy - target.accuracy), 'every check records its distance');
+  const coarse = checks.filter((c) => !c.fine);
+  const firstCrossing = coarse.find((c) => c.forgetAccuracy <= target.accuracy)!;
+  assert.ok(firstCrossing, 'the run crosses the target');
+  assert.ok(firstCrossing.distance! > 0.05, `the case overshoots: first crossing at step ${firstCrossing.step} lands ${firstCrossing.distance} from the target`);
+  const fine = checks.filter((c) => c.fine);
+  assert.deepEqual(fine.map((c) => c.step).slice(0, HP.evalEvery - 1), Array.from({ length: Math.min(fine.length, HP.evalEvery - 1) }, (_, i) => firstCrossing.step - HP.evalEvery + 1 + i), 'the steps since the previous check are replayed with a check after each');
+  const chosen = r.chosen_check!;
+  const tgt: StopTarget = { rule: 'class-matched', accuracy: target.accuracy, loss: target.loss, source: '', estimate: {} };
+  for (const c of checks) assert.ok(!closerToTarget(c, chosen, tgt), `no check is closer than the chosen one (step ${c.step})`);
+  assert.ok(chosen.distance! < firstCrossing.distance!, `chosen ${chosen.distance} is closer than the first crossing ${firstCrossing.distance}`);
+  assert.equal(r.steps, chosen.step);
+  assert.ok(r.steps_run! > r.steps, 'the replayed steps are counted in steps_run');
+
+  // The folder holds the chosen state: its forget accuracy on the check sample is the chosen check's.
+  const hp = resolveHyperparameters(getMethod(METHOD), HP);
+  const forgetRows = splitOf(run.dataset, 'train').filter((e) => forget.ids.includes(e.id));
+  const { model, tokenizer } = loadPretrained(out);
+  const acc = predict(model as SequenceClassifier, tokenizer!, stopForgetSample(forgetRows, hp, 2), { maxLength: 48, batchSize: 32 }).accuracy;
+  model.dispose();
+  assert.equal(acc, chosen.forgetAccuracy);
+
+  // The paper's rule on the same run keeps the first crossing (unchanged behaviour).
+  const old = await unlearn({ ...base, stop: 'accuracy', out: path.join(run.root, 'rewind-old') });
+  assert.equal(old.target, undefined);
+  assert.ok(old.checks!.every((c: StopCheck) => c.step % HP.evalEvery === 0 && !c.fine));
+});
+
+test('a rewinding run killed between checks or during its replay resumes bit-identical', async () => {
+  const { run, base } = await setup();
+  const a = path.join(run.root, 'rewind-a');
+  if (!fs.existsSync(path.join(a, 'unlearn.json'))) await unlearn({ ...base, out: a });
+  const full = record(a);
+  const crossedAt = full.rewind!.crossedAt!;
+  // onStep is called once per optimisation step, replays included: call N is the N-th step run.
+  // Calls crossedAt+1 .. steps_run are the replay; kill in its middle (its length depends on the trajectory).
+  assert.ok(full.steps_run! > crossedAt, `the replay ran (steps_run ${full.steps_run}, crossed at ${crossedAt})`);
+  const killAt = [crossedAt - 3, crossedAt + Math.ceil((full.steps_run! - crossedAt) / 2)];
+  for (const [i, n] of killAt.entries()) {
+    const out = path.join(run.root, `rewind-kill-${i}`);
+    let calls = 0;
+    await assert.rejects(unlearn({ ...base, out, onStep: () => { if (++calls === n) throw new Error('simulated kill'); } }), /simulated kill/);
+    const progress = JSON.parse(fs.readFileSync(path.join(out, 'checkpoint', 'progress.json'), 'utf8')) as { history: { rewind: { phase: string } } };
+    assert.equal(progress.history.rewind.phase, i === 0 ? 'coarse' : 'fine', 'killed between coarse checks, then mid-replay');
+    const resumed = await unlearn({ ...base, out, resume: true });
+    assert.ok(resumed.resumed_from !== undefined);
+    assert.deepEqual(weights(out), weights(a), `killed at step-run ${n}: the same weights`);
+    assert.deepEqual(resumed.checks, full.checks, 'the same checks');
+    assert.deepEqual(resumed.chosen_check, full.chosen_check);
+    assert.deepEqual(resumed.losses, full.losses);
+    assert.equal(resumed.steps_run, full.steps_run);
+  }
+});

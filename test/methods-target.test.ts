@@ -1,0 +1,134 @@
+// Stopping targets estimated without retraining, on a synthetic case whose answer is known:
+// references that never saw a subject whose labels no other data predicts put its target near
+// 0; an ordinary subject's target sits near validation accuracy; class-matched compares a
+// one-class forget set with held-out rows of that class; references for other data are refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { datasetHash, splitOf, type Dataset, type Example } from '../src/data';
+import { loadPretrained, type SequenceClassifier } from '../src/model';
+import { finetuneToFolder } from '../src/train/run';
+import { predict } from '../src/train/predict';
+import { estimateTarget, partitionBySubject, readReferencesManifest, trainReferences, REFERENCES_FILE } from '../src/methods/target';
+import type { Classifier } from '../src/methods/types';
+import type { StopTarget } from '../src/methods/stopping';
+import { makeTinyBase, TINY_HYPERPARAMETERS } from './helpers/tiny-run';
+import { FLIPPER, syntheticSubjects } from './helpers/synthetic-subjects';
+
+interface Fixture { root: string; data: Dataset; original: string; references: string }
+let cached: Promise<Fixture> | undefined;
+
+const SETTINGS = { ...TINY_HYPERPARAMETERS, epochs: 12, patience: 12, maxLength: 16, lr: 3e-3 };
+
+function fixture(): Promise<Fixture> {
+  cached ??= (async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-target-'));
+    const data = await syntheticSubjects(root);
+    const base = path.join(root, 'base');
+    makeTinyBase(base, data).model.dispose();
+    const original = path.join(root, 'original');
+    finetuneToFolder({ base, dataset: data, out: original, settings: SETTINGS, splitSeed: 42 });
+    const references = path.join(root, 'references');
+    trainReferences({ model: original, dataset: data, splitSeed: 42, k: 4, out: references });
+    return { root, data, original, references };
+  })();
+  return cached;
+}
+
+function ofUser(data: Dataset, user: string): Example[] {
+  return splitOf(data, 'train').filter((e) => e.user === user);
+}
+
+function withModel<T>(dir: string, fn: (model: Classifier, tokenizer: NonNullable<ReturnType<typeof loadPretrained>['tokenizer']>) => T): T {
+  const { model, tokenizer } = loadPretrained(dir);
+  try {
+    return fn(model as Classifier, tokenizer!);
+  } finally {
+    model.dispose();
+  }
+}
+
+function target(f: Fixture, rule: 'references' | 'class-matched', forget: readonly Example[], references = f.references, data = f.data): StopTarget {
+  return withModel(f.original, (model, tokenizer) => estimateTarget({
+    rule, model, tokenizer, forgetSample: forget, validation: splitOf(data, 'validation'), labels: data.labels, maxLength: SETTINGS.maxLength,
+    references: { dir: references, dataset: data.name, splitSeed: 42, trainHash: datasetHash(splitOf(data, 'train')) },
+  }));
+}
+
+test('subject partitions: disjoint, covering, one partition per subject, balanced', async () => {
+  const { data } = await fixture();
+  const train = splitOf(data, 'train');
+  const parts = partitionBySubject(train, 4);
+  const all = parts.flatMap((p) => p.ids);
+  assert.equal(all.length, train.length);
+  assert.equal(new Set(all).size, train.length, 'no record in two partitions');
+  const subjectParts = new Map<string, number>();
+  parts.forEach((p, i) => p.subjects.forEach((s) => { assert.ok(!subjectParts.has(s), `${s} in two partitions`); subjectParts.set(s, i); }));
+  for (const e of train) assert.ok(parts[subjectParts.get(e.user!)!]!.ids.includes(e.id), 'a record sits with its subject');
+  const sizes = parts.map((p) => p.ids.length);
+  assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 8, `balanced: ${sizes.join(', ')}`);
+  assert.throws(() => partitionBySubject(train, 1), /k >= 2/);
+});
+
+test('references record what each saw; a subject no other data predicts gets a low target, an ordinary one a target near validation accuracy', async (t) => {
+  const f = await fixture();
+  const manifest = readReferencesManifest(f.references);
+  assert.equal(manifest.k, 4);
+  assert.equal(manifest.data_hash, datasetHash(splitOf(f.data, 'train')));
+  assert.ok(manifest.partitions.every((p) => p.model_hash && fs.existsSync(path.join(f.references, p.folder, 'train.json'))));
+  const validationAccuracy = withModel(f.original, (m, tok) => predict(m as SequenceClassifier, tok, splitOf(f.data, 'validation'), { maxLength: 16, batchSize: 32 }).accuracy);
+
+  const flipped = target(f, 'references', ofUser(f.data, FLIPPER));
+  const ordinary = target(f, 'references', ofUser(f.data, 'user-05'));
+  t.diagnostic(`validation ${validationAccuracy.toFixed(3)}; flipper target ${flipped.accuracy.toFixed(3)} (${JSON.stringify(flipped.estimate.references_forget_accuracy)}), user-05 target ${ordinary.accuracy.toFixed(3)}`);
+  assert.ok(validationAccuracy >= 0.9, `the tiny original learns the synthetic task (${validationAccuracy})`);
+  assert.ok(flipped.accuracy <= 0.25, `flipper: references that never saw it get its labels wrong, target ${flipped.accuracy}`);
+  assert.ok(Math.abs(ordinary.accuracy - validationAccuracy) <= 0.15, `user-05: target ${ordinary.accuracy} near validation ${validationAccuracy}`);
+  assert.ok(flipped.loss > ordinary.loss, 'and the loss target follows');
+  const perRef = flipped.estimate.per_reference as { unseen_forget_rows: number }[];
+  assert.equal(perRef.filter((r) => r.unseen_forget_rows === 8).length, 3, 'three references never saw flipper, one saw all its records');
+  assert.equal(perRef.filter((r) => r.unseen_forget_rows === 0).length, 1);
+  assert.match(flipped.source, /3 that never saw its subject/);
+});
+
+test('class-matched: a one-class forget set is compared with held-out rows of that class', async () => {
+  const f = await fixture();
+  const omega = splitOf(f.data, 'train').filter((e) => e.labelName === 'omega').slice(0, 20);
+  const got = target(f, 'class-matched', omega);
+  const heldOmega = splitOf(f.data, 'validation').filter((e) => e.labelName === 'omega');
+  const expected = withModel(f.original, (m, tok) => predict(m as SequenceClassifier, tok, heldOmega, { maxLength: 16, batchSize: 32 }).accuracy);
+  assert.equal(got.accuracy, expected);
+  assert.deepEqual(got.estimate.forget_class_mix, { omega: 20 });
+  // A class without held-out rows falls back to the pooled rate, with a note (never NaN).
+  const noOmega = { ...f.data, examples: f.data.examples.filter((e) => e.split !== 'validation' || e.labelName === 'alpha') };
+  const fallback = target(f, 'class-matched', omega, f.references, noOmega);
+  assert.ok(Number.isFinite(fallback.accuracy));
+  assert.match(fallback.notes?.[0] ?? '', /no validation rows of class 'omega'/);
+});
+
+test('references for other data, unfinished or changed references are refused with a clear message', async () => {
+  const f = await fixture();
+  const flipper = ofUser(f.data, FLIPPER);
+  const changed = { ...f.data, examples: f.data.examples.map((e, i) => (i === 0 ? { ...e, text: `${e.text} changed` } : e)) };
+  assert.throws(() => target(f, 'references', flipper, f.references, changed), /field 'data_hash' .* is not this run's train split/);
+  assert.throws(() => target(f, 'references', flipper, path.join(f.root, 'nowhere')), /no references.json \(train reference models with 'deepcut references/);
+
+  const copy = path.join(f.root, 'references-copy');
+  fs.cpSync(f.references, copy, { recursive: true });
+  const file = path.join(copy, REFERENCES_FILE);
+  const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+  delete manifest.partitions[2].model_hash;
+  fs.writeFileSync(file, JSON.stringify(manifest));
+  assert.throws(() => target(f, 'references', flipper, copy), /reference 2 \(ref-2\) is not finished; continue with 'deepcut references .* --resume'/);
+  manifest.partitions[2].model_hash = 'f'.repeat(64);
+  fs.writeFileSync(file, JSON.stringify(manifest));
+  assert.throws(() => target(f, 'references', flipper, copy), /reference 2 \(ref-2\) changed since it was trained/);
+
+  // A finished set is not retrained on resume; another k cannot reuse the folder.
+  const again = trainReferences({ model: f.original, dataset: f.data, splitSeed: 42, k: 4, out: f.references, resume: true });
+  assert.deepEqual(again.partitions.map((p) => p.model_hash), readReferencesManifest(f.references).partitions.map((p) => p.model_hash));
+  assert.throws(() => trainReferences({ model: f.original, dataset: f.data, splitSeed: 42, k: 3, out: f.references, resume: true }), /planned for another original, data, k, seed or recipe/);
+  assert.throws(() => trainReferences({ model: f.original, dataset: f.data, splitSeed: 42, k: 4, out: f.references }), /already holds references.json \(pass --resume/);
+});
