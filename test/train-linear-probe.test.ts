@@ -118,6 +118,11 @@ test('without a validation split the probe uses C = 1 (no NaN), and fine-tuning 
   // Without the option the loop starts from the random head (records from before LP-FT).
   const d = fresh();
   assert.equal(finetune(d, tokenizer, train, validation, { ...options, epochs: 1, linearProbe: undefined }).linearProbe, undefined);
-  for (const m of [a, c, d]) m.dispose();
+  // The probed head is epoch 0: a fine-tune that only makes validation worse returns it unchanged.
+  const e = fresh();
+  const wrecked = finetune(e, tokenizer, train, validation, { ...options, lr: 5, epochs: 1, patience: 1 });
+  assert.equal(wrecked.bestEpoch, 0, `validation: probe ${wrecked.linearProbe!.validation_accuracy}, epoch 1 ${wrecked.epochs[0]!.validationAccuracy}`);
+  assert.equal(predict(e, tokenizer, validation, { maxLength: 32, batchSize: 32 }).accuracy, wrecked.linearProbe!.validation_accuracy);
+  for (const m of [a, c, d, e]) m.dispose();
   fs.rmSync(dir, { recursive: true });
 });

@@ -47,6 +47,7 @@ export const FINETUNE_DEFAULTS: FinetuneOptions = {
 };
 
 export interface EpochRecord { epoch: number; trainLoss: number; validationAccuracy: number; validationMacroF1: number; seconds: number }
+/** bestEpoch 0: no fine-tuning epoch beat the linear probe on validation; the probed head on the untouched encoder is kept. */
 export interface FinetuneResult { epochs: EpochRecord[]; bestEpoch: number; steps: number; seconds: number; linearProbe?: LinearProbeRecord }
 
 export function finetune(
@@ -84,6 +85,12 @@ export function finetune(
     const val = probe.validation_accuracy === null ? 'no validation split, C = 1' : `validation accuracy ${pct(probe.validation_accuracy)}`;
     const test = probe.test_accuracy === undefined ? '' : `, test accuracy ${pct(probe.test_accuracy)} / macro-F1 ${probe.test_macro_f1!.toFixed(3)}`;
     options.log?.(`linear probe: C = ${probe.c}, train accuracy ${pct(probe.train_accuracy)}, ${val}${test} (${probe.seconds.toFixed(0)} s)`);
+    // The probed head on the frozen encoder is "epoch 0": fine-tuning must beat it on validation
+    // to be kept (measured: USE-Lite's first fine-tuning epoch can fall below it on Brown).
+    if (probe.validation_accuracy !== null) {
+      const state = noGrad(() => new Map([...model.stateDict()].map(([k, v]) => [k, keep(v.clone())])));
+      best = { epoch: 0, accuracy: probe.validation_accuracy, state };
+    }
   }
   for (let epoch = firstEpoch; epoch <= options.epochs && !stopped; epoch++) {
     const epochStart = Date.now();

@@ -92,6 +92,7 @@ export function registerFinetune(program: Command): void {
         const val = Number.isFinite(e.validationAccuracy) ? `validation accuracy ${(100 * e.validationAccuracy).toFixed(1)}%, macro-F1 ${e.validationMacroF1.toFixed(3)}` : 'no validation split (the last epoch is kept)';
         console.log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, ${val} (${e.seconds.toFixed(0)} s)`);
       }
-      console.log(`best epoch ${record.best_epoch}; test accuracy ${(100 * record.test.accuracy).toFixed(1)}%, macro-F1 ${record.test.macro_f1.toFixed(3)}; ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${out}`);
+      const kept = record.best_epoch === 0 ? ' (the linear probe: no fine-tuning epoch beat it on validation)' : '';
+      console.log(`best epoch ${record.best_epoch}${kept}; test accuracy ${(100 * record.test.accuracy).toFixed(1)}%, macro-F1 ${record.test.macro_f1.toFixed(3)}; ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${out}`);
     });
 }
