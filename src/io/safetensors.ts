@@ -106,7 +106,11 @@ export interface LoadOptions {
 
 /** Reads a safetensors file into engine tensors by name. */
 export function loadSafetensors(file: string, options: LoadOptions = {}): Map<string, Tensor> {
-  const { tensors } = readSafetensors(file);
+  return toEngineTensors(readSafetensors(file), options);
+}
+
+/** Engine tensors (by name) of parsed safetensors contents: a file's (loadSafetensors) or a buffer's. */
+export function toEngineTensors({ tensors }: SafetensorsContents, options: LoadOptions = {}): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
   for (const [name, raw] of tensors) {
     let t = fromBytes(raw.bytes, TO_ENGINE[raw.dtype], raw.shape);

@@ -1,11 +1,9 @@
 // A run's state at one stopping check, held as bytes in host memory: the weights (safetensors
 // bytes, the format checkpoints use, so a snapshot is written to and read from a checkpoint as
 // is) and, when the run may continue from it, the optimiser state. Rewinding restores one.
-import { fromBytes } from '../engine/create';
-import type { Optimizer, Tensor } from '../engine';
+import type { Optimizer } from '../engine';
 import type { Module } from '../nn';
-import { parseSafetensors, serializeSafetensors } from '../io/safetensors';
-import type { DType } from '../engine/native';
+import { parseSafetensors, serializeSafetensors, toEngineTensors } from '../io/safetensors';
 
 export interface RunSnapshot {
   /** Steps completed when it was taken. */
@@ -17,18 +15,14 @@ export interface RunSnapshot {
   optimizer?: Buffer;
 }
 
-const ENGINE_DTYPE: Record<string, DType> = {
-  F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16', I64: 'int64', I32: 'int32', U8: 'uint8', BOOL: 'bool',
-};
-
 export function weightBytes(module: Module): Buffer {
   return Buffer.concat(serializeSafetensors(module.stateDict()));
 }
 
 export function loadWeightBytes(module: Module, bytes: Uint8Array, what: string): void {
-  const tensors = new Map<string, Tensor>();
+  // Restored as saved: no half-precision upcast (the snapshot holds the module's own dtypes).
+  const tensors = toEngineTensors(parseSafetensors(bytes, what), { upcastHalf: false });
   try {
-    for (const [name, raw] of parseSafetensors(bytes, what).tensors) tensors.set(name, fromBytes(raw.bytes, ENGINE_DTYPE[raw.dtype]!, raw.shape));
     module.loadStateDict(tensors, { context: `restoring ${what}` });
   } finally {
     for (const t of tensors.values()) t.dispose();
