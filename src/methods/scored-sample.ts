@@ -1,11 +1,11 @@
 // A fixed set of examples tokenised once and scored many times: the stopping checks score the
 // same forget and held-out rows every few steps, and re-tokenising them each time cost as much
 // as the forward pass on short texts.
-import { noGrad, scope, tensor } from '../engine';
+import { noGrad, scope } from '../engine';
 import type { Example } from '../data';
 import type { SequenceClassifier } from '../model';
 import type { EncodedBatch, SequenceTokenizer } from '../text/types';
-import { chunks } from '../train/batches';
+import { chunks, encoderInputs } from '../train/batches';
 import { perSampleStats } from '../eval';
 
 /** Per-row outcome of one scoring pass. */
@@ -46,11 +46,7 @@ export class ScoredSample {
       noGrad(() => {
         for (const { encoded, labels } of this.batches) {
           scope(() => {
-            const logits = model.forward({
-              inputIds: tensor(encoded.inputIds, { shape: encoded.shape, dtype: 'int64', device: model.device }),
-              attentionMask: tensor(encoded.attentionMask, { shape: encoded.shape, dtype: 'int64', device: model.device }),
-              tokenTypeIds: tensor(encoded.tokenTypeIds, { shape: encoded.shape, dtype: 'int64', device: model.device }),
-            }).logits.toArray() as Float32Array;
+            const logits = model.forward(encoderInputs(encoded, model.device)).logits.toArray() as Float32Array;
             const stats = perSampleStats(logits, labels, model.numLabels);
             labels.forEach((label, i) => {
               correct.push(stats.predictions[i] === label);
