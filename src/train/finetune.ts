@@ -50,6 +50,11 @@ export interface EpochRecord { epoch: number; trainLoss: number; validationAccur
 /** bestEpoch 0: no fine-tuning epoch beat the linear probe on validation; the probed head on the untouched encoder is kept. */
 export interface FinetuneResult { epochs: EpochRecord[]; bestEpoch: number; steps: number; seconds: number; linearProbe?: LinearProbeRecord }
 
+/** A detached copy of every weight (the best epoch so far), owned by the caller. */
+function copyState(model: Module): Map<string, Tensor> {
+  return noGrad(() => new Map([...model.stateDict()].map(([k, v]) => [k, keep(v.clone())])));
+}
+
 export function finetune(
   model: SequenceClassifier & Module,
   tokenizer: SequenceTokenizer,
@@ -88,7 +93,7 @@ export function finetune(
     // The probed head on the frozen encoder is "epoch 0": fine-tuning must beat it on validation
     // to be kept (measured: USE-Lite's first fine-tuning epoch can fall below it on Brown).
     if (probe.validation_accuracy !== null) {
-      const state = noGrad(() => new Map([...model.stateDict()].map(([k, v]) => [k, keep(v.clone())])));
+      const state = copyState(model);
       best = { epoch: 0, accuracy: probe.validation_accuracy, state };
     }
   }
@@ -122,7 +127,7 @@ export function finetune(
     const accuracy = val?.accuracy ?? epoch; // no validation split: the last epoch counts as best
     if (!best || accuracy > best.accuracy) {
       for (const t of best?.state.values() ?? []) t.dispose();
-      const state = noGrad(() => new Map([...model.stateDict()].map(([k, v]) => [k, keep(v.clone())])));
+      const state = copyState(model);
       best = { epoch, accuracy, state };
     } else if (epoch - best.epoch >= options.patience) {
       stopped = true;

@@ -76,6 +76,8 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord {
   const started = Date.now();
   const device = resolveDevice(job.device ?? 'cpu');
   const train = job.forget ? retainSplit(job.dataset, job.forget) : splitOf(job.dataset, 'train');
+  const validation = splitOf(job.dataset, 'validation');
+  const testSplit = splitOf(job.dataset, 'test');
   const { model, tokenizer } = loadPretrained(job.base, { labels: job.dataset.labels });
   const classifier = model as SequenceClassifier & Module;
   try {
@@ -86,11 +88,11 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord {
     }
     // Loaded and initialised on the CPU (its seeded generator), then moved: the same start on every device.
     classifier.to(device);
-    const result = finetune(classifier, tokenizer, train, splitOf(job.dataset, 'validation'), {
+    const result = finetune(classifier, tokenizer, train, validation, {
       ...job.settings, checkpointDir: path.join(job.out, 'checkpoint'), resume: Boolean(job.resume), onStep: job.onStep, log: job.log,
-      probeTest: splitOf(job.dataset, 'test'),
+      probeTest: testSplit,
     });
-    const test = predict(classifier, tokenizer, splitOf(job.dataset, 'test'), job.settings);
+    const test = predict(classifier, tokenizer, testSplit, job.settings);
     // Replacing the folder also drops the epoch checkpoint: the run is finished.
     savePretrained(classifier, job.out, { tokenizerDir: job.base, overwrite: true });
     if (job.forget) writeForgetSet(job.out, job.forget);
@@ -104,7 +106,7 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord {
     const record: FinetuneRecord = {
       base_model: relativePath(job.out, job.base), base_model_absolute: path.resolve(job.base), base_model_hash: baseHash, random_init: Boolean(job.randomInit), dataset: job.dataset.name, seed: job.settings.seed,
       split_seed: job.splitSeed, hyperparameters, data_hash: datasetHash(train), train_examples: train.length,
-      validation: { count: splitOf(job.dataset, 'validation').length, carved_from_train: job.dataset.validationCarved ?? 0 },
+      validation: { count: validation.length, carved_from_train: job.dataset.validationCarved ?? 0 },
       labels: [...job.dataset.labels],
       forget: job.forget ? { spec: job.forget.spec, count: job.forget.ids.length, hash: job.forget.hash } : null,
       linear_probe: result.linearProbe ?? null, epochs: result.epochs, best_epoch: result.bestEpoch, steps: result.steps,
