@@ -82,8 +82,6 @@ export function referencesTarget(input: ReferencesTargetInput): StopTarget {
     input.log?.(`references target: scoring reference ${p.index + 1}/${manifest.k}`);
     return scoreReference(input, p.index);
   });
-  let gapAccuracy = 0;
-  let gapLoss = 0;
   let refForgetAccuracy = 0;
   let refHeldoutAccuracy = 0;
   let refForgetLoss = 0;
@@ -106,10 +104,11 @@ export function referencesTarget(input: ReferencesTargetInput): StopTarget {
     refHeldoutAccuracy += heldAcc / out.length;
     refForgetLoss += loss / out.length;
     refHeldoutLoss += heldLoss / out.length;
-    gapAccuracy += (heldAcc - acc) / out.length;
-    gapLoss += (loss - heldLoss) / out.length;
   });
   const n = forget.length;
+  // The references' gap between held-out data and this subject's unseen rows, carried over.
+  const gapAccuracy = refHeldoutAccuracy - refForgetAccuracy;
+  const gapLoss = refForgetLoss - refHeldoutLoss;
   const model = classMatched(forget, input.modelRates);
   const missing = classesWithoutHeldout(forget, input.modelRates);
   const accuracy = clamp01(model.accuracy - gapAccuracy / n);
