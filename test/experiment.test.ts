@@ -179,8 +179,10 @@ test('tiny end-to-end experiment: results.csv, results.md, a report per cell, in
     const report = `spamassassin-slice/largest-user/seed-${seed}/report.html`;
     assert.ok(index.includes(`href="${report}"`), `index links ${report}`);
     const html = fs.readFileSync(path.join(out, report), 'utf8');
-    for (const id of ['chart-latent-0', 'chart-latent-3', 'chart-methods', 'chart-loss-0', 'chart-loss-2']) assert.ok(html.includes(`id="${id}"`), `${report} draws ${id}`);
+    for (const id of ['chart-latent-0', 'chart-latent-3', 'chart-methods', 'chart-stopping-0', 'chart-stopping-1', 'chart-loss-0', 'chart-loss-2']) assert.ok(html.includes(`id="${id}"`), `${report} draws ${id}`);
     for (const model of ['original', 'deepcut', 'gradient-ascent', 'retrain']) assert.ok(html.includes(`>${model}<`), `${report} lists ${model}`);
+    // The stopping table: each loss-based method against the retrained model's forget accuracy, with the test cost.
+    assert.match(html, /<th scope="row">deepcut<\/th><td>accuracy<\/td><td>\u2013<\/td><td>[\d.]+% \(step \d+\)<\/td><td>[\d.]+%<\/td><td>[\d.]+% \u2192 [\d.]+% \(/);
   }
 
   const markers = first.events.map((e) => path.join(e.unit.dir, e.unit.kind === 'finetune' ? 'train.json' : e.unit.kind === 'unlearn' ? 'unlearn.json' : 'metrics.json'));

@@ -100,7 +100,7 @@ test('a generated report renders every chart in headless Chromium, offline and w
     const rendered = Number(await page.evaluate(`document.documentElement.getAttribute('data-charts-rendered')`));
     assert.deepEqual(
       probes.map((p) => p.id),
-      ['chart-latent-0', 'chart-latent-1', 'chart-latent-2', 'chart-methods', 'chart-loss-0'],
+      ['chart-latent-0', 'chart-latent-1', 'chart-latent-2', 'chart-methods', 'chart-stopping-0', 'chart-loss-0'],
     );
     assert.equal(rendered, probes.length);
     for (const probe of probes) {
@@ -116,6 +116,8 @@ test('a generated report renders every chart in headless Chromium, offline and w
     assert.equal(byId.get('chart-methods')!.expectedElements, 8 * 4);
     assert.equal(byId.get('chart-methods')!.chartType, 'bar');
     assert.equal(byId.get('chart-loss-0')!.chartType, 'line');
+    // 6 checks (0, 5, 10 coarse; 11-15 replayed), 2 + 2 flat reference points, the returned marker.
+    assert.equal(byId.get('chart-stopping-0')!.expectedElements, 8 + 8 + 2 + 2 + 1);
 
     const screenshot = path.join(os.tmpdir(), `deepcut-report-${process.pid}.png`);
     await page.screenshot({ path: screenshot });
@@ -144,6 +146,7 @@ test('hostile strings in a report stay text in the browser: no script runs, noth
     title: `</title>${evil}`,
     models: input.models.map((m, i) => (i === 0 ? { ...m, name: evil } : m)),
     lossCurves: { [`</script>${evil}`]: input.lossCurves!['deepcut (seed 1)']! },
+    stoppingTimelines: { [evil]: { ...input.stoppingTimelines!['deepcut (seed 1)']!, rule: evil, target: { accuracy: 0.9, source: evil } } },
   });
   let browser: Browser | undefined;
   try {
@@ -160,7 +163,7 @@ test('hostile strings in a report stay text in the browser: no script runs, noth
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(pathToFileURL(reportFile).href, { waitUntil: 'load' });
     await page.waitForFunction(`document.documentElement.hasAttribute('data-charts-rendered') || document.documentElement.hasAttribute('data-charts-error')`, undefined, { timeout: 30_000 });
-    assert.equal(await page.evaluate(`document.documentElement.getAttribute('data-charts-rendered')`), '5');
+    assert.equal(await page.evaluate(`document.documentElement.getAttribute('data-charts-rendered')`), '6');
     assert.equal(await page.evaluate(`document.querySelectorAll('img').length`), 0);
     assert.ok(String(await page.evaluate('document.body.textContent')).includes('<script>alert(1)</script>'), 'shown as text');
     assert.deepEqual(dialogs, []);

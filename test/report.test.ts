@@ -117,7 +117,7 @@ test('the page is self-contained: no http(s) resource references, a CSP that for
   assert.doesNotMatch(html, /<(script|link|img|iframe)[^>]+(src|href)=["']?(https?:)?\/\//i);
   assert.match(html, /Content-Security-Policy" content="default-src &#39;none&#39;; script-src &#39;sha256-/);
   assert.match(html, /Chart\.js v4\./, 'Chart.js bundle (with its licence banner) is inlined');
-  assert.equal(html.match(/<canvas /g)!.length, 3 + 1 + 1, '3 scatters, 1 bar chart, 1 loss chart');
+  assert.equal(html.match(/<canvas /g)!.length, 3 + 1 + 1 + 1, '3 scatters, 1 bar chart, 1 stopping timeline, 1 loss chart');
 });
 
 test('data embedded for the charts round-trips: latent points, forget markers, 8 method groups, 100 steps', () => {
@@ -139,6 +139,27 @@ test('data embedded for the charts round-trips: latent points, forget markers, 8
   const loss = byId.get('chart-loss-0')!;
   assert.equal(loss.type, 'line');
   assert.ok(loss.data.datasets.every((d) => d.data.length === 100));
+});
+
+test('the stopping timeline: one point per step (a replayed check replaces the coarse one), target and retrain lines, the returned check, the test cost', () => {
+  const input = fixture();
+  const html = renderReport(input);
+  const json = /<script type="application\/json" id="deepcut-report-data">([^<]*)<\/script>/.exec(html)![1]!;
+  const payload = JSON.parse(json) as { charts: { id: string; config: { data: { datasets: { label: string; data: { x: number; y: number }[] }[] } } }[] };
+  const chart = payload.charts.find((c) => c.id === 'chart-stopping-0')!;
+  const series = new Map(chart.config.data.datasets.map((d) => [d.label, d.data]));
+  assert.deepEqual(series.get('forget accuracy')!.map((p) => p.x), [0, 5, 10, 11, 12, 13, 14, 15]);
+  assert.deepEqual(series.get('target'), [{ x: 0, y: 0.931 }, { x: 15, y: 0.931 }]);
+  assert.deepEqual(series.get('retrained model'), [{ x: 0, y: 0.938 }, { x: 15, y: 0.938 }]);
+  assert.deepEqual(series.get('returned (step 13)'), [{ x: 13, y: 0.93 }]);
+  const section = html.slice(html.indexOf('<section id="stopping">'), html.indexOf('</section>', html.indexOf('<section id="stopping">')));
+  assert.match(section, /<th scope="row">deepcut \(seed 1\)<\/th><td>references<\/td><td>93\.1%<\/td><td>93\.0% \(step 13\)<\/td><td>93\.8%<\/td><td>97\.7% \u2192 96\.9% \(\u22120\.8 pp\)<\/td>/);
+  assert.match(section, /3 of 4 reference models that never saw the subject/);
+
+  // A run without a target (the accuracy rule): no target line; the last check is where it stopped.
+  const plain = renderReport({ ...input, stoppingTimelines: { deepcut: { rule: 'accuracy', checks: [{ step: 0, forgetAccuracy: 1, heldoutAccuracy: 0.97 }, { step: 5, forgetAccuracy: 0.9, heldoutAccuracy: 0.96 }] } } });
+  assert.match(plain, /<td>accuracy<\/td><td>\u2013<\/td><td>90\.0% \(step 5\)<\/td><td>n\/a<\/td><td>n\/a<\/td>/);
+  assert.ok(!renderReport(minimal()).includes('id="stopping"'));
 });
 
 test('NaN metrics read "n/a" in tables and become gaps (null) in charts; null in JSON reads as NaN', () => {

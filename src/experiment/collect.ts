@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Latent2d } from '../eval/evaluate';
+import type { RecordedStopping } from '../report';
 import { UNLEARN_RECORD, type UnlearnRecord } from '../methods/unlearn';
 import { TRAIN_RECORD } from '../train/record';
 import type { FinetuneRecord } from '../train/run';
@@ -23,6 +24,8 @@ export interface ModelResult {
   /** unlearn.json's stopped_by ('rule' | 'budget'); undefined for the original and methods without a stopping rule. */
   stoppedBy?: string;
   losses?: UnlearnRecord['losses'];
+  /** Loss-based methods: the stopping rule, its checks, target and the returned check (unlearn.json). */
+  stopping?: RecordedStopping;
 }
 
 export interface CellResults {
@@ -55,6 +58,7 @@ export function collectCell(cell: Cell): CellResults {
       name, metrics, ...(latent ? { latent } : {}), wallSeconds: producer.wall_seconds, steps: producer.steps,
       ...('stopped_by' in producer && typeof producer.stopped_by === 'string' ? { stoppedBy: producer.stopped_by } : {}),
       ...('losses' in producer ? { losses: producer.losses } : {}),
+      ...('checks' in producer ? { stopping: producer } : {}),
     });
   }
   return { cell, models, missing };

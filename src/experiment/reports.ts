@@ -3,7 +3,7 @@
 // and the unlearning loss curves — and the index page linking them all.
 import * as path from 'node:path';
 import { flattenMetrics } from '../eval/gap';
-import { latentForReport, type ModelReport, type ReportIndexEntry, type ReportInput } from '../report';
+import { latentForReport, stoppingTimelineOf, type ModelReport, type ReportIndexEntry, type ReportInput } from '../report';
 import { REFERENCE_METHOD } from './config';
 import type { CellResults, ModelResult } from './collect';
 import { ORIGINAL } from './plan';
@@ -33,6 +33,14 @@ export function cellReportInput(results: CellResults, options: { experiment: str
     models,
     referenceModel: REFERENCE_METHOD,
     methods: Object.fromEntries(unlearned.map((m) => [m.name, metricMap(m)])),
+    stoppingTimelines: Object.fromEntries(unlearned.flatMap((m) => {
+      const original = results.models.find((o) => o.name === ORIGINAL);
+      const timeline = m.stopping && stoppingTimelineOf(m.stopping, {
+        ...(retrain ? { retrainForgetAccuracy: retrain.metrics.accuracy.forget } : {}),
+        ...(original ? { testAccuracy: { before: original.metrics.accuracy.test, after: m.metrics.accuracy.test } } : {}),
+      });
+      return timeline ? [[m.name, timeline]] : [];
+    })),
     lossCurves: Object.fromEntries(unlearned.filter((m) => m.losses && m.losses.length > 0).map((m) => [m.name, m.losses!])),
     notes: [
       `${ORIGINAL}: fine-tuned from the base encoder on the whole train split; every other model starts from it. ${REFERENCE_METHOD}: fine-tuned again without the forget set (the gold standard).`,

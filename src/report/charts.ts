@@ -4,7 +4,7 @@
  * they travel inside the page as data, never as code.
  */
 import type { ChartConfiguration } from 'chart.js';
-import type { LossPoint, MetricMap, ModelReport } from './types';
+import type { LossPoint, MetricMap, ModelReport, StoppingTimeline } from './types';
 
 export type ChartConfig = ChartConfiguration<'scatter'> | ChartConfiguration<'bar'> | ChartConfiguration<'line'>;
 
@@ -180,6 +180,56 @@ export function lossChart(run: string, points: readonly LossPoint[], index: numb
         scales: {
           x: { type: 'linear', title: { display: true, text: 'step' } },
           y: { type: 'linear', title: { display: true, text: 'loss' } },
+        },
+      },
+    },
+  };
+}
+
+const finiteOrNull = (value: number | undefined): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+
+/**
+ * One unlearning run's stopping checks: forget and held-out accuracy at every check (replayed
+ * fine checks included, in step order), the target and the retrained model's forget accuracy as
+ * flat reference lines across the steps, and the returned check as one large marker.
+ */
+export function stoppingChart(run: string, timeline: StoppingTimeline, index: number): ChartSpec | undefined {
+  // A replayed step is checked twice at most (coarse, then fine): the later (fine) check wins.
+  const byStep = new Map<number, StoppingTimeline['checks'][number]>();
+  for (const check of timeline.checks) if (Number.isFinite(check.step)) byStep.set(check.step, check);
+  const checks = [...byStep.values()].sort((a, b) => a.step - b.step);
+  if (checks.length === 0) return undefined;
+  const first = checks[0]!.step;
+  const last = checks[checks.length - 1]!.step;
+  const flat = (value: number | undefined) => (finiteOrNull(value) === null ? [] : [{ x: first, y: value! }, { x: last, y: value! }]);
+  const chosen = timeline.chosenStep !== undefined ? byStep.get(timeline.chosenStep) : undefined;
+  const datasets: ChartConfiguration<'line'>['data']['datasets'] = [
+    { label: 'forget accuracy', data: checks.map((c) => ({ x: c.step, y: finiteOrNull(c.forgetAccuracy) as number })), borderColor: '#e15759', backgroundColor: '#e15759', borderWidth: 2, pointRadius: 2.5, tension: 0, spanGaps: false },
+    { label: 'held-out accuracy', data: checks.map((c) => ({ x: c.step, y: finiteOrNull(c.heldoutAccuracy) as number })), borderColor: '#4e79a7', backgroundColor: '#4e79a7', borderWidth: 1.5, pointRadius: 1.5, tension: 0, spanGaps: false },
+  ];
+  const target = flat(timeline.target?.accuracy);
+  if (target.length > 0) datasets.push({ label: 'target', data: target, borderColor: '#f28e2b', backgroundColor: '#f28e2b', borderWidth: 1.5, borderDash: [6, 4], pointRadius: 0 });
+  const retrain = flat(timeline.retrainForgetAccuracy);
+  if (retrain.length > 0) datasets.push({ label: 'retrained model', data: retrain, borderColor: '#59a14f', backgroundColor: '#59a14f', borderWidth: 1.5, borderDash: [2, 3], pointRadius: 0 });
+  if (chosen && finiteOrNull(chosen.forgetAccuracy) !== null) {
+    datasets.push({ label: `returned (step ${chosen.step})`, data: [{ x: chosen.step, y: chosen.forgetAccuracy }], borderColor: '#111111', backgroundColor: '#edc948', pointRadius: 7, pointStyle: 'rectRot', showLine: false });
+  }
+  const drawn = datasets.reduce((sum, d) => sum + d.data.length, 0);
+  return {
+    id: `chart-stopping-${index}`,
+    title: `${run}: stopping checks (${timeline.rule})`,
+    description: `Stopping checks of run ${run} (rule ${timeline.rule}): ${checks.length} checks from step ${first} to ${last}${timeline.target ? `, target forget accuracy ${(100 * timeline.target.accuracy).toFixed(1)}%` : ''}.`,
+    expectedElements: drawn,
+    config: {
+      type: 'line',
+      data: { datasets },
+      options: {
+        ...COMMON_OPTIONS,
+        aspectRatio: 2.6,
+        plugins: { legend: { position: 'top' } },
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'step' } },
+          y: { type: 'linear', title: { display: true, text: 'accuracy' } },
         },
       },
     },

@@ -4,7 +4,7 @@
  */
 import { flattenMetrics } from '../eval/gap';
 import type { Latent2d, ModelMetrics } from '../eval/evaluate';
-import type { ForgetSummary, LatentProjection, ModelReport, ReportInput } from './types';
+import type { ForgetSummary, LatentProjection, ModelReport, ReportInput, StoppingTimeline } from './types';
 
 export interface EvaluatedModelView {
   /** Row name in the table and title of its scatter. */
@@ -49,6 +49,8 @@ export interface EvaluationReportOptions {
   reference?: EvaluatedModelView;
   notes?: readonly string[];
   createdAt?: string;
+  /** The evaluated model's stopping checks, when it came from a loss-based unlearning run. */
+  stopping?: StoppingTimeline;
 }
 
 export function evaluationReportInput(options: EvaluationReportOptions): ReportInput {
@@ -60,6 +62,7 @@ export function evaluationReportInput(options: EvaluationReportOptions): ReportI
     createdAt: options.createdAt ?? new Date().toISOString(),
     models: views.map((view) => row(view, options.labels)),
     ...(options.reference ? { referenceModel: options.reference.name } : {}),
+    ...(options.stopping ? { stoppingTimelines: { [options.model.name]: options.stopping } } : {}),
     notes: [...views.map(latentNote), ...(options.notes ?? [])],
   };
 }

@@ -25,6 +25,14 @@ const reportInputSchema = z.object({
   referenceModel: z.string().optional(),
   methods: z.record(z.string(), metricMap).optional(),
   lossCurves: z.record(z.string(), z.array(z.object({ step: z.number(), values: metricMap }))).optional(),
+  stoppingTimelines: z.record(z.string(), z.object({
+    rule: z.string(),
+    checks: z.array(z.object({ step: z.number(), forgetAccuracy: metricValue, heldoutAccuracy: metricValue, fine: z.boolean().optional() })),
+    target: z.object({ accuracy: metricValue, source: z.string() }).optional(),
+    chosenStep: z.number().optional(),
+    retrainForgetAccuracy: metricValue.optional(),
+    testAccuracy: z.object({ before: metricValue, after: metricValue }).optional(),
+  })).optional(),
   notes: z.array(z.string()).optional(),
 });
 

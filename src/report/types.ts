@@ -51,6 +51,34 @@ export interface ForgetSummary {
   hash: string;
 }
 
+/** One stopping check of an unlearning run, as unlearn.json's `checks` record it. */
+export interface TimelineCheck {
+  step: number;
+  forgetAccuracy: number;
+  heldoutAccuracy: number;
+  /** A check replayed one step at a time near the target (rewind). */
+  fine?: boolean;
+}
+
+/**
+ * An unlearning run's stopping checks against what it aimed at: the forget accuracy at every
+ * check, the target (target rules), the check whose state was returned, and, when a retrained
+ * model was evaluated, what it does on the forget set (what the target tries to predict).
+ */
+export interface StoppingTimeline {
+  /** The stopping rule, e.g. 'accuracy', 'class-matched', 'references'. */
+  rule: string;
+  checks: readonly TimelineCheck[];
+  /** Target rules: the estimated forget accuracy and where it came from. */
+  target?: { accuracy: number; source: string };
+  /** The step of the returned model. */
+  chosenStep?: number;
+  /** The retrained model's forget accuracy, when evaluated. */
+  retrainForgetAccuracy?: number;
+  /** Test accuracy of the model unlearning started from and of the result: the cost of unlearning. */
+  testAccuracy?: { before: number; after: number };
+}
+
 export interface ReportInput {
   title: string;
   /** Dataset name as given by the user (escaped on output like every other string). */
@@ -69,6 +97,8 @@ export interface ReportInput {
   methods?: Readonly<Record<string, MetricMap>>;
   /** Per-run loss series (run name → points by step), drawn as line charts. */
   lossCurves?: Readonly<Record<string, readonly LossPoint[]>>;
+  /** Per-run stopping checks (run name → timeline), drawn as line charts with a cost table. */
+  stoppingTimelines?: Readonly<Record<string, StoppingTimeline>>;
   /** Free-form notes, shown as escaped paragraphs. */
   notes?: readonly string[];
 }

@@ -8,7 +8,8 @@ import { DEFAULT_SEED, FORGET_SPEC_SYNTAX, loadDataset, resolveForgetSet, splitO
 import { DEFAULT_RETAIN_SAMPLE, evaluateModel, latentProjection, type ModelMetrics, type UnlearningMetrics } from '../../eval/evaluate';
 import { detectModelKind, loadScorable, type LoadedScorable } from '../../eval/scorable';
 import { writeFileAtomic } from '../../io/atomic';
-import { evaluationReportInput, writeReport } from '../../report';
+import { evaluationReportInput, stoppingTimelineOf, writeReport, type RecordedStopping } from '../../report';
+import { UNLEARN_RECORD } from '../../methods/unlearn';
 import { torchVersion, getNumThreads } from '../../engine';
 import { FINETUNE_DEFAULTS } from '../../train/finetune';
 import { readTrainRecord, type TrainRecord } from '../../train/record';
@@ -86,6 +87,14 @@ function recordedSeconds(record: TrainRecord | undefined): { wallSeconds: number
  * forgotten: its lineage's union (excluded at training ∪ deletions) must equal the model's past
  * deletions ∪ this forget set. A reference from before lineages is read through train.json/forget.json.
  */
+/** The model's stopping checks when it came from a loss-based unlearning run (its unlearn.json). */
+function stoppingOf(modelDir: string, retrainForgetAccuracy: number | undefined): { stopping: NonNullable<ReturnType<typeof stoppingTimelineOf>> } | Record<string, never> {
+  const file = path.join(modelDir, UNLEARN_RECORD);
+  if (!fs.existsSync(file)) return {};
+  const timeline = stoppingTimelineOf(JSON.parse(fs.readFileSync(file, 'utf8')) as RecordedStopping, retrainForgetAccuracy !== undefined ? { retrainForgetAccuracy } : {});
+  return timeline ? { stopping: timeline } : {};
+}
+
 function referenceWarnings(dir: string, expected: { count: number; hash: string }, splitSeed: number, record: TrainRecord | undefined): string[] {
   const out: string[] = [];
   const forgotten = readLineage(dir).forgotten;
@@ -200,6 +209,7 @@ export function registerEval(program: Command): void {
           ...(result.reference
             ? { reference: { name: referenceName, metrics: result.reference.metrics, latent: latentProjection(result.reference.scores, { seed: options.seed }), ...recordedSeconds(referenceRecord) } }
             : {}),
+          ...stoppingOf(modelDir, result.reference?.metrics.accuracy.forget),
           notes: [
             `Scored ${forget.length} forget, ${result.sets.retain.length} of ${result.sets.retainTotal} retain and ${result.sets.test.length} test examples (max length ${maxLength}).`,
             ...(earlier.length > 0 ? [`Generation ${lineage.generation}: ${earlier.length} records forgotten by earlier requests are left out of the retain set too.`] : []),
