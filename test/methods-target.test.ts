@@ -93,6 +93,33 @@ test('references record what each saw; a subject no other data predicts gets a l
   assert.match(flipped.source, /3 that never saw its subject/);
 });
 
+test('references.json keeps each reference\'s validation scores: a request scores only its forget rows, with the same target as scoring everything again', async () => {
+  const f = await fixture();
+  const manifest = readReferencesManifest(f.references);
+  const validation = splitOf(f.data, 'validation');
+  for (const p of manifest.partitions) {
+    assert.equal(p.heldout!.ids.length, validation.length);
+    assert.equal(p.heldout!.max_length, SETTINGS.maxLength);
+  }
+  const forget = ofUser(f.data, FLIPPER);
+  const kept = target(f, 'references', forget);
+  assert.equal(kept.estimate.heldout_scores_kept, true);
+  // The same references without the kept scores: every reference scores the validation rows again.
+  const bare = path.join(f.root, 'references-bare');
+  fs.cpSync(f.references, bare, { recursive: true });
+  const stripped = readReferencesManifest(bare);
+  for (const p of stripped.partitions) delete p.heldout;
+  fs.writeFileSync(path.join(bare, REFERENCES_FILE), JSON.stringify(stripped));
+  const rescored = target(f, 'references', forget, bare);
+  assert.equal(rescored.estimate.heldout_scores_kept, false);
+  assert.equal(kept.accuracy, rescored.accuracy);
+  assert.ok(Math.abs(kept.loss - rescored.loss) < 1e-6, `${kept.loss} vs ${rescored.loss}`);
+  // --resume on finished references fills in scores an older run did not keep.
+  trainReferences({ model: f.original, dataset: f.data, splitSeed: 42, k: 4, out: bare, resume: true });
+  assert.ok(readReferencesManifest(bare).partitions.every((p, i) => JSON.stringify(p.heldout) === JSON.stringify(manifest.partitions[i]!.heldout)));
+  fs.rmSync(bare, { recursive: true, force: true });
+});
+
 test('class-matched: a one-class forget set is compared with held-out rows of that class', async () => {
   const f = await fixture();
   const omega = splitOf(f.data, 'train').filter((e) => e.labelName === 'omega').slice(0, 20);

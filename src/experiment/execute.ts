@@ -85,7 +85,7 @@ export async function runUnlearnUnit(unit: UnlearnUnit, ctx: UnitContext): Promi
         bar = undefined;
         ctx.log(c.distance !== undefined
           ? `  step ${c.step}${c.fine ? ' (replay)' : ''}: forget accuracy ${(100 * c.forgetAccuracy).toFixed(1)}% crossed the target (${(100 * c.distance).toFixed(1)} points past it)`
-          : `  step ${c.step}: forget accuracy ${(100 * c.forgetAccuracy).toFixed(1)}% <= validation ${(100 * c.heldoutAccuracy).toFixed(1)}%: forget set looks unseen, stopping`);
+          : `  step ${c.step}: forget accuracy ${(100 * c.forgetAccuracy).toFixed(1)}% <= validation ${(100 * (c.heldoutAccuracy ?? NaN)).toFixed(1)}%: forget set looks unseen, stopping`);
       },
     });
     bar?.stop();

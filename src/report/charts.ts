@@ -205,7 +205,7 @@ export function stoppingChart(run: string, timeline: StoppingTimeline, index: nu
   const chosen = timeline.chosenStep !== undefined ? byStep.get(timeline.chosenStep) : undefined;
   const datasets: ChartConfiguration<'line'>['data']['datasets'] = [
     { label: 'forget accuracy', data: checks.map((c) => ({ x: c.step, y: finiteOrNull(c.forgetAccuracy) as number })), borderColor: '#e15759', backgroundColor: '#e15759', borderWidth: 2, pointRadius: 2.5, tension: 0, spanGaps: false },
-    { label: 'held-out accuracy', data: checks.map((c) => ({ x: c.step, y: finiteOrNull(c.heldoutAccuracy) as number })), borderColor: '#4e79a7', backgroundColor: '#4e79a7', borderWidth: 1.5, pointRadius: 1.5, tension: 0, spanGaps: false },
+    { label: 'held-out accuracy', data: checks.filter((c) => c.heldoutAccuracy !== undefined).map((c) => ({ x: c.step, y: finiteOrNull(c.heldoutAccuracy) as number })), borderColor: '#4e79a7', backgroundColor: '#4e79a7', borderWidth: 1.5, pointRadius: 1.5, tension: 0, spanGaps: false },
   ];
   const target = flat(timeline.target?.accuracy);
   if (target.length > 0) datasets.push({ label: 'target', data: target, borderColor: '#f28e2b', backgroundColor: '#f28e2b', borderWidth: 1.5, borderDash: [6, 4], pointRadius: 0 });

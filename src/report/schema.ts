@@ -27,7 +27,7 @@ const reportInputSchema = z.object({
   lossCurves: z.record(z.string(), z.array(z.object({ step: z.number(), values: metricMap }))).optional(),
   stoppingTimelines: z.record(z.string(), z.object({
     rule: z.string(),
-    checks: z.array(z.object({ step: z.number(), forgetAccuracy: metricValue, heldoutAccuracy: metricValue, fine: z.boolean().optional() })),
+    checks: z.array(z.object({ step: z.number(), forgetAccuracy: metricValue, heldoutAccuracy: metricValue.optional(), fine: z.boolean().optional() })),
     target: z.object({ accuracy: metricValue, source: z.string() }).optional(),
     chosenStep: z.number().optional(),
     retrainForgetAccuracy: metricValue.optional(),

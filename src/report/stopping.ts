@@ -7,7 +7,7 @@ import type { StoppingTimeline } from './types';
 export interface RecordedStopping {
   stop: string;
   steps: number;
-  checks?: readonly { step: number; forgetAccuracy: number; heldoutAccuracy: number; fine?: boolean }[];
+  checks?: readonly { step: number; forgetAccuracy: number; heldoutAccuracy?: number; fine?: boolean }[];
   target?: { accuracy: number; source: string };
   chosen_check?: { step: number };
 }
@@ -20,7 +20,7 @@ export function stoppingTimelineOf(
   if (!record.checks || record.checks.length === 0) return undefined;
   return {
     rule: record.stop,
-    checks: record.checks.map((c) => ({ step: c.step, forgetAccuracy: c.forgetAccuracy, heldoutAccuracy: c.heldoutAccuracy, ...(c.fine ? { fine: true } : {}) })),
+    checks: record.checks.map((c) => ({ step: c.step, forgetAccuracy: c.forgetAccuracy, ...(c.heldoutAccuracy !== undefined ? { heldoutAccuracy: c.heldoutAccuracy } : {}), ...(c.fine ? { fine: true } : {}) })),
     ...(record.target ? { target: { accuracy: record.target.accuracy, source: record.target.source } } : {}),
     chosenStep: record.chosen_check?.step ?? record.steps,
     ...(context.retrainForgetAccuracy !== undefined ? { retrainForgetAccuracy: context.retrainForgetAccuracy } : {}),

@@ -55,7 +55,8 @@ export interface ForgetSummary {
 export interface TimelineCheck {
   step: number;
   forgetAccuracy: number;
-  heldoutAccuracy: number;
+  /** Absent where the run did not score it (target rules score it at step 0 only). */
+  heldoutAccuracy?: number;
   /** A check replayed one step at a time near the target (rewind). */
   fine?: boolean;
 }

@@ -22,6 +22,22 @@ export interface ReferencePartition {
   model_hash?: string;
   test_accuracy?: number;
   wall_seconds?: number;
+  /**
+   * The reference's scores on the validation split, kept so that each unlearning request only
+   * scores its forget rows (validation does not change between requests). Used when ids_hash and
+   * max_length match the request; otherwise the reference is scored again.
+   */
+  heldout?: HeldoutScores;
+}
+
+export interface HeldoutScores {
+  max_length: number;
+  /** idSetHash of the validation ids scored. */
+  ids_hash: string;
+  /** Per validation row, in the order of the ids sorted: whether the top class is the label, and its loss. */
+  ids: string[];
+  correct: boolean[];
+  loss: number[];
 }
 
 export interface ReferencesManifest {

@@ -11,7 +11,9 @@ import type { Module } from '../../nn';
 import { ScoredSample } from '../scored-sample';
 import type { StopTarget } from '../stopping';
 import { classFallbackNote, classMatched, classesWithoutHeldout, ratesByClass, type ClassRates } from './class-matched';
-import type { ReferencesManifest } from './manifest';
+import type { HeldoutScores, ReferencesManifest } from './manifest';
+import { idSetHash } from '../../data/hash';
+import type { SampleScores } from '../scored-sample';
 
 export interface ReferencesTargetInput {
   dir: string;
@@ -36,6 +38,8 @@ interface ReferenceScores {
   loss: (number | undefined)[];
   rates: ClassRates;
   heldoutLosses: number[];
+  /** Whether the held-out scores came from references.json (not scored again). */
+  heldoutCached: boolean;
 }
 
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
@@ -46,28 +50,52 @@ function quantiles(values: readonly number[]): { p10: number; p50: number; p90: 
   return { p10: at(0.1), p50: at(0.5), p90: at(0.9) };
 }
 
+/** A reference's held-out scores as references.json keeps them (ids sorted, so any order of the rows maps). */
+export function heldoutScores(heldout: readonly Example[], scores: SampleScores, maxLength: number): HeldoutScores {
+  const order = heldout.map((e, i) => i).sort((a, b) => (heldout[a]!.id < heldout[b]!.id ? -1 : heldout[a]!.id > heldout[b]!.id ? 1 : 0));
+  return {
+    max_length: maxLength, ids_hash: idSetHash(heldout.map((e) => e.id)),
+    ids: order.map((i) => heldout[i]!.id), correct: order.map((i) => scores.correct[i]!), loss: order.map((i) => scores.loss[i]!),
+  };
+}
+
+/** The kept scores in `heldout`'s order, or undefined when they were taken on other rows or another max length. */
+function cachedHeldout(cache: HeldoutScores | undefined, heldout: readonly Example[], maxLength: number): SampleScores | undefined {
+  if (!cache || cache.max_length !== maxLength || cache.ids_hash !== idSetHash(heldout.map((e) => e.id))) return undefined;
+  const at = new Map(cache.ids.map((id, i) => [id, i]));
+  const correct = heldout.map((e) => cache.correct[at.get(e.id)!]!);
+  const loss = heldout.map((e) => cache.loss[at.get(e.id)!]!);
+  return { correct, loss, accuracy: correct.filter(Boolean).length / correct.length, meanLoss: loss.reduce((a, b) => a + b, 0) / loss.length };
+}
+
 function scoreReference(input: ReferencesTargetInput, index: number): ReferenceScores {
   const p = input.manifest.partitions[index]!;
   const dir = path.join(input.dir, p.folder);
-  const { model, tokenizer } = loadPretrained(dir, { device: input.device });
-  if (!tokenizer) throw new Error(`${dir} has no tokenizer.json`);
-  const classifier = model as SequenceClassifier & Module;
-  try {
-    const seen = new Set(p.ids);
-    const unseen = input.forget.filter((e) => !seen.has(e.id));
-    const scored = unseen.length > 0 ? new ScoredSample(unseen, tokenizer, input.maxLength, 'forget rows').score(classifier) : undefined;
-    const byId = new Map(unseen.map((e, i) => [e.id, i]));
-    const heldout = new ScoredSample(input.heldout, tokenizer, input.maxLength, 'held-out rows').score(classifier);
-    return {
-      index,
-      correct: input.forget.map((e) => (byId.has(e.id) ? scored!.correct[byId.get(e.id)!] : undefined)),
-      loss: input.forget.map((e) => (byId.has(e.id) ? scored!.loss[byId.get(e.id)!] : undefined)),
-      rates: ratesByClass(input.heldout, heldout, input.labels.length),
-      heldoutLosses: heldout.loss,
-    };
-  } finally {
-    classifier.dispose();
+  const seen = new Set(p.ids);
+  const unseen = input.forget.filter((e) => !seen.has(e.id));
+  const kept = cachedHeldout(p.heldout, input.heldout, input.maxLength);
+  let scored: SampleScores | undefined;
+  let heldout = kept;
+  if (unseen.length > 0 || !heldout) {
+    const { model, tokenizer } = loadPretrained(dir, { device: input.device });
+    if (!tokenizer) throw new Error(`${dir} has no tokenizer.json`);
+    const classifier = model as SequenceClassifier & Module;
+    try {
+      scored = unseen.length > 0 ? new ScoredSample(unseen, tokenizer, input.maxLength, 'forget rows').score(classifier) : undefined;
+      heldout ??= new ScoredSample(input.heldout, tokenizer, input.maxLength, 'held-out rows').score(classifier);
+    } finally {
+      classifier.dispose();
+    }
   }
+  const byId = new Map(unseen.map((e, i) => [e.id, i]));
+  return {
+    index,
+    correct: input.forget.map((e) => (byId.has(e.id) ? scored!.correct[byId.get(e.id)!] : undefined)),
+    loss: input.forget.map((e) => (byId.has(e.id) ? scored!.loss[byId.get(e.id)!] : undefined)),
+    rates: ratesByClass(input.heldout, heldout!, input.labels.length),
+    heldoutLosses: heldout!.loss,
+    heldoutCached: kept !== undefined,
+  };
 }
 
 export function referencesTarget(input: ReferencesTargetInput): StopTarget {
@@ -79,7 +107,7 @@ export function referencesTarget(input: ReferencesTargetInput): StopTarget {
   if (unplaced.length > 0) throw new Error(`${path.join(input.dir, 'references.json')}: no partition holds forget record '${unplaced[0]!.id}' (${unplaced.length} in all): the references were trained on other records`);
   // Partitions are disjoint, so each row has K−1 references that never saw its subject; k = 1 would leave none.
   const refs = manifest.partitions.map((p) => {
-    input.log?.(`references target: scoring reference ${p.index + 1}/${manifest.k}`);
+    input.log?.(`references target: scoring reference ${p.index + 1}/${manifest.k}${p.heldout ? '' : ' (forget and held-out rows)'}`);
     return scoreReference(input, p.index);
   });
   let refForgetAccuracy = 0;
@@ -121,6 +149,7 @@ export function referencesTarget(input: ReferencesTargetInput): StopTarget {
     estimate: {
       references: path.resolve(input.dir),
       k: manifest.k,
+      heldout_scores_kept: refs.every((r) => r.heldoutCached),
       references_forget_accuracy: refForgetAccuracy / n,
       references_heldout_accuracy: refHeldoutAccuracy / n,
       accuracy_gap: gapAccuracy / n,

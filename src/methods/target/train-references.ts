@@ -14,6 +14,11 @@ import { relativePath } from '../../provenance/info';
 import { snakeKeys } from '../../provenance/casing';
 import { recordedRecipe } from '../recipe';
 import { partitionBySubject } from './partition';
+import { heldoutScores } from './references';
+import { loadPretrained, type SequenceClassifier } from '../../model';
+import type { Module } from '../../nn';
+import { ScoredSample } from '../scored-sample';
+import type { Example } from '../../data';
 import { REFERENCES_FILE, REFERENCES_FORMAT, readReferencesManifest, writeReferencesManifest, type ReferencesManifest } from './manifest';
 
 export interface ReferencesJob {
@@ -69,6 +74,12 @@ export function trainReferences(job: ReferencesJob): ReferencesManifest {
   fs.mkdirSync(job.out, { recursive: true });
   writeReferencesManifest(job.out, manifest);
   const allIds = new Set(train.map((e) => e.id));
+  const validation = splitOf(job.dataset, 'validation');
+  const keepHeldout = (p: ReferencesManifest['partitions'][number], dir: string): void => {
+    if (validation.length === 0 || p.heldout) return;
+    p.heldout = scoreHeldout(dir, validation, settings.maxLength, job.device);
+    writeReferencesManifest(job.out, manifest);
+  };
   for (const p of manifest.partitions) {
     const dir = path.join(job.out, p.folder);
     // train.json is written last, so a folder with it holds a finished reference.
@@ -77,7 +88,9 @@ export function trainReferences(job: ReferencesJob): ReferencesManifest {
         p.model_hash = hashModel(dir).manifest_hash;
         writeReferencesManifest(job.out, manifest);
       }
-      log(`reference ${p.index + 1}/${manifest.k}: finished (${p.count} records), skipped`);
+      if (!p.heldout && validation.length > 0) log(`reference ${p.index + 1}/${manifest.k}: finished; scoring its ${validation.length} validation rows once for later requests`);
+      else log(`reference ${p.index + 1}/${manifest.k}: finished (${p.count} records), skipped`);
+      keepHeldout(p, dir);
       continue;
     }
     // Fine-tuning on one partition = leaving every other train record out.
@@ -94,6 +107,19 @@ export function trainReferences(job: ReferencesJob): ReferencesManifest {
     p.test_accuracy = record.test.accuracy;
     p.wall_seconds = record.wall_seconds;
     writeReferencesManifest(job.out, manifest);
+    keepHeldout(p, dir);
   }
   return manifest;
+}
+
+/** A finished reference's scores on the validation split, kept in references.json (each request then scores only its forget rows). */
+function scoreHeldout(dir: string, validation: readonly Example[], maxLength: number, device: DeviceSpec | undefined): ReturnType<typeof heldoutScores> {
+  const { model, tokenizer } = loadPretrained(dir, { device: device ?? 'cpu' });
+  if (!tokenizer) throw new Error(`${dir} has no tokenizer.json`);
+  const classifier = model as SequenceClassifier & Module;
+  try {
+    return heldoutScores(validation, new ScoredSample(validation, tokenizer, maxLength, 'validation rows').score(classifier), maxLength);
+  } finally {
+    classifier.dispose();
+  }
 }
