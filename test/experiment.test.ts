@@ -51,6 +51,8 @@ test('config errors name the file, the field and the line', () => {
   configError(writeConfig('sisa.yaml', VALID.replace('[deepcut]', '[sisa]')), /field 'methods\.0': method 'sisa' cannot run in an experiment/);
   configError(writeConfig('dup.yaml', VALID.replace('seeds: [0]', 'seeds: [0, 1, 0]')), /field 'seeds\.2': seed 0 is listed twice/);
   configError(writeConfig('list.yaml', '- a\n- b\n'), /the config must be a mapping/);
+  configError(writeConfig('refs.yaml', `${VALID}references: { k: 3 }\n`), /line 6: field 'references': reference models are only trained for 'stop: references' \(stop is 'accuracy'\)/);
+  configError(writeConfig('refs-k.yaml', `${VALID}stop: references\nreferences: { k: 1 }\n`), /field 'references\.k': Number must be greater than or equal to 2/);
   configError(path.join(root, 'absent.yaml'), /cannot read the config/);
 });
 
@@ -227,6 +229,31 @@ test('a run killed mid-grid resumes: finished units are skipped, the rest run, r
   assert.ok(actions.slice(2).every((a) => a === 'ran' || a === 'resumed'), actions.join(' '));
   const expected = csvRows(path.join(root, 'e2e', 'results.csv'));
   assert.deepEqual(measured(csvRows(path.join(resumed.config.out, 'results.csv'))), measured(expected));
+});
+
+test('stop: references trains K reference models once per original, beside it; the methods aim at their target, retrain does not wait for them', async () => {
+  const base = tinyConfigText ?? (await tinyConfig('refs-warmup'), tinyConfigText!);
+  const text = base.replace('methods: [deepcut, gradient-ascent]', 'methods: [deepcut]').replace('seeds: [0, 1]', 'seeds: [0]')
+    .replace(/  gradient-ascent: .*\n/, '');
+  const file = writeConfig('refs.yaml', `name: refs\nout: ${JSON.stringify(path.join(root, 'refs'))}\n${text}\nstop: references\nreferences: { k: 2 }\n`);
+  const first = await run(file);
+  assert.deepEqual(first.events.map((e) => `${e.unit.kind}:${e.action}`), ['finetune:ran', 'references:ran', 'unlearn:ran', 'unlearn:ran', 'eval:ran', 'eval:ran', 'eval:ran']);
+  const plan = first.events.map((e) => e.unit);
+  const references = plan.find((u) => u.kind === 'references')!;
+  const retrain = plan.find((u) => u.kind === 'unlearn' && u.method === REFERENCE_METHOD)!;
+  const deepcut = plan.find((u) => u.kind === 'unlearn' && u.method === 'deepcut')!;
+  assert.ok(!retrain.deps.includes(references.id) && deepcut.deps.includes(references.id));
+  const manifest = JSON.parse(fs.readFileSync(path.join(references.dir, 'references.json'), 'utf8')) as { k: number; partitions: { model_hash?: string; heldout?: unknown }[] };
+  assert.equal(manifest.k, 2);
+  assert.ok(manifest.partitions.every((p) => p.model_hash && p.heldout));
+  const record = JSON.parse(fs.readFileSync(path.join(deepcut.dir, 'unlearn.json'), 'utf8')) as { stop: string; target: { rule: string; source: string }; chosen_check: { step: number } };
+  assert.equal(record.stop, 'references');
+  assert.equal(record.target.rule, 'references');
+  const html = fs.readFileSync(path.join(root, 'refs', 'spamassassin-slice/largest-user/seed-0/report.html'), 'utf8');
+  assert.match(html, /<td>references<\/td><td>[\d.]+%<\/td><td>[\d.]+% \(step \d+\)<\/td>/);
+  assert.match(html, /Stopping targets came from 2 reference models trained once beside original/);
+  const again = await run(file, { resume: true });
+  assert.deepEqual(again.events.map((e) => e.action), again.events.map(() => 'skipped'));
 });
 
 test('the example configs in configs/ are valid', () => {

@@ -52,6 +52,7 @@ const schema = z.object({
   }).strict().optional(),
   hp: z.record(z.string(), z.record(z.string(), z.number())).optional(),
   stop: z.enum(STOP_RULES).optional(),
+  references: z.object({ k: z.number().int().min(2).optional() }).strict().optional(),
   eval: z.object({
     retain_sample: nonNegativeInt.optional(),
     batch: positiveInt.optional(),
@@ -95,8 +96,13 @@ export interface ExperimentConfig {
   /** Per-method hyper-parameter overrides (validated against each method). */
   hp: Record<string, Record<string, number>>;
   stop: StopRule;
+  /** stop: references: K reference models trained once beside each original (dataset, seed). */
+  references: { k: number };
   eval: { retainSample: number; batchSize: number; seed: number };
 }
+
+/** Reference models per original when `stop: references` and the config does not say. */
+export const DEFAULT_REFERENCES_K = 4;
 
 export interface ParseOptions {
   /** Named in errors: the config file, or e.g. 'the demo config'. */
@@ -199,8 +205,7 @@ export function parseConfig(raw: unknown, options: ParseOptions): ExperimentConf
     }
   }
 
-  // An experiment fine-tunes its own originals; it does not train references beside them (yet).
-  if (c.stop === 'references') fail(['stop'], "'references' needs reference models trained beside each original, which experiments do not train yet: use 'class-matched' (no training), or run 'deepcut references' and 'deepcut unlearn --stop references' by hand");
+  if (c.references !== undefined && c.stop !== 'references') fail(['references'], `reference models are only trained for 'stop: references' (stop is '${c.stop ?? 'accuracy'}')`);
   const f = c.finetune ?? {};
   const e = c.eval ?? {};
   const outPath = options.out ?? c.out ?? path.join('runs', c.name);
@@ -228,6 +233,7 @@ export function parseConfig(raw: unknown, options: ParseOptions): ExperimentConf
     },
     hp,
     stop: c.stop ?? 'accuracy',
+    references: { k: c.references?.k ?? DEFAULT_REFERENCES_K },
     eval: { retainSample: e.retain_sample ?? DEFAULT_RETAIN_SAMPLE, batchSize: e.batch ?? 32, seed: e.seed ?? 0 },
   };
 }

@@ -15,7 +15,8 @@ import { finetuneToFolder } from '../train/run';
 import type { ExperimentConfig } from './config';
 import { evalSettings, finetuneSettings, LATENT_FILE, METRICS_FILE, unlearnHyperparameters, type EvalSettings } from './markers';
 import { REFERENCE_METHOD } from './config';
-import type { EvalUnit, FinetuneUnit, UnlearnUnit } from './plan';
+import type { EvalUnit, FinetuneUnit, ReferencesUnit, UnlearnUnit } from './plan';
+import { trainReferences } from '../methods/target/train-references';
 import type { Device } from '../engine/device';
 
 /** A live progress display (src/cli/progress.ts makes one for a terminal or a log). */
@@ -67,12 +68,38 @@ export function runFinetuneUnit(unit: FinetuneUnit, ctx: UnitContext): void {
   }
 }
 
+export function runReferencesUnit(unit: ReferencesUnit, ctx: UnitContext): void {
+  const started = Date.now();
+  let bar: ProgressBar | undefined;
+  let current = -1;
+  try {
+    const manifest = trainReferences({
+      model: unit.modelDir, dataset: ctx.dataset, splitSeed: ctx.config.splitSeed, k: unit.k, out: unit.dir, seed: unit.seed,
+      resume: ctx.resume, device: ctx.device, log: (line) => ctx.log(`  ${line}`),
+      onStep: ({ reference, step, totalSteps, loss }) => {
+        if (reference !== current) {
+          bar?.stop();
+          bar = ctx.progress(`reference ${reference + 1}/${unit.k}`, totalSteps, ['loss']);
+          current = reference;
+        }
+        bar!.update(step, { loss: loss.toFixed(4) });
+      },
+    });
+    bar?.stop();
+    const tests = manifest.partitions.map((p) => (p.test_accuracy !== undefined ? `${(100 * p.test_accuracy).toFixed(1)}%` : 'n/a'));
+    ctx.log(`  ${unit.k} reference models (test accuracy ${tests.join(', ')}), ${((Date.now() - started) / 1000).toFixed(0)} s: a one-time cost per original, shared by every request`);
+  } finally {
+    bar?.stop();
+  }
+}
+
 export async function runUnlearnUnit(unit: UnlearnUnit, ctx: UnitContext): Promise<void> {
   let bar: ProgressBar | undefined;
   try {
     const record = await unlearn({
       modelDir: unit.modelDir, dataset: ctx.dataset, forget: ctx.forget!, method: unit.method, out: unit.dir, seed: unit.seed,
       hp: unlearnHyperparameters(ctx.config, unit.method), stop: ctx.config.stop, maxLength: ctx.config.finetune.maxLength,
+      splitSeed: ctx.config.splitSeed, ...(unit.referencesDir !== undefined ? { references: unit.referencesDir } : {}),
       baseModel: ctx.config.baseModel, resume: ctx.resume, device: ctx.device, log: (line) => ctx.log(`  ${line}`),
       onStep: ({ step, total, values }) => {
         bar ??= ctx.progress(unit.method, total, ['loss', 'forget', 'retain']);

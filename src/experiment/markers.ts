@@ -11,6 +11,7 @@ import { TRAIN_RECORD } from '../train/record';
 import type { FinetuneSettings } from '../train/run';
 import type { ExperimentConfig } from './config';
 import type { Unit } from './plan';
+import { REFERENCES_FILE, readReferencesManifest } from '../methods/target/manifest';
 
 export const METRICS_FILE = 'metrics.json';
 export const LATENT_FILE = 'latent.json';
@@ -27,7 +28,8 @@ export type UnitState =
 export class SettingsConflictError extends Error {}
 
 export function markerFile(unit: Unit): string {
-  return path.join(unit.dir, unit.kind === 'finetune' ? TRAIN_RECORD : unit.kind === 'unlearn' ? UNLEARN_RECORD : METRICS_FILE);
+  const file = { finetune: TRAIN_RECORD, references: REFERENCES_FILE, unlearn: UNLEARN_RECORD, eval: METRICS_FILE }[unit.kind];
+  return path.join(unit.dir, file);
 }
 
 export function finetuneSettings(config: ExperimentConfig, seed: number): FinetuneSettings {
@@ -57,6 +59,8 @@ export function expectedRecord(config: ExperimentConfig, unit: Unit): Record<str
         method: unit.method, seed: unit.seed, stop: config.stop, max_length: config.finetune.maxLength,
         ...prefixed('hyperparameters', unlearnHyperparameters(config, unit.method)),
       };
+    case 'references':
+      return { k: unit.k, seed: unit.seed, split_seed: config.splitSeed };
     case 'eval':
       return { ...prefixed('settings', evalSettings(config)), 'data.split_seed': config.splitSeed };
   }
@@ -112,6 +116,8 @@ export function unitState(config: ExperimentConfig, unit: Unit, depMarkers: read
   const marker = markerFile(unit);
   if (!fs.existsSync(marker)) return fs.existsSync(unit.dir) && fs.readdirSync(unit.dir).length > 0 ? { status: 'partial' } : { status: 'absent' };
   if (unit.kind === 'eval' && !fs.existsSync(path.join(unit.dir, LATENT_FILE))) return { status: 'partial' };
+  // references.json is written before the first reference trains: finished once every one is.
+  if (unit.kind === 'references' && readReferencesManifest(unit.dir).partitions.some((p) => p.model_hash === undefined)) return { status: 'partial' };
   const difference = settingsDifference(readJson(marker), { ...expectedRecord(config, unit), ...extra });
   if (difference !== undefined) {
     if (unit.kind === 'eval') return { status: 'stale', reason: `settings changed: ${difference}` };

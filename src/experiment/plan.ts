@@ -1,5 +1,6 @@
 // An experiment as units of work with dependencies, so shared work is done once:
 //   finetune  one original per (dataset, seed)
+//   references  with stop: references, K reference models per original (deepcut references)
 //   unlearn   one run per (dataset, forget, method, seed), retrain (the reference) included;
 //             each starts from the original of its (dataset, seed)
 //   eval      one measurement per model of each (dataset, forget, seed) cell — the original,
@@ -9,6 +10,7 @@
 //
 // Folder layout under the experiment's out:
 //   DATASET/seed-S/original/                        fine-tuned model + train.json
+//   DATASET/seed-S/references/                      references.json + ref-0 ... (stop: references)
 //   DATASET/FORGET/seed-S/models/METHOD/            unlearned model + unlearn.json (retrain too)
 //   DATASET/FORGET/seed-S/eval/MODEL/               metrics.json + latent.json
 //   DATASET/FORGET/seed-S/report.html
@@ -30,7 +32,13 @@ interface UnitBase {
 }
 
 export interface FinetuneUnit extends UnitBase { kind: 'finetune' }
-export interface UnlearnUnit extends UnitBase { kind: 'unlearn'; forget: ForgetEntry; method: string; modelDir: string }
+/** K reference models trained on subject-disjoint partitions with the original's recipe. */
+export interface ReferencesUnit extends UnitBase { kind: 'references'; modelDir: string; k: number }
+export interface UnlearnUnit extends UnitBase {
+  kind: 'unlearn'; forget: ForgetEntry; method: string; modelDir: string;
+  /** stop: references: the folder of the original's reference models. */
+  referencesDir?: string;
+}
 export interface EvalUnit extends UnitBase {
   kind: 'eval';
   forget: ForgetEntry;
@@ -39,7 +47,7 @@ export interface EvalUnit extends UnitBase {
   modelDir: string;
   referenceDir: string;
 }
-export type Unit = FinetuneUnit | UnlearnUnit | EvalUnit;
+export type Unit = FinetuneUnit | ReferencesUnit | UnlearnUnit | EvalUnit;
 
 /** One (dataset, forget, seed): the models compared in one report. */
 export interface Cell {
@@ -49,6 +57,8 @@ export interface Cell {
   dir: string;
   report: string;
   originalDir: string;
+  /** stop: references: the original's reference models. */
+  referencesDir?: string;
   /** Methods in config order, then the reference. */
   methods: string[];
   modelDir(model: string): string;
@@ -68,11 +78,19 @@ export function planExperiment(config: ExperimentConfig): Plan {
       const originalDir = path.join(config.out, dataset.key, `seed-${seed}`, ORIGINAL);
       const original: FinetuneUnit = { kind: 'finetune', id: `finetune ${dataset.key}/seed-${seed}`, dataset, seed, dir: originalDir, deps: [] };
       units.push(original);
+      let references: ReferencesUnit | undefined;
+      if (config.stop === 'references') {
+        references = {
+          kind: 'references', id: `references ${dataset.key}/seed-${seed}`, dataset, seed, k: config.references.k,
+          dir: path.join(config.out, dataset.key, `seed-${seed}`, 'references'), modelDir: originalDir, deps: [original.id],
+        };
+        units.push(references);
+      }
       for (const forget of config.forget) {
         const dir = path.join(config.out, dataset.key, forget.key, `seed-${seed}`);
         const methods = [...config.methods, REFERENCE_METHOD];
         const cell: Cell = {
-          dataset, forget, seed, dir, report: path.join(dir, 'report.html'), originalDir, methods,
+          dataset, forget, seed, dir, report: path.join(dir, 'report.html'), originalDir, methods, ...(references ? { referencesDir: references.dir } : {}),
           modelDir: (model) => (model === ORIGINAL ? originalDir : path.join(dir, 'models', model)),
           evalDir: (model) => path.join(dir, 'eval', model),
         };
@@ -80,7 +98,12 @@ export function planExperiment(config: ExperimentConfig): Plan {
         const unlearnId = (method: string) => `unlearn ${dataset.key}/${forget.key}/${method}/seed-${seed}`;
         // The reference first: every evaluation of the cell needs it.
         for (const method of [REFERENCE_METHOD, ...config.methods]) {
-          units.push({ kind: 'unlearn', id: unlearnId(method), dataset, seed, forget, method, modelDir: originalDir, dir: cell.modelDir(method), deps: [original.id] });
+          // Retrain has no stopping rule: only the methods that stop need the references.
+          const withReferences = references && method !== REFERENCE_METHOD ? references : undefined;
+          units.push({
+            kind: 'unlearn', id: unlearnId(method), dataset, seed, forget, method, modelDir: originalDir, dir: cell.modelDir(method),
+            deps: [original.id, ...(withReferences ? [withReferences.id] : [])], ...(withReferences ? { referencesDir: withReferences.dir } : {}),
+          });
         }
         // The reference's own evaluation first: it is kept and reused by the cell's other evaluations.
         for (const model of [REFERENCE_METHOD, ORIGINAL, ...config.methods]) {
@@ -102,6 +125,8 @@ export function describeUnit(unit: Unit): string {
   switch (unit.kind) {
     case 'finetune':
       return `${unit.dataset.key} - original seed ${unit.seed}: fine-tune`;
+    case 'references':
+      return `${unit.dataset.key} - original seed ${unit.seed}: ${unit.k} reference models`;
     case 'unlearn':
       return `${unit.dataset.key} ${unit.forget.spec} ${unit.method} seed ${unit.seed}: ${unit.method === REFERENCE_METHOD ? 'retrain (reference)' : 'unlearn'}`;
     case 'eval':

@@ -1,7 +1,9 @@
 // One HTML report per (dataset, forget, seed) — the original, every method and retrain side by
 // side: summary table, a latent scatter per model (forget samples highlighted), per-method bars
 // and the unlearning loss curves — and the index page linking them all.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { REFERENCES_FILE, readReferencesManifest } from '../methods/target/manifest';
 import { flattenMetrics } from '../eval/gap';
 import { latentForReport, stoppingTimelineOf, type ModelReport, type ReportIndexEntry, type ReportInput } from '../report';
 import { REFERENCE_METHOD } from './config';
@@ -46,9 +48,18 @@ export function cellReportInput(results: CellResults, options: { experiment: str
       `${ORIGINAL}: fine-tuned from the base encoder on the whole train split; every other model starts from it. ${REFERENCE_METHOD}: fine-tuned again without the forget set (the gold standard).`,
       `Time is the wall time of producing each model (the fine-tune for ${ORIGINAL}, the unlearning run otherwise).${speedups.length > 0 ? ` Speed-up over ${REFERENCE_METHOD}: ${speedups.join(', ')}.` : ''}`,
       `Scored ${first?.metrics.forget.count ?? 0} forget, ${first?.metrics.retain.scored ?? 0} of ${first?.metrics.retain.count ?? 0} retain and ${first?.metrics.test.count ?? 0} test examples.`,
+      ...referencesNote(cell.referencesDir),
       ...(results.missing.length > 0 ? [`Missing (failed or not yet run): ${results.missing.join(', ')}.`] : []),
     ],
   };
+}
+
+/** The one-time cost of the cell's reference models (stop: references), when they are on disk. */
+function referencesNote(dir: string | undefined): string[] {
+  if (dir === undefined || !fs.existsSync(path.join(dir, REFERENCES_FILE))) return [];
+  const m = readReferencesManifest(dir);
+  const seconds = m.partitions.reduce((sum, p) => sum + (p.wall_seconds ?? 0), 0);
+  return [`Stopping targets came from ${m.k} reference models trained once beside ${ORIGINAL} on subject-disjoint partitions (${seconds.toFixed(0)} s in all, shared by every forget request of this original and not counted in the methods' times).`];
 }
 
 /** Index rows: one per model of each cell, linking to the cell's report (paths relative to the index). */

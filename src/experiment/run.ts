@@ -10,7 +10,7 @@ import { writeIndex, writeReport } from '../report';
 import { collectCell, type CellResults } from './collect';
 import type { ExperimentConfig } from './config';
 import { resolveDevice, type DeviceSpec } from '../engine/device';
-import { ReferenceCache, runEvalUnit, runFinetuneUnit, runUnlearnUnit, type ProgressFactory, type UnitContext } from './execute';
+import { ReferenceCache, runEvalUnit, runFinetuneUnit, runReferencesUnit, runUnlearnUnit, type ProgressFactory, type UnitContext } from './execute';
 import { markerFile, unitState } from './markers';
 import { describeUnit, planExperiment, type Plan, type Unit } from './plan';
 import { cellReportInput, indexEntries } from './reports';
@@ -125,8 +125,8 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
     }
     try {
       const ds = await dataset(unit);
-      const forget = unit.kind === 'finetune' ? undefined : forgetSet(ds, unit);
-      const extra: Record<string, unknown> = unit.kind === 'finetune' ? { data_hash: datasetHash(splitOf(ds, 'train')) } : { 'forget.hash': forget!.hash };
+      const forget = unit.kind === 'finetune' || unit.kind === 'references' ? undefined : forgetSet(ds, unit);
+      const extra: Record<string, unknown> = forget === undefined ? { data_hash: datasetHash(splitOf(ds, 'train')) } : { 'forget.hash': forget.hash };
       const state = unitState(config, unit, unit.deps.map((d) => markerFile(byId.get(d)!)), extra);
       if (state.status === 'done') {
         log(`${head}: finished earlier, skipped`);
@@ -140,6 +140,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
       if (!resume) fs.rmSync(unit.dir, { recursive: true, force: true });
       const ctx: UnitContext = { config, dataset: ds, ...(forget ? { forget } : {}), resume, device, log, progress, reference };
       if (unit.kind === 'finetune') runFinetuneUnit(unit, ctx);
+      else if (unit.kind === 'references') runReferencesUnit(unit, ctx);
       else if (unit.kind === 'unlearn') await runUnlearnUnit(unit, ctx);
       else runEvalUnit(unit, ctx);
       report(resume ? 'resumed' : 'ran');
