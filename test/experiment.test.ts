@@ -266,11 +266,12 @@ test('the example configs in configs/ are valid', () => {
   }
 });
 
-test('the demo is a fixed experiment: spamassassin, largest-user, deepcut vs retrain, exactly 2 epochs (no early stopping) of 128 tokens from the committed encoder', () => {
+test('the demo is a fixed experiment: spamassassin, largest-user, deepcut (references target) vs retrain, 1 epoch of 64 tokens from the committed encoder', () => {
   const c = demoConfig(path.join(root, 'demo'));
   assert.equal(c.baseModel, DEFAULT_ENCODER);
   assert.ok(fs.existsSync(path.join(DEFAULT_ENCODER, 'config.json')), 'the default encoder path resolves from dist/');
   assert.deepEqual([c.datasets.map((d) => d.key), c.forget.map((f) => f.spec), c.methods, c.seeds], [['spamassassin'], ['largest-user'], ['deepcut'], [0]]);
-  assert.deepEqual([c.finetune.epochs, c.finetune.maxLength, c.finetune.batchSize, c.finetune.patience], [2, 128, 16, 2]);
-  assert.deepEqual(planExperiment(c).units.map((u) => u.kind), ['finetune', 'unlearn', 'unlearn', 'eval', 'eval', 'eval']);
+  assert.deepEqual([c.finetune.epochs, c.finetune.maxLength, c.finetune.batchSize, c.finetune.linearProbe], [1, 64, 16, true]);
+  assert.deepEqual([c.stop, c.references.k, c.hp.deepcut], ['references', 4, { lr: 5e-5 }]);
+  assert.deepEqual(planExperiment(c).units.map((u) => u.kind), ['finetune', 'references', 'unlearn', 'unlearn', 'eval', 'eval', 'eval']);
 });

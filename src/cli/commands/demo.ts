@@ -9,9 +9,11 @@ import { runWithConsole } from './experiment';
 import { DEVICE_HELP } from '../device';
 
 /**
- * Measured 23.7 min on 2 cores with another single-threaded job sharing them: original fine-tune
- * (2 epochs x 304 steps of 16 x 128 tokens) 738 s, retrain 582 s, DeepCUT 47 s, scoring the rest.
- * On an idle machine a fine-tune step takes ~0.4 s, so the fine-tunes shrink to ~4 min each.
+ * One epoch of 64 tokens after the linear probe: USE-Lite reaches 97.1% test accuracy on
+ * SpamAssassin so (2 epochs of 128 tokens: 97.7%, at 4x the cost). The largest sender is the
+ * RSS gateway (500 ham emails), which a model that never saw it gets 92.6% right: the accuracy
+ * rule stops near validation accuracy (98%), the references target lands within ~2 points of
+ * the retrained model. DeepCUT's lr is 5x its default because the target rule rewinds overshoot.
  */
 export const DEMO_CONFIG = {
   name: 'demo',
@@ -19,12 +21,15 @@ export const DEMO_CONFIG = {
   forget: ['largest-user'],
   methods: ['deepcut'],
   seeds: [0],
-  // patience 2 = no early stopping: the original and the retrain both train exactly 2 epochs, so
-  // their gap measures the forgotten data, not where early stopping happened to cut.
-  finetune: { epochs: 2, batch: 16, max_length: 128, patience: 2 },
+  finetune: { epochs: 1, batch: 16, max_length: 64, patience: 1 },
+  hp: { deepcut: { lr: 5e-5 } },
+  stop: 'references',
+  references: { k: 4 },
   eval: { retain_sample: 1000 },
 };
 export const DEMO_OUT = path.join('runs', 'demo');
+/** Measured on an idle 2-core machine (docs/results.md). */
+const DEMO_MINUTES = 'about 25 minutes';
 
 export function demoConfig(out: string = DEMO_OUT): ExperimentConfig {
   return parseConfig(DEMO_CONFIG, { source: 'the demo config (src/cli/commands/demo.ts)', baseDir: process.cwd(), out });
@@ -52,7 +57,7 @@ interface DemoFlags { out: string; resume?: boolean; overwrite?: boolean; device
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('fine-tune on SpamAssassin, unlearn the largest sender with DeepCUT, retrain without them, compare (about 17-25 min on 2 cores)')
+    .description(`fine-tune on SpamAssassin, unlearn the largest sender with DeepCUT, retrain without them, compare (${DEMO_MINUTES} on 2 cores)`)
     .option('--out <dir>', 'output folder', DEMO_OUT)
     .option('--resume', 'continue an interrupted demo in --out')
     .option('--overwrite', 'delete the demo already in --out and start over')
@@ -62,7 +67,7 @@ export function registerDemo(program: Command): void {
       const s = config.finetune;
       const intro = [
         'deepcut demo: SpamAssassin, forget the sender with the most train emails (largest-user) with deepcut, retrain as the reference',
-        `settings: fine-tune ${s.epochs} epochs, batch ${s.batchSize}, max length ${s.maxLength} tokens, lr ${s.lr}; deepcut defaults; retain sample ${config.eval.retainSample}; about 17-25 minutes on 2 cores`,
+        `settings: fine-tune ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} (after a linear probe), batch ${s.batchSize}, max length ${s.maxLength} tokens, lr ${s.lr}; deepcut ${Object.entries(config.hp.deepcut ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') || 'defaults'}, stop ${config.stop}${config.stop === 'references' ? ` (${config.references.k} reference models, trained once)` : ''}; retain sample ${config.eval.retainSample}; ${DEMO_MINUTES} on 2 cores`,
       ];
       const outcome = await runWithConsole(config, { resume: f.resume, overwrite: f.overwrite, device: f.device, intro });
       console.log('');
