@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { resolveForgetSet, splitOf } from '../src/data';
 import { loadPretrained, type SequenceClassifier } from '../src/model';
 import { unlearn, type UnlearnRecord } from '../src/methods/unlearn';
-import { stopForgetSample } from '../src/methods/loop';
+import { runLossMethod, stopForgetSample } from '../src/methods/loop';
+import type { Classifier } from '../src/methods/types';
 import { resolveHyperparameters, getMethod } from '../src/methods';
 import { closerToTarget, type StopCheck, type StopTarget } from '../src/methods/stopping';
 import { predict } from '../src/train/predict';
@@ -64,6 +65,28 @@ test('class-matched + rewind: returns the check closest to the target, refining 
   const old = await unlearn({ ...base, stop: 'accuracy', out: path.join(run.root, 'rewind-old') });
   assert.equal(old.target, undefined);
   assert.ok(old.checks!.every((c: StopCheck) => c.step % HP.evalEvery === 0 && !c.fine));
+});
+
+test('a check within half an accuracy step (1/2n) of the target ends the run: no later check could be closer', async () => {
+  const { run, forget } = await setup();
+  const method = getMethod(METHOD);
+  assert.equal(method.kind, 'loss');
+  const hp = resolveHyperparameters(method, HP);
+  const train = splitOf(run.dataset, 'train');
+  const forgetRows = train.filter((e) => forget.ids.includes(e.id));
+  const data = { forget: forgetRows, retain: train.filter((e) => !forget.ids.includes(e.id)), validation: splitOf(run.dataset, 'validation') };
+  const { model, tokenizer } = loadPretrained(run.original);
+  try {
+    const sample = stopForgetSample(forgetRows, hp, 2);
+    const start = predict(model as SequenceClassifier, tokenizer!, sample, { maxLength: 48, batchSize: 32 }).accuracy;
+    const aim = (offset: number): StopTarget => ({ rule: 'class-matched', accuracy: start + offset / sample.length, loss: 0, source: 'test', estimate: {} });
+    const options = { hp, seed: 2, stop: 'class-matched' as const, maxLength: 48, forgetHash: forget.hash, loadOriginal: () => { throw new Error('unused'); } };
+    // 0.4 of a step above the start: not crossed, but nothing can be closer.
+    const near = runLossMethod(method as Parameters<typeof runLossMethod>[0], model as Classifier, tokenizer!, data, { ...options, target: aim(-0.4) });
+    assert.deepEqual([near.steps, near.stepsRun, near.stoppedBy, near.checks.length], [0, 0, 'rule', 1]);
+  } finally {
+    model.dispose();
+  }
 });
 
 test('a rewinding run killed between checks or during its replay resumes bit-identical', async () => {

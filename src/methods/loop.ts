@@ -164,7 +164,10 @@ export function runLossMethod(
           continue;
         }
         if (isBest) rewind.bestStep = step;
-        if (c.unseen) {
+        // Within half an accuracy step (1/n on n scored rows) of the target no check can be
+        // closer: stop here instead of running on until the target is crossed.
+        const closest = c.distance! <= 0.5 / stopForget!.size + 1e-12;
+        if (c.unseen || closest) {
           stoppedBy = 'rule';
           if (isBest) best = undefined; // the current state is the one returned
           break;
