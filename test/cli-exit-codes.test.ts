@@ -66,6 +66,9 @@ test("deepcut's own usage errors exit 2, failures at run time exit 1", (t) => {
   const usage: [string[], RegExp][] = [
     [['finetune', '--data', 'x.jsonl', '--out', path.join(dir, 'o'), '--epochs', '0'], /--epochs must be a positive integer/],
     [['unlearn', '--model', MODEL, '--data', 'x', '--forget', 'largest-user', '--out', path.join(dir, 'u'), '--method', 'nope'], /unknown --method 'nope'/],
+    [['unlearn', '--model', MODEL, '--data', 'x', '--forget', 'largest-user', '--out', path.join(dir, 'u'), '--stop', 'references'], /--stop references needs --references DIR/],
+    // --references alone selects the references rule (the default then); with another rule it is a contradiction.
+    [['unlearn', '--model', MODEL, '--data', 'x', '--forget', 'largest-user', '--out', path.join(dir, 'u'), '--stop', 'accuracy', '--references', dir], /--references is read by --stop references only \(got --stop accuracy\)/],
     [['predict', '--model', path.join(dir, 'none'), '--text', 'hi'], /no such folder/],
     [['predict', '--model', MODEL], /give --text/],
     [['predict', '--model', MODEL, '--text', 'a', '--data', 'b.jsonl'], /either --text or --data/],

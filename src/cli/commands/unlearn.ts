@@ -14,7 +14,7 @@ import { DEVICE_HELP, deviceFlag, deviceLine } from '../device';
 
 interface UnlearnFlags {
   model: string; data: string; forget: string; method: string; out: string; seed: string; hp: string[];
-  stop: string; references?: string; maxLength?: string; splitSeed?: string; base?: string; resume?: boolean; overwrite?: boolean; device: string;
+  stop?: string; references?: string; maxLength?: string; splitSeed?: string; base?: string; resume?: boolean; overwrite?: boolean; device: string;
 }
 
 /** The method list shown after `deepcut unlearn --help`. */
@@ -44,7 +44,7 @@ export function registerUnlearn(program: Command): void {
     .requiredOption('--out <dir>', 'output folder: unlearned model, unlearn.json, forget.json')
     .option('--seed <n>', 'random seed (batches, dropout, random labels)', '0')
     .option('--hp <name=value>', 'hyper-parameter override, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--stop <rule>', `stopping rule: ${STOP_RULES.join(' | ')}`, 'accuracy')
+    .option('--stop <rule>', `stopping rule: ${STOP_RULES.join(' | ')} (default: references when --references is given, else accuracy)`)
     .option('--references <dir>', "--stop references: reference models trained on this data by 'deepcut references'")
     .option('--max-length <n>', 'tokens per text (default: the model\'s recipe, lineage.json or train.json, else 128)')
     .option('--split-seed <n>', `data split / random: forget seed (default: the model's recipe, lineage.json or train.json, else ${DEFAULT_SEED})`)
@@ -57,6 +57,8 @@ export function registerUnlearn(program: Command): void {
       if (!listMethods().some((m) => m.name === f.method)) {
         throw new CliError(`unknown --method '${f.method}' (known: ${listMethods().map((m) => m.name).join(', ')})`);
       }
+      // The per-request target wins where it is available (docs/results.md); without reference models, the paper's rule.
+      f.stop ??= f.references !== undefined ? 'references' : 'accuracy';
       if (!(STOP_RULES as readonly string[]).includes(f.stop)) throw new CliError(`--stop must be one of ${STOP_RULES.join(', ')}, got '${f.stop}'`);
       if (f.stop === 'references' && f.references === undefined) throw new CliError("--stop references needs --references DIR (train them with 'deepcut references --model ORIGINAL --data D --k 4 --out DIR')");
       if (f.references !== undefined && f.stop !== 'references') throw new CliError(`--references is read by --stop references only (got --stop ${f.stop})`);
