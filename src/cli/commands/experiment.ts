@@ -20,7 +20,7 @@ export function describeExperiment(config: ExperimentConfig): string[] {
   const f = config.finetune;
   return [
     `experiment ${config.name}: ${config.datasets.length} dataset(s) x ${config.forget.length} forget spec(s) x ${config.methods.length} method(s) + ${REFERENCE_METHOD} x ${config.seeds.length} seed(s)`,
-    `  ${plan.units.length} units: ${count('finetune')} fine-tunes (one per dataset and seed), ${count('unlearn')} unlearning runs (${REFERENCE_METHOD} included), ${count('eval')} evaluations`,
+    `  ${plan.units.length} units: ${count('finetune')} fine-tunes (one per dataset and seed), ${count('references') > 0 ? `${count('references')} sets of ${config.references.k} reference models (one per original), ` : ''}${count('unlearn')} unlearning runs (${REFERENCE_METHOD} included), ${count('eval')} evaluations`,
     `  datasets ${config.datasets.map((d) => d.key).join(', ')}; forget ${config.forget.map((x) => x.spec).join(', ')}; methods ${config.methods.join(', ')}; seeds ${config.seeds.join(', ')}`,
     `  fine-tune: ${f.epochs} epochs, batch ${f.batchSize}, lr ${f.lr}, max length ${f.maxLength}, patience ${f.patience}, from ${config.baseModel}`,
     `  out ${config.out}`,
