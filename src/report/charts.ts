@@ -148,6 +148,19 @@ export function methodBars(methods: Readonly<Record<string, MetricMap>>): ChartS
   };
 }
 
+/** Options of a wide line chart over optimisation steps (losses, stopping checks). */
+function stepLineOptions(yTitle: string) {
+  return {
+    ...COMMON_OPTIONS,
+    aspectRatio: 2.6,
+    plugins: { legend: { position: 'top' as const } },
+    scales: {
+      x: { type: 'linear' as const, title: { display: true, text: 'step' } },
+      y: { type: 'linear' as const, title: { display: true, text: yTitle } },
+    },
+  };
+}
+
 /** Line chart of one run's losses over steps, one line per loss name; NaN values break the line. */
 export function lossChart(run: string, points: readonly LossPoint[], index: number): ChartSpec | undefined {
   const finitePoints = points.filter((p) => Number.isFinite(p.step));
@@ -172,16 +185,7 @@ export function lossChart(run: string, points: readonly LossPoint[], index: numb
     config: {
       type: 'line',
       data: { datasets },
-      options: {
-        ...COMMON_OPTIONS,
-        aspectRatio: 2.6,
-        interaction: { mode: 'nearest', axis: 'x', intersect: false },
-        plugins: { legend: { position: 'top' } },
-        scales: {
-          x: { type: 'linear', title: { display: true, text: 'step' } },
-          y: { type: 'linear', title: { display: true, text: 'loss' } },
-        },
-      },
+      options: { ...stepLineOptions('loss'), interaction: { mode: 'nearest', axis: 'x', intersect: false } },
     },
   };
 }
@@ -223,15 +227,7 @@ export function stoppingChart(run: string, timeline: StoppingTimeline, index: nu
     config: {
       type: 'line',
       data: { datasets },
-      options: {
-        ...COMMON_OPTIONS,
-        aspectRatio: 2.6,
-        plugins: { legend: { position: 'top' } },
-        scales: {
-          x: { type: 'linear', title: { display: true, text: 'step' } },
-          y: { type: 'linear', title: { display: true, text: 'accuracy' } },
-        },
-      },
+      options: stepLineOptions('accuracy'),
     },
   };
 }
