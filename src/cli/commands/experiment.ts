@@ -14,13 +14,15 @@ import { DEVICE_HELP, deviceFlag, deviceLine } from '../device';
 interface ExperimentFlags { config: string; out?: string; resume?: boolean; overwrite?: boolean; device: string }
 
 /** The grid and its settings, printed before a run starts (so a long run says what it will do). */
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export function describeExperiment(config: ExperimentConfig): string[] {
   const plan = planExperiment(config);
   const count = (kind: string) => plan.units.filter((u) => u.kind === kind).length;
   const f = config.finetune;
   return [
     `experiment ${config.name}: ${config.datasets.length} dataset(s) x ${config.forget.length} forget spec(s) x ${config.methods.length} method(s) + ${REFERENCE_METHOD} x ${config.seeds.length} seed(s)`,
-    `  ${plan.units.length} units: ${count('finetune')} fine-tunes (one per dataset and seed), ${count('references') > 0 ? `${count('references')} sets of ${config.references.k} reference models (one per original), ` : ''}${count('unlearn')} unlearning runs (${REFERENCE_METHOD} included), ${count('eval')} evaluations`,
+    `  ${plan.units.length} units: ${plural(count('finetune'), 'fine-tune')} (one per dataset and seed), ${count('references') > 0 ? `${plural(count('references'), 'set')} of ${config.references.k} reference models (one per original), ` : ''}${plural(count('unlearn'), 'unlearning run')} (${REFERENCE_METHOD} included), ${plural(count('eval'), 'evaluation')}`,
     `  datasets ${config.datasets.map((d) => d.key).join(', ')}; forget ${config.forget.map((x) => x.spec).join(', ')}; methods ${config.methods.join(', ')}; seeds ${config.seeds.join(', ')}`,
     `  fine-tune: ${f.epochs} epochs, batch ${f.batchSize}, lr ${f.lr}, max length ${f.maxLength}, patience ${f.patience}, from ${config.baseModel}`,
     `  out ${config.out}`,
