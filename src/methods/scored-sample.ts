@@ -20,6 +20,11 @@ export interface SampleScores {
 
 const SCORE_BATCH = 32;
 
+/** Per-row outcomes with their accuracy and mean loss (rows must not be empty). */
+export function sampleScores(correct: boolean[], loss: number[]): SampleScores {
+  return { correct, loss, accuracy: correct.filter(Boolean).length / correct.length, meanLoss: loss.reduce((a, b) => a + b, 0) / loss.length };
+}
+
 export class ScoredSample {
   private readonly batches: { encoded: EncodedBatch; labels: number[] }[];
 
@@ -58,8 +63,6 @@ export class ScoredSample {
     } finally {
       model.train(wasTraining);
     }
-    const accuracy = correct.filter(Boolean).length / correct.length;
-    const meanLoss = loss.reduce((a, b) => a + b, 0) / loss.length;
-    return { correct, loss, accuracy, meanLoss };
+    return sampleScores(correct, loss);
   }
 }

@@ -82,11 +82,6 @@ function recordedSeconds(record: TrainRecord | undefined): { wallSeconds: number
   return typeof seconds === 'number' && Number.isFinite(seconds) ? { wallSeconds: seconds } : {};
 }
 
-/**
- * Warnings about a reference that was not trained without exactly what the evaluated model has
- * forgotten: its lineage's union (excluded at training ∪ deletions) must equal the model's past
- * deletions ∪ this forget set. A reference from before lineages is read through train.json/forget.json.
- */
 /** The model's stopping checks when it came from a loss-based unlearning run (its unlearn.json). */
 function stoppingOf(modelDir: string, retrainForgetAccuracy: number | undefined): { stopping: NonNullable<ReturnType<typeof stoppingTimelineOf>> } | Record<string, never> {
   const file = path.join(modelDir, UNLEARN_RECORD);
@@ -95,6 +90,11 @@ function stoppingOf(modelDir: string, retrainForgetAccuracy: number | undefined)
   return timeline ? { stopping: timeline } : {};
 }
 
+/**
+ * Warnings about a reference that was not trained without exactly what the evaluated model has
+ * forgotten: its lineage's union (excluded at training ∪ deletions) must equal the model's past
+ * deletions ∪ this forget set. A reference from before lineages is read through train.json/forget.json.
+ */
 function referenceWarnings(dir: string, expected: { count: number; hash: string }, splitSeed: number, record: TrainRecord | undefined): string[] {
   const out: string[] = [];
   const forgotten = readLineage(dir).forgotten;

@@ -13,9 +13,9 @@ import { DEVICE_HELP, deviceFlag, deviceLine } from '../device';
 
 interface ExperimentFlags { config: string; out?: string; resume?: boolean; overwrite?: boolean; device: string }
 
-/** The grid and its settings, printed before a run starts (so a long run says what it will do). */
 const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
+/** The grid and its settings, printed before a run starts (so a long run says what it will do). */
 export function describeExperiment(config: ExperimentConfig): string[] {
   const plan = planExperiment(config);
   const count = (kind: string) => plan.units.filter((u) => u.kind === kind).length;

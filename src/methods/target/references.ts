@@ -6,14 +6,14 @@
 import * as path from 'node:path';
 import type { Example } from '../../data';
 import { loadPretrained, type SequenceClassifier } from '../../model';
-import type { Device } from '../../engine/device';
+import type { Device, DeviceSpec } from '../../engine/device';
+import type { SequenceTokenizer } from '../../text/types';
 import type { Module } from '../../nn';
-import { ScoredSample } from '../scored-sample';
+import { ScoredSample, sampleScores, type SampleScores } from '../scored-sample';
 import type { StopTarget } from '../stopping';
 import { classFallbackNote, classMatched, classesWithoutHeldout, ratesByClass, type ClassRates } from './class-matched';
 import type { HeldoutScores, ReferencesManifest } from './manifest';
 import { idSetHash } from '../../data/hash';
-import type { SampleScores } from '../scored-sample';
 
 export interface ReferencesTargetInput {
   dir: string;
@@ -63,9 +63,19 @@ export function heldoutScores(heldout: readonly Example[], scores: SampleScores,
 function cachedHeldout(cache: HeldoutScores | undefined, heldout: readonly Example[], maxLength: number): SampleScores | undefined {
   if (!cache || cache.max_length !== maxLength || cache.ids_hash !== idSetHash(heldout.map((e) => e.id))) return undefined;
   const at = new Map(cache.ids.map((id, i) => [id, i]));
-  const correct = heldout.map((e) => cache.correct[at.get(e.id)!]!);
-  const loss = heldout.map((e) => cache.loss[at.get(e.id)!]!);
-  return { correct, loss, accuracy: correct.filter(Boolean).length / correct.length, meanLoss: loss.reduce((a, b) => a + b, 0) / loss.length };
+  return sampleScores(heldout.map((e) => cache.correct[at.get(e.id)!]!), heldout.map((e) => cache.loss[at.get(e.id)!]!));
+}
+
+/** Runs `fn` with a reference model loaded from `dir`, disposed after (also when it has no tokenizer). */
+export function withReference<T>(dir: string, device: DeviceSpec, fn: (classifier: SequenceClassifier, tokenizer: SequenceTokenizer) => T): T {
+  const { model, tokenizer } = loadPretrained(dir, { device });
+  const classifier = model as SequenceClassifier & Module;
+  try {
+    if (!tokenizer) throw new Error(`${dir} has no tokenizer.json`);
+    return fn(classifier, tokenizer);
+  } finally {
+    classifier.dispose();
+  }
 }
 
 function scoreReference(input: ReferencesTargetInput, index: number): ReferenceScores {
@@ -77,15 +87,10 @@ function scoreReference(input: ReferencesTargetInput, index: number): ReferenceS
   let scored: SampleScores | undefined;
   let heldout = kept;
   if (unseen.length > 0 || !heldout) {
-    const { model, tokenizer } = loadPretrained(dir, { device: input.device });
-    if (!tokenizer) throw new Error(`${dir} has no tokenizer.json`);
-    const classifier = model as SequenceClassifier & Module;
-    try {
+    withReference(dir, input.device, (classifier, tokenizer) => {
       scored = unseen.length > 0 ? new ScoredSample(unseen, tokenizer, input.maxLength, 'forget rows').score(classifier) : undefined;
       heldout ??= new ScoredSample(input.heldout, tokenizer, input.maxLength, 'held-out rows').score(classifier);
-    } finally {
-      classifier.dispose();
-    }
+    });
   }
   const byId = new Map(unseen.map((e, i) => [e.id, i]));
   return {

@@ -14,9 +14,7 @@ import { relativePath } from '../../provenance/info';
 import { snakeKeys } from '../../provenance/casing';
 import { recordedRecipe } from '../recipe';
 import { partitionBySubject } from './partition';
-import { heldoutScores } from './references';
-import { loadPretrained, type SequenceClassifier } from '../../model';
-import type { Module } from '../../nn';
+import { heldoutScores, withReference } from './references';
 import { ScoredSample } from '../scored-sample';
 import type { Example } from '../../data';
 import { REFERENCES_FILE, REFERENCES_FORMAT, readReferencesManifest, writeReferencesManifest, type ReferencesManifest } from './manifest';
@@ -114,12 +112,6 @@ export function trainReferences(job: ReferencesJob): ReferencesManifest {
 
 /** A finished reference's scores on the validation split, kept in references.json (each request then scores only its forget rows). */
 function scoreHeldout(dir: string, validation: readonly Example[], maxLength: number, device: DeviceSpec | undefined): ReturnType<typeof heldoutScores> {
-  const { model, tokenizer } = loadPretrained(dir, { device: device ?? 'cpu' });
-  if (!tokenizer) throw new Error(`${dir} has no tokenizer.json`);
-  const classifier = model as SequenceClassifier & Module;
-  try {
-    return heldoutScores(validation, new ScoredSample(validation, tokenizer, maxLength, 'validation rows').score(classifier), maxLength);
-  } finally {
-    classifier.dispose();
-  }
+  return withReference(dir, device ?? 'cpu', (classifier, tokenizer) =>
+    heldoutScores(validation, new ScoredSample(validation, tokenizer, maxLength, 'validation rows').score(classifier), maxLength));
 }
