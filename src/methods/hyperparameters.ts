@@ -13,6 +13,7 @@ export const LOOP_HYPERPARAMETERS: Readonly<Record<string, HyperParameter>> = {
   clip: { default: 1, help: 'gradient-norm clipping (ascent-style losses are unbounded)' },
   weightDecay: { default: 0, help: 'AdamW weight decay (off: decay would pull every weight, not just the forgotten knowledge)' },
   checkpointEvery: { default: 25, help: 'steps between resumable checkpoints' },
+  freezeLayers: { default: 0, help: 'keep the embeddings and this many lower layers fixed (default: what the input model\'s fine-tune froze, from its recipe; those weights never saw the data)' },
 };
 
 /** Every hyper-parameter a method accepts, with the method's defaults taking precedence. */
@@ -32,10 +33,11 @@ export function resolveHyperparameters(method: UnlearningMethod, overrides: Read
     if (!Number.isFinite(value)) throw new Error(`hyper-parameter '${name}' must be a finite number, got ${value}`);
     hp[name] = value;
   }
-  for (const name of ['steps', 'forgetBatch', 'retainBatch', 'retainPerForget', 'evalEvery', 'stopSample', 'checkpointEvery']) {
+  for (const name of ['steps', 'forgetBatch', 'retainBatch', 'retainPerForget', 'evalEvery', 'stopSample', 'checkpointEvery', 'freezeLayers']) {
     const v = hp[name];
-    if (v !== undefined && !(Number.isInteger(v) && v >= (name === 'steps' ? 0 : 1))) {
-      throw new Error(`hyper-parameter '${name}' must be a ${name === 'steps' ? 'non-negative' : 'positive'} integer, got ${v}`);
+    const zeroAllowed = name === 'steps' || name === 'freezeLayers';
+    if (v !== undefined && !(Number.isInteger(v) && v >= (zeroAllowed ? 0 : 1))) {
+      throw new Error(`hyper-parameter '${name}' must be a ${zeroAllowed ? 'non-negative' : 'positive'} integer, got ${v}`);
     }
   }
   return Object.freeze(hp);

@@ -11,6 +11,7 @@ import { makeBatch } from '../train/batches';
 import { decayGroups } from '../train/param-groups';
 import { mulberry32 } from '../util/prng';
 import type { Module } from '../nn';
+import { freezeLowerLayers } from '../model';
 import type { Classifier, HyperParameters, LossMethod, MethodState } from './types';
 import { BatchSchedule, mixSeed, sampleUpTo } from './schedule';
 import { checkStop, closerToTarget, isTargetRule, type StopCheck, type StopRule, type StopTarget } from './stopping';
@@ -100,10 +101,11 @@ export function runLossMethod(
     const modules: Record<string, Module> = state.modules ?? {};
     // Extra modules (a projection head) are made on the CPU, seeded as above; they train where the model does.
     for (const m of Object.values(modules)) m.to(model.device);
+    freezeLowerLayers(model, hp.freezeLayers ?? 0); // before the optimiser: frozen weights are not in it
     const params = decayGroups(model);
     for (const m of Object.values(modules)) params.push({ params: m.parameters() });
     const optimizer = new AdamW(params, { lr: hp.lr!, weightDecay: hp.weightDecay! });
-    const trainable = [...model.parameters(), ...Object.values(modules).flatMap((m) => m.parameters())]; // clipped together, every step
+    const trainable = [...model.trainableParameters(), ...Object.values(modules).flatMap((m) => m.parameters())]; // clipped together, every step
     const target = options.target;
     if (isTargetRule(options.stop) && !target) throw new Error(`the '${options.stop}' stopping rule needs options.target`);
     const identity: RunIdentity = {

@@ -30,7 +30,7 @@ export const retrain: CustomMethod = {
       const losses: { step: number; values: Record<string, number> }[] = [];
       const result = finetune(classifier, tokenizer, ctx.retain, ctx.validation, {
         epochs: h.epochs, batchSize: h.batchSize, lr: h.lr, weightDecay: h.weightDecay, warmupFraction: h.warmupFraction,
-        maxLength: h.maxLength, patience: h.patience, linearProbe: h.linearProbe, seed: ctx.seed, log: ctx.log,
+        maxLength: h.maxLength, patience: h.patience, linearProbe: h.linearProbe, freezeLayers: h.freezeLayers, seed: ctx.seed, log: ctx.log,
         checkpointDir: path.join(ctx.out, 'checkpoint'), resume: ctx.resume,
         onStep: ({ step, totalSteps, loss }) => {
           losses.push({ step, values: { retain: loss } });

@@ -122,7 +122,9 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
   if (method.name !== 'sisa' && isSisaDir(req.modelDir)) {
     throw new Error(`${req.modelDir} is a SISA ensemble (sisa.json): unlearn it with --method sisa, or give ${method.name} a single fine-tuned model`);
   }
-  const hp = resolveHyperparameters(method, req.hp);
+  // Loss-based methods edit what the original's fine-tune edited: its frozen layers stay frozen unless asked.
+  const frozenByRecipe = recordedRecipe(req.modelDir).settings?.freezeLayers ?? 0;
+  const hp = resolveHyperparameters(method, method.kind === 'loss' && req.hp?.freezeLayers === undefined ? { ...req.hp, freezeLayers: frozenByRecipe } : req.hp);
   const seed = req.seed ?? 0;
   const stop = req.stop ?? 'accuracy';
   const log = req.log ?? (() => undefined);

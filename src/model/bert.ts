@@ -94,6 +94,10 @@ export class BertModel extends Module implements Encoder {
     this.pooler = options.pooler ? this.child('pooler', group({ dense: new Linear(config.hiddenSize, config.hiddenSize) })) : undefined;
   }
 
+  stack(): { embeddings: Module; layers: readonly Module[] } {
+    return { embeddings: this.embeddings, layers: [...this.encoder.layer] };
+  }
+
   forward(batch: EncoderBatch, options: ForwardOptions = {}): EncoderOutput {
     checkBatch(batch, this.config);
     const mask = batch.attentionMask && additiveMask(batch.attentionMask);

@@ -79,6 +79,10 @@ export class DistilBertModel extends Module implements Encoder {
   }
 
   /** tokenTypeIds are ignored: DistilBERT has no segment embeddings. */
+  stack(): { embeddings: Module; layers: readonly Module[] } {
+    return { embeddings: this.embeddings, layers: [...this.transformer.layer] };
+  }
+
   forward(batch: EncoderBatch, options: ForwardOptions = {}): EncoderOutput {
     checkBatch(batch, this.config);
     const padding = batch.attentionMask && paddingKeys(batch.attentionMask);

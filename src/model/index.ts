@@ -8,6 +8,7 @@ export { DistilBertModel, DistilBertEmbeddings, TransformerBlock, DistilBertForS
 export { robertaPositionIds, absolutePositionIds } from './positions';
 export { initWeights } from './init';
 export { buildModel, createModel, TASKS } from './factory';
+export { freezeLowerLayers } from './freeze';
 export { loadCheckpoint, type CheckpointReport } from './checkpoint';
 export { loadPretrained, savePretrained, copyTokenizerFiles, TOKENIZER_FILES, type LoadPretrainedOptions, type Pretrained, type SavePretrainedOptions } from './hf';
 export { UseLiteModel, UseLiteEmbeddings, UseLiteLayer, UseLiteForSequenceClassification, UseLiteForTokenClassification, defaultInvTimescales } from './use-lite';

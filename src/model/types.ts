@@ -30,6 +30,8 @@ export interface EncoderOutput {
 export interface Encoder extends Module {
   readonly config: EncoderConfig;
   forward(batch: EncoderBatch, options?: ForwardOptions): EncoderOutput;
+  /** The token embeddings, then the transformer layers bottom-up (what freezeLowerLayers freezes). */
+  stack(): { embeddings: Module; layers: readonly Module[] };
 }
 
 export type Task = 'sequence-classification' | 'token-classification' | 'masked-lm';

@@ -120,6 +120,10 @@ export class UseLiteModel extends Module implements Encoder {
     this.pooler = this.child('pooler', group({ dense: new Linear(config.hiddenSize, config.hiddenSize) }));
   }
 
+  stack(): { embeddings: Module; layers: readonly Module[] } {
+    return { embeddings: this.embeddings, layers: [...this.layers] };
+  }
+
   forward(batch: EncoderBatch, options: ForwardOptions = {}): UseLiteEncoderOutput {
     checkBatch(batch, this.config);
     const keyBias = batch.attentionMask && additiveMask(batch.attentionMask);

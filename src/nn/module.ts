@@ -22,6 +22,11 @@ export class StateDictError extends Error {
 export abstract class Module {
   training = true;
   /**
+   * Frozen by freeze(): its parameters take no gradient and it stays in eval mode (no dropout)
+   * whatever train() says, so its output is a fixed function of its input.
+   */
+  frozen = false;
+  /**
    * Where this module's parameters and buffers live: 'cpu' (they are created there) until to()
    * moves the tree. Batches for the module are made on this device.
    */
@@ -80,10 +85,28 @@ export abstract class Module {
     return this.parameters().reduce((n, p) => n + p.numel, 0);
   }
 
-  /** Sets training mode (dropout active) on this module and every descendant. */
+  /** Sets training mode (dropout active) on this module and every descendant that is not frozen. */
   train(mode = true): this {
-    for (const [, m] of this.namedModules()) m.training = mode;
+    for (const [, m] of this.namedModules()) m.training = mode && !m.frozen;
     return this;
+  }
+
+  /**
+   * Freezes this module and every descendant: no parameter of the tree takes a gradient (so no
+   * optimiser moves it and autograd records nothing inside it) and dropout stays off in it.
+   */
+  freeze(): this {
+    for (const [, m] of this.namedModules()) {
+      m.frozen = true;
+      m.training = false;
+      for (const p of m.ownParams.values()) p.requiresGrad_(false);
+    }
+    return this;
+  }
+
+  /** The parameters an optimiser should update: those not frozen. */
+  trainableParameters(): Tensor[] {
+    return this.parameters().filter((p) => p.requiresGrad);
   }
 
   eval(): this {

@@ -7,7 +7,7 @@ import type { Example } from '../data';
 import { decayGroups } from './param-groups';
 import { mixSeed, mulberry32, permutation } from '../util/prng';
 import { hasEpochCheckpoint, loadEpochCheckpoint, saveEpochCheckpoint } from './checkpoint';
-import type { SequenceClassifier } from '../model';
+import { freezeLowerLayers, type SequenceClassifier } from '../model';
 import type { Module } from '../nn';
 import { makeBatch, chunks } from './batches';
 import { predict } from './predict';
@@ -28,6 +28,11 @@ export interface FinetuneOptions {
    * Off when omitted (records from before the option); FINETUNE_DEFAULTS, the CLI and experiments have it on.
    */
   linearProbe?: boolean;
+  /**
+   * Keep the embeddings and this many lower transformer layers at their pretrained weights
+   * (freezeLowerLayers). 0 when omitted: records from before the option trained everything.
+   */
+  freezeLayers?: number;
   /** Save model, optimiser and history here after every epoch (resumable). */
   checkpointDir?: string;
   /** Continue from checkpointDir's last epoch when it holds one. */
@@ -64,6 +69,7 @@ export function finetune(
 ): FinetuneResult {
   if (train.length === 0) throw new Error('fine-tuning needs at least one training example');
   const started = Date.now();
+  freezeLowerLayers(model, options.freezeLayers ?? 0); // before the optimiser, which then holds only what trains
   const optimizer = new AdamW(decayGroups(model), { lr: options.lr, weightDecay: options.weightDecay });
   const stepsPerEpoch = Math.ceil(train.length / options.batchSize);
   const totalSteps = stepsPerEpoch * options.epochs;
@@ -110,7 +116,7 @@ export function finetune(
         optimizer.zeroGrad();
         const l = F.crossEntropy(model.forward(batch).logits, batch.labels);
         l.backward();
-        clipGradNormOnDevice(model.parameters(), 1.0);
+        clipGradNormOnDevice(model.trainableParameters(), 1.0);
         optimizer.step();
         return l.item();
       });

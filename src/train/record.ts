@@ -18,6 +18,8 @@ const settingsShape = {
   patience: z.number().int().positive(),
   /** Absent in records from before linear probing: those fine-tunes had none. */
   linearProbe: z.boolean().optional(),
+  /** Absent in records from before partial fine-tuning: every layer was trained. */
+  freezeLayers: z.number().int().nonnegative().optional(),
 };
 
 /** Records are snake_case (max_length, batch_size, ...); those written before the switch are camelCase. Both read as camelCase. */

@@ -18,7 +18,7 @@ import { DEVICE_HELP, deviceFlag, deviceLine } from '../device';
 interface FinetuneFlags {
   model: string; data: string; out: string; forget?: string; epochs: string; batch: string; lr: string;
   maxLength: string; patience: string; seed: string; splitSeed: string; overwrite?: boolean;
-  sisaShards?: string; slices?: string; resume?: boolean; randomInit?: boolean; linearProbe: boolean; device: string;
+  sisaShards?: string; slices?: string; resume?: boolean; randomInit?: boolean; linearProbe: boolean; freezeLayers: string; device: string;
 }
 
 function positiveNumber(value: string, flag: string): number {
@@ -43,6 +43,7 @@ export function registerFinetune(program: Command): void {
     .option('--seed <n>', 'random seed (data split, shuffling, dropout, new head)', String(FINETUNE_DEFAULTS.seed))
     .option('--split-seed <n>', 'seed of the train/validation/test split and of random: forget sets (kept fixed across training seeds)', String(DEFAULT_SEED))
     .option('--no-linear-probe', 'start fine-tuning from a random head instead of one fitted on the frozen encoder\'s features (LP-FT, the default)')
+    .option('--freeze-layers <n>', 'keep the embeddings and the N lowest transformer layers at their pretrained weights (faster steps; unlearning then edits only what fine-tuning edited)', '0')
     .option('--overwrite', 'replace an existing --out folder')
     .option('--random-init', 'discard the encoder\'s pretrained weights (keep its config and tokenizer): the baseline that shows what pretraining buys')
     .option('--sisa-shards <n>', 'train a SISA model (README: SISA): N shards, each its own model, predicting by majority vote')
@@ -61,6 +62,7 @@ export function registerFinetune(program: Command): void {
         epochs: positiveInt(f.epochs, '--epochs'), batchSize: positiveInt(f.batch, '--batch'), lr: positiveNumber(f.lr, '--lr'),
         weightDecay: FINETUNE_DEFAULTS.weightDecay, warmupFraction: FINETUNE_DEFAULTS.warmupFraction,
         maxLength: positiveInt(f.maxLength, '--max-length'), patience: positiveInt(f.patience, '--patience'), seed, linearProbe: f.linearProbe,
+        ...(f.freezeLayers !== '0' ? { freezeLayers: nonNegativeInt(f.freezeLayers, '--freeze-layers') } : {}),
       };
       // Resolved after the other flags: 'auto' loads the addon, and usage errors must not need it.
       const device = deviceFlag(f.device);
