@@ -63,21 +63,45 @@ function argmaxRows(logits: Tensor): number[] {
  * mean CE + ||W||² / (2·C·N), bias unpenalised. Returns W [classes, d] and b, owned by the caller.
  */
 export function fitSoftmaxRegression(z: Tensor, labels: Tensor, numClasses: number, c: number): { weight: Tensor; bias: Tensor } {
+  return fitSoftmaxRegressions(z, labels, numClasses, [c])[0]!;
+}
+
+/**
+ * fitSoftmaxRegression for several C at once: the problems are independent, so their summed loss
+ * has each problem's own gradient in each block, and Adam (element-wise) takes each block where
+ * a separate fit would. One [N, d] × [d, K·classes] product per step instead of K: the features
+ * are read once per step, which is what a step costs (measured: 5 fits in about the time of 1).
+ */
+export function fitSoftmaxRegressions(z: Tensor, labels: Tensor, numClasses: number, cs: readonly number[]): { weight: Tensor; bias: Tensor }[] {
   const [n, d] = z.shape as [number, number];
-  const weight = keep(zeros([numClasses, d], { device: z.device }).requiresGrad_());
-  const bias = keep(zeros([numClasses], { device: z.device }).requiresGrad_());
+  const k = cs.length;
+  const weight = keep(zeros([k * numClasses, d], { device: z.device }).requiresGrad_());
+  const bias = keep(zeros([k * numClasses], { device: z.device }).requiresGrad_());
   const optimizer = new AdamW([weight, bias], { lr: LINEAR_PROBE_LR, weightDecay: 0 });
-  const l2 = 1 / (2 * c * n);
-  for (let step = 0; step < LINEAR_PROBE_STEPS; step++) {
-    scope(() => {
-      // Linear decay to 0: Adam at a constant rate hovers around the optimum instead of reaching it.
-      optimizer.lr = LINEAR_PROBE_LR * (1 - step / LINEAR_PROBE_STEPS);
-      optimizer.zeroGrad();
-      F.crossEntropy(F.linear(z, weight, bias), labels).add(weight.pow(2).sum().mul(l2)).backward();
-      optimizer.step();
-    });
+  // Row n·K + j of the stacked logits is sample n under problem j.
+  const stackedLabels = keep(labels.unsqueeze(1).expand([n, k]).reshape([n * k]));
+  const l2 = keep(tensor(cs.map((c) => 1 / (2 * c * n)), { device: z.device }));
+  try {
+    for (let step = 0; step < LINEAR_PROBE_STEPS; step++) {
+      scope(() => {
+        // Linear decay to 0: Adam at a constant rate hovers around the optimum instead of reaching it.
+        optimizer.lr = LINEAR_PROBE_LR * (1 - step / LINEAR_PROBE_STEPS);
+        optimizer.zeroGrad();
+        const logits = F.linear(z, weight, bias).reshape([n * k, numClasses]);
+        // crossEntropy averages over N·K rows: × K gives the sum of the K problems' mean CE.
+        const ce = F.crossEntropy(logits, stackedLabels).mul(k);
+        const penalty = weight.pow(2).reshape([k, numClasses * d]).sum([1]).mul(l2).sum();
+        ce.add(penalty).backward();
+        optimizer.step();
+      });
+    }
+    return cs.map((_, j) => noGrad(() => ({
+      weight: keep(weight.narrow(0, j * numClasses, numClasses).clone()),
+      bias: keep(bias.narrow(0, j * numClasses, numClasses).clone()),
+    })));
+  } finally {
+    weight.dispose(); bias.dispose(); stackedLabels.dispose(); l2.dispose();
   }
-  return { weight, bias };
 }
 
 /**
@@ -102,8 +126,10 @@ export function linearProbe(
 
     const candidates: LinearProbeRecord['candidates'] = [];
     let best: { c: number; weight: Tensor; bias: Tensor; accuracy: number; macroF1: number } | undefined;
-    for (const c of zVal ? LINEAR_PROBE_C : [1]) {
-      const fit = fitSoftmaxRegression(z, y, numClasses, c);
+    const cs = zVal ? LINEAR_PROBE_C : [1];
+    const fits = fitSoftmaxRegressions(z, y, numClasses, cs);
+    for (const [index, c] of cs.entries()) {
+      const fit = fits[index]!;
       const report = zVal
         ? noGrad(() => scope(() => classificationReport(valLabels, argmaxRows(F.linear(zVal, fit.weight, fit.bias)), numClasses)))
         : undefined;
