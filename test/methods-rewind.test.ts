@@ -30,6 +30,18 @@ async function setup() {
   return { run, forget, base };
 }
 
+test('a crossing within `tolerance` of the target ends the run there, without replaying the steps before it', async () => {
+  const { run, base } = await setup();
+  const replayed = await unlearn({ ...base, out: path.join(run.root, 'tolerance-replay') });
+  const crossing = replayed.checks!.filter((c) => !c.fine).find((c) => c.unseen)!;
+  assert.ok(replayed.checks!.some((c) => c.fine), 'with the default tolerance this case replays (its crossing is far from the target)');
+  const r = await unlearn({ ...base, hp: { ...HP, tolerance: crossing.distance! + 1e-9 }, out: path.join(run.root, 'tolerance') });
+  assert.ok(!r.checks!.some((c) => c.fine), 'no replay');
+  assert.deepEqual(r.checks!.map((c) => c.step), replayed.checks!.filter((c) => !c.fine && c.step <= crossing.step).map((c) => c.step), 'the same coarse checks up to the crossing');
+  assert.equal(r.steps_run, crossing.step, 'no step past the crossing check');
+  assert.equal(r.stopped_by, 'rule');
+});
+
 test('class-matched + rewind: returns the check closest to the target, refining the crossing step by step', async (t) => {
   const { run, forget, base } = await setup();
   const out = path.join(run.root, 'rewind-a');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { manualSeed, liveTensors, tensor, scope, randn } from '../src/engine';
+import { manualSeed, liveTensors, tensor, scope, randn, noGrad } from '../src/engine';
 import { createModel, type SequenceClassifier } from '../src/model';
 import type { Module } from '../src/nn';
 import { loadDatasetFile, splitOf, type Example } from '../src/data';
@@ -13,7 +13,8 @@ import { trainTokenizerToDir } from '../src/text/train-tokenizer-cli';
 import { TextTokenizer } from '../src/text/tokenizer';
 import { fitLogistic } from '../src/eval/logistic';
 import { finetune } from '../src/train/finetune';
-import { fitSoftmaxRegression, linearProbe, LINEAR_PROBE_C } from '../src/train/linear-probe';
+import { fitSoftmaxRegression, linearProbe, pooledFeatures, LINEAR_PROBE_C } from '../src/train/linear-probe';
+import { clearFeatureCache, featureCacheStats } from '../src/train/feature-cache';
 import { predict } from '../src/train/predict';
 
 const SLICE = path.join(__dirname, '../../test/fixtures/data/spamassassin-slice.jsonl');
@@ -124,5 +125,29 @@ test('without a validation split the probe uses C = 1 (no NaN), and fine-tuning 
   assert.equal(wrecked.bestEpoch, 0, `validation: probe ${wrecked.linearProbe!.validation_accuracy}, epoch 1 ${wrecked.epochs[0]!.validationAccuracy}`);
   assert.equal(predict(e, tokenizer, validation, { maxLength: 32, batchSize: 32 }).accuracy, wrecked.linearProbe!.validation_accuracy);
   for (const m of [a, c, d, e]) m.dispose();
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('the probe\'s feature cache gives the bits a fresh computation gives, and only for the same encoder weights', async () => {
+  const { ds, dir, tokenizer, model } = await tinySetup('use-lite');
+  const options = { maxLength: 48, batchSize: 8 };
+  const train = splitOf(ds, 'train');
+  const first = train.slice(0, 21); // not a multiple of the batch: the last batch is filled
+  const second = [...train.slice(10, 30), train[3]!]; // overlaps the first, in another order and batching
+  clearFeatureCache();
+  scope(() => pooledFeatures(model, tokenizer, first, options));
+  const cached = scope(() => pooledFeatures(model, tokenizer, second, options).toNumbers());
+  assert.deepEqual(featureCacheStats(), { hits: 12, computed: 30 }, '11 of rows 10..20 and row 3 came from the cache');
+  clearFeatureCache();
+  const fresh = scope(() => pooledFeatures(model, tokenizer, second, options).toNumbers());
+  assert.deepEqual(cached, fresh, 'cached rows are bit-identical to a fresh computation');
+  // Other weights, another fingerprint: nothing is reused.
+  noGrad(() => { const p = model.encoder.stack().layers[0]!.parameters()[0]!; p.copy_(p.mul(1.5)); });
+  const before = featureCacheStats();
+  const changed = scope(() => pooledFeatures(model, tokenizer, second, options).toNumbers());
+  assert.equal(featureCacheStats().computed - before.computed, second.length);
+  assert.notDeepEqual(changed, fresh);
+  clearFeatureCache();
+  model.dispose();
   fs.rmSync(dir, { recursive: true });
 });

@@ -153,7 +153,9 @@ export function runLossMethod(
         const c = history.checks.find((k) => k.step === step) ?? runCheck(step, rewind.phase === 'fine');
         const bestCheck = history.checks.find((k) => k.step === rewind.bestStep);
         const isBest = !bestCheck || closerToTarget(c, bestCheck, target);
-        if (rewind.phase === 'coarse' && c.unseen && previous && previous.step < step - 1) {
+        // Within `tolerance` of the target the replay would be chasing the target's own noise.
+        const closeEnough = c.distance! <= Math.max(0.5 / stopForget!.size + 1e-12, hp.tolerance ?? 0);
+        if (rewind.phase === 'coarse' && c.unseen && !closeEnough && previous && previous.step < step - 1) {
           // (Not a candidate yet: the replay meets this state again at its end and weighs it then.)
           // Overshot somewhere since the previous check: replay those steps one at a time.
           restoreSnapshot(previous, model, modules, optimizer);
@@ -167,9 +169,9 @@ export function runLossMethod(
         }
         if (isBest) rewind.bestStep = step;
         // Within half an accuracy step (1/n on n scored rows) of the target no check can be
-        // closer: stop here instead of running on until the target is crossed.
-        const closest = c.distance! <= 0.5 / stopForget!.size + 1e-12;
-        if (c.unseen || closest) {
+        // closer, and within `tolerance` none is worth the steps: stop here instead of running on
+        // until the target is crossed.
+        if (c.unseen || closeEnough) {
           stoppedBy = 'rule';
           if (isBest) best = undefined; // the current state is the one returned
           break;

@@ -29,8 +29,9 @@ export interface StopCheck {
   forgetAccuracy: number;
   forgetLoss: number;
   /**
-   * The held-out sample's accuracy and loss. Target rules score it at step 0 only: their decision
-   * does not use it, and skipping it halves the cost of every later check.
+   * The held-out sample's accuracy and loss. Target rules give it at step 0 only, from the
+   * estimator's scores of the whole validation split: their decision does not use it, and
+   * skipping it halves the cost of every later check.
    */
   heldoutAccuracy?: number;
   heldoutLoss?: number;
@@ -54,6 +55,11 @@ export interface StopTarget {
   /** The estimator's inputs and intermediate numbers (recorded in unlearn.json). */
   estimate: Record<string, unknown>;
   notes?: string[];
+  /**
+   * The input model's accuracy and mean loss on the whole validation split, which the estimator
+   * scored anyway: the step-0 check reports these instead of scoring a held-out sample again.
+   */
+  inputHeldout?: { accuracy: number; meanLoss: number };
 }
 
 export function checkStop(
@@ -62,7 +68,7 @@ export function checkStop(
   const f = forget.score(model);
   if (isTargetRule(rule)) {
     if (!target) throw new Error(`the '${rule}' stopping rule needs a target (estimate it with ./target before the loop)`);
-    const h = step === 0 ? heldout.score(model) : undefined;
+    const h = step === 0 ? (target.inputHeldout ?? heldout.score(model)) : undefined;
     return {
       step, forgetAccuracy: f.accuracy, forgetLoss: f.meanLoss, ...(h ? { heldoutAccuracy: h.accuracy, heldoutLoss: h.meanLoss } : {}),
       unseen: f.accuracy <= target.accuracy, distance: Math.abs(f.accuracy - target.accuracy),

@@ -11,7 +11,7 @@ import { freezeLowerLayers, type SequenceClassifier } from '../model';
 import type { Module } from '../nn';
 import { makeBatch, chunks } from './batches';
 import { predict } from './predict';
-import { linearProbe, type LinearProbeRecord } from './linear-probe';
+import { linearProbe, probedHeadReport, type LinearProbeRecord } from './linear-probe';
 
 export interface FinetuneOptions {
   epochs: number;
@@ -89,7 +89,7 @@ export function finetune(
     options.log?.(`linear probe: fitting the head on frozen features of ${train.length} training and ${validation.length} validation texts`);
     probe = linearProbe(model, tokenizer, train, validation, options);
     if (options.probeTest && options.probeTest.length > 0) {
-      const test = predict(model, tokenizer, options.probeTest, options);
+      const test = probedHeadReport(model, tokenizer, options.probeTest, options);
       probe = { ...probe, test_accuracy: test.accuracy, test_macro_f1: test.macroF1 };
     }
     const pct = (v: number) => `${(v * 100).toFixed(1)}%`;

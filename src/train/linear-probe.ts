@@ -6,12 +6,12 @@
 // The head is a multinomial logistic regression on standardised features, objective
 // mean CE + ||W||² / (2·C·N) (scikit-learn's, divided by N), fitted by full-batch Adam from zeros
 // (convex, so deterministic and seed-free); C is chosen on the validation split.
-import { scope, keep, noGrad, zeros, tensor, cat, F, AdamW, type Tensor } from '../engine';
+import { scope, keep, noGrad, zeros, tensor, F, AdamW, type Tensor } from '../engine';
 import type { SequenceTokenizer } from '../text/types';
 import type { Example } from '../data';
 import type { SequenceClassifier } from '../model';
 import { classificationReport } from '../eval';
-import { makeBatch, chunks } from './batches';
+import { cachedPooledFeatures } from './feature-cache';
 
 /** Inverse L2 strengths tried (scikit-learn's C); the validation split picks one. */
 export const LINEAR_PROBE_C = [0.001, 0.01, 0.1, 1, 10] as const;
@@ -41,17 +41,23 @@ export interface LinearProbeRecord {
   seconds: number;
 }
 
-/** The representation the output layer reads (`pooled`), eval mode, no gradient: [N, hidden]. Call inside a scope. */
+/**
+ * The representation the output layer reads (`pooled`), eval mode, no gradient: [N, hidden] on
+ * the model's device, from the process's feature cache where the same encoder saw the same rows
+ * (feature-cache.ts). Call inside a scope.
+ */
 export function pooledFeatures(model: SequenceClassifier, tokenizer: SequenceTokenizer, examples: readonly Example[], options: { maxLength: number; batchSize: number }): Tensor {
-  const wasTraining = model.training;
-  model.eval();
-  // The features stay on the model's device: the probe is fitted there too.
-  const parts = noGrad(() => chunks(examples, options.batchSize).map((part) =>
-    scope(() => model.forward(makeBatch(tokenizer, part, options.maxLength, model.device)).pooled)));
-  model.train(wasTraining);
-  const all = cat(parts, 0);
-  for (const p of parts) p.dispose();
-  return all;
+  if (examples.length === 0) throw new Error('pooledFeatures: no examples');
+  return cachedPooledFeatures(model, tokenizer, examples, options);
+}
+
+/** Accuracy and macro-F1 of the current output layer on the frozen encoder's features (the probe's test score). */
+export function probedHeadReport(model: SequenceClassifier, tokenizer: SequenceTokenizer, examples: readonly Example[], options: { maxLength: number; batchSize: number }): { accuracy: number; macroF1: number } {
+  return noGrad(() => scope(() => {
+    const predictions = argmaxRows(model.outputLayer.forward(pooledFeatures(model, tokenizer, examples, options)));
+    const report = classificationReport(examples.map((e) => e.label), predictions, model.numLabels);
+    return { accuracy: report.accuracy, macroF1: report.macroF1 };
+  }));
 }
 
 function argmaxRows(logits: Tensor): number[] {

@@ -36,10 +36,14 @@ export function estimateTarget(ctx: TargetContext): StopTarget {
   const manifest = ctx.rule === 'references' ? loadReferencesManifest(ctx) : undefined;
   const scores = new ScoredSample(ctx.validation, ctx.tokenizer, ctx.maxLength, 'validation split').score(ctx.model);
   const modelRates = ratesByClass(ctx.validation, scores, ctx.labels.length);
-  if (!manifest) return classMatchedTarget(ctx.forgetSample, modelRates, ctx.labels);
-  return referencesTarget({
-    dir: ctx.references!.dir, manifest, forget: ctx.forgetSample, heldout: ctx.validation, modelRates, labels: ctx.labels, maxLength: ctx.maxLength, device: ctx.model.device as Device, log: ctx.log,
-  });
+  const inputHeldout = { accuracy: scores.accuracy, meanLoss: scores.meanLoss };
+  if (!manifest) return { ...classMatchedTarget(ctx.forgetSample, modelRates, ctx.labels), inputHeldout };
+  return {
+    ...referencesTarget({
+      dir: ctx.references!.dir, manifest, forget: ctx.forgetSample, heldout: ctx.validation, modelRates, labels: ctx.labels, maxLength: ctx.maxLength, device: ctx.model.device as Device, log: ctx.log,
+    }),
+    inputHeldout,
+  };
 }
 
 function loadReferencesManifest(ctx: TargetContext): ReturnType<typeof loadReferencesFor> {
