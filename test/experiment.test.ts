@@ -70,6 +70,14 @@ test('config defaults; relative data and base_model paths are relative to the co
   assert.equal(loadConfigFile(file, { out: 'x', cwd: '/w' }).out, '/w/x');
 });
 
+test('finetune.freeze_layers reaches the fine-tune settings (absent: nothing frozen); a negative count is refused with its field', () => {
+  const base = { name: 'f', datasets: ['spamassassin'], forget: ['largest-user'], methods: ['deepcut'], seeds: [0] };
+  const options = { source: 'inline', baseDir: root, out: path.join(root, 'f') };
+  assert.equal(parseConfig({ ...base, finetune: { freeze_layers: 1 } }, options).finetune.freezeLayers, 1);
+  assert.equal(parseConfig(base, options).finetune.freezeLayers, undefined);
+  assert.throws(() => parseConfig({ ...base, finetune: { freeze_layers: -1 } }, options), /finetune\.freeze_layers/);
+});
+
 test('forget specs become safe, distinct folder names', () => {
   assert.deepEqual(forgetKeys(['largest-user', 'random:0.01', 'user:a@b.org+class:spam']), ['largest-user', 'random-0.01', 'user-a@b.org+class-spam']);
   const [a, b] = forgetKeys(['user:x/y', 'user:x_y']);
@@ -272,6 +280,6 @@ test('the demo is a fixed experiment: spamassassin, largest-user, deepcut (refer
   assert.ok(fs.existsSync(path.join(DEFAULT_ENCODER, 'config.json')), 'the default encoder path resolves from dist/');
   assert.deepEqual([c.datasets.map((d) => d.key), c.forget.map((f) => f.spec), c.methods, c.seeds], [['spamassassin'], ['largest-user'], ['deepcut'], [0]]);
   assert.deepEqual([c.finetune.epochs, c.finetune.maxLength, c.finetune.batchSize, c.finetune.linearProbe], [1, 64, 16, true]);
-  assert.deepEqual([c.stop, c.references.k, c.hp.deepcut], ['references', 4, { lr: 5e-5 }]);
+  assert.deepEqual([c.stop, c.references.k, c.hp.deepcut], ['references', 4, { lr: 5e-5, freezeLayers: 1 }]);
   assert.deepEqual(planExperiment(c).units.map((u) => u.kind), ['finetune', 'references', 'unlearn', 'unlearn', 'eval', 'eval', 'eval']);
 });

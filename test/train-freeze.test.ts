@@ -82,6 +82,9 @@ test('fine-tuning with freezeLayers leaves the frozen weights bit-identical; unl
   const out = path.join(root, 'unlearned');
   const record = await unlearn({ modelDir: original, dataset: ds, forget, method: 'deepcut', out, hp: { steps: 3, lr: 1e-3 }, stop: 'none' });
   assert.equal(record.hyperparameters.freeze_layers, 1, "unlearning defaults to the original's frozen layers");
+  const s = record.seconds!;
+  assert.ok(s.steps > 0 && s.target === 0 && s.checks === 0, `seconds ${JSON.stringify(s)}: steps only under --stop none`);
+  assert.ok(s.target + s.steps + s.checks <= record.wall_seconds, 'the parts fit in the wall time');
   const { model: unlearned } = loadPretrained(out);
   const { model: input } = loadPretrained(original);
   assert.deepEqual(weights(unlearned, LOWER), weights(input, LOWER), 'unlearning left the frozen layers alone');

@@ -116,7 +116,8 @@ export async function runUnlearnUnit(unit: UnlearnUnit, ctx: UnitContext): Promi
       },
     });
     bar?.stop();
-    ctx.log(`  ${record.method}: ${record.steps} steps, ${record.wall_seconds.toFixed(1)} s`);
+    const s = record.seconds;
+    ctx.log(`  ${record.method}: ${record.steps} steps, ${record.wall_seconds.toFixed(1)} s${s ? ` (target ${s.target.toFixed(1)} s, steps ${s.steps.toFixed(1)} s, checks ${s.checks.toFixed(1)} s)` : ''}`);
   } finally {
     bar?.stop();
   }

@@ -70,6 +70,8 @@ export interface LoopResult extends LoopHistory {
   /** Steps of the returned model (target rules: the chosen check's step). */
   steps: number;
   stepsRun: number;
+  /** Wall seconds spent in optimisation steps and in stopping checks (this process's share on a resumed run). */
+  seconds: { steps: number; checks: number };
   stoppedBy: 'rule' | 'budget';
   resumedFrom?: number;
   /** Target rules: the check whose state is returned. */
@@ -134,8 +136,11 @@ export function runLossMethod(
     // Tokenised once: every check scores the same rows.
     const stopForget = options.stop === 'none' ? undefined : new ScoredSample(stopForgetSample(data.forget, hp, seed), tokenizer, options.maxLength, 'forget sample');
     const stopHeldout = options.stop === 'none' ? undefined : new ScoredSample(sampleUpTo(data.validation, hp.stopSample!, mixSeed(seed, 4)), tokenizer, options.maxLength, 'held-out sample');
+    const seconds = { steps: 0, checks: 0 };
     const runCheck = (step: number, fine: boolean): StopCheck => {
+      const started = Date.now();
       const c = checkStop(model, stopForget!, stopHeldout!, options.stop, step, target);
+      seconds.checks += (Date.now() - started) / 1000;
       if (fine) c.fine = true;
       history.checks.push(c);
       options.onCheck?.(c);
@@ -194,6 +199,7 @@ export function runLossMethod(
       for (const m of Object.values(modules)) m.train();
       manualSeed(mixSeed(seed, 5, step)); // dropout masks depend on (seed, step) only
       const random = mulberry32(mixSeed(seed, 6, step));
+      const stepStarted = Date.now();
       const forget = forgetBatches ? forgetBatches.indices(Math.floor(step / hp.retainPerForget!)).map((i) => data.forget[i]!) : [];
       const retain = retainBatches ? retainBatches.indices(step).map((i) => data.retain[i]!) : [];
       const values = scope(() => {
@@ -209,6 +215,7 @@ export function runLossMethod(
         for (const [k, v] of Object.entries(out.parts)) logged[k] = v.item();
         return logged;
       });
+      seconds.steps += (Date.now() - stepStarted) / 1000;
       if (!Number.isFinite(values.total)) throw new Error(`${method.name}: loss is ${values.total} at step ${step} (lower --hp lr or raise clip)`);
       history.losses.push({ step, values });
       stepsRun++;
@@ -228,7 +235,7 @@ export function runLossMethod(
     }
     model.eval();
     return {
-      ...history, stepsRun, steps: chosen ? chosen.step : step, stoppedBy,
+      ...history, stepsRun, seconds, steps: chosen ? chosen.step : step, stoppedBy,
       ...(target ? { rewind, chosen } : {}), ...(resumedFrom !== undefined ? { resumedFrom } : {}),
     };
   } finally {

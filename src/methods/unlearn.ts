@@ -93,6 +93,11 @@ export interface UnlearnRecord {
   details?: Record<string, unknown>;
   notes?: string[];
   wall_seconds: number;
+  /**
+   * Loss-based methods: where the wall time went (seconds) — estimating the target, optimisation
+   * steps, stopping checks; the rest is loading, checkpoints and saving. This process's share on a resumed run.
+   */
+  seconds?: { target: number; steps: number; checks: number };
   provenance: Provenance;
 }
 
@@ -150,7 +155,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
   const validation = splitOf(req.dataset, 'validation');
   fs.mkdirSync(req.out, { recursive: true });
 
-  let base: Pick<UnlearnRecord, 'steps' | 'steps_run' | 'stopped_by' | 'resumed_from' | 'checks' | 'chosen_check' | 'rewind' | 'losses' | 'details' | 'target'>;
+  let base: Pick<UnlearnRecord, 'steps' | 'steps_run' | 'stopped_by' | 'resumed_from' | 'checks' | 'chosen_check' | 'rewind' | 'losses' | 'details' | 'target' | 'seconds'>;
   if (method.kind === 'loss') {
     const load = () => {
       const { model, tokenizer } = loadPretrained(req.modelDir, { device });
@@ -171,6 +176,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
       };
       // Estimated on the input model before any step (so a resumed run gets the same target).
       let target: StopTarget | undefined;
+      const targetStarted = Date.now();
       if (isTargetRule(stop)) {
         target = estimateTarget({
           rule: stop, model: classifier, tokenizer, forgetSample: stopForgetSample(forget, hp, seed), validation, labels: req.dataset.labels, maxLength, log,
@@ -179,6 +185,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
         log(`target forget accuracy ${(100 * target.accuracy).toFixed(1)}% (loss ${target.loss.toFixed(3)}): ${target.source}`);
         target.notes?.forEach((n) => log(`note: ${n}`));
       }
+      const targetSeconds = (Date.now() - targetStarted) / 1000;
       const result = runLossMethod(method, classifier, tokenizer, { forget, retain, validation }, {
         hp, seed, stop, target, maxLength, forgetHash: req.forget.hash, checkpointDir: path.join(req.out, CHECKPOINT_DIR),
         resume: req.resume, loadOriginal, onStep: req.onStep, onCheck: req.onCheck,
@@ -188,6 +195,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
       savePretrained(classifier, req.out, { tokenizerDir: req.modelDir, overwrite: true });
       base = {
         steps: result.steps, steps_run: result.stepsRun, stopped_by: result.stoppedBy, checks: result.checks, losses: result.losses,
+        seconds: { target: targetSeconds, steps: result.seconds.steps, checks: result.seconds.checks },
         ...(target ? { target: { rule: target.rule, accuracy: target.accuracy, loss: target.loss, source: target.source, estimate: target.estimate, ...(target.notes ? { notes: target.notes } : {}) } } : {}),
         ...(result.chosen ? { chosen_check: result.chosen } : {}), ...(result.rewind ? { rewind: result.rewind } : {}),
         ...(result.resumedFrom !== undefined ? { resumed_from: result.resumedFrom } : {}),

@@ -24,7 +24,7 @@ export const DEMO_CONFIG = {
   methods: ['deepcut'],
   seeds: [0],
   finetune: { epochs: 1, batch: 16, max_length: 64, patience: 1 },
-  hp: { deepcut: { lr: 5e-5 } },
+  hp: { deepcut: { lr: 5e-5, freezeLayers: 1 } },
   stop: 'references',
   references: { k: 4 },
   eval: { retain_sample: 1000 },

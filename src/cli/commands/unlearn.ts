@@ -109,6 +109,8 @@ export function registerUnlearn(program: Command): void {
       });
       progress?.stop();
       const why = result.stopped_by === 'rule' ? 'stopping rule met' : result.stopped_by === 'budget' ? 'step budget used' : 'done';
-      console.log(`${result.method}: ${result.steps} steps (${why}), ${result.wall_seconds.toFixed(1)} s; wrote ${out}`);
+      const s = result.seconds;
+      const split = s ? ` (target ${s.target.toFixed(1)} s, ${result.steps_run ?? result.steps} steps ${s.steps.toFixed(1)} s, ${result.checks?.length ?? 0} checks ${s.checks.toFixed(1)} s)` : '';
+      console.log(`${result.method}: ${result.steps} steps (${why}), ${result.wall_seconds.toFixed(1)} s${split}; wrote ${out}`);
     });
 }
