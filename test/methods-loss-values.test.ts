@@ -2,7 +2,8 @@
 // fixed logits and a fixed pooled vector, so each loss is a closed-form number.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scope, tensor } from '../src/engine';
+import { manualSeed, scope, tensor } from '../src/engine';
+import { createModel } from '../src/model';
 import type { Example } from '../src/data';
 import { getMethod, defaultHyperparameters, type Classifier, type LossMethod, type MethodState, type StepContext } from '../src/methods';
 import type { LabelledBatch } from '../src/train/batches';
@@ -87,4 +88,73 @@ test('scrub: a max-step is -KL(teacher || student) on forget, a min-step KL + CE
   close(lossOf('scrub', {}, 1, state), (kl([2, 0]) + kl([0, 1])) / 2 + ceRetain);
   // After maxSteps only min-steps remain, even on even steps.
   close(lossOf('scrub', { maxSteps: 0 }, 0, state), (kl([2, 0]) + kl([0, 1])) / 2 + ceRetain);
+});
+
+/** A frozen model that gives every row the same logits (a reference or teacher). */
+const constant = (z: [number, number]) => ({ forward: (b: LabelledBatch) => ({ logits: tensor([z]).expand([b.size, 2]).contiguous() }) }) as unknown as Classifier;
+const logSigmoid = (x: number) => -Math.log(1 + Math.exp(-x));
+
+test('npo: -(2/beta) log sigmoid(beta (CE - CE_ref)) per forget sample + CE(retain)', () => {
+  const state = { reference: constant([1, 0]) } as MethodState;
+  const margin = ceForget - ce([1, 0], 0);
+  close(lossOf('npo', {}, 0, state), (-2 / 0.1) * logSigmoid(0.1 * margin) + ceRetain);
+  close(lossOf('npo', { beta: 1, retainWeight: 0.5 }, 0, state), -2 * logSigmoid(margin) + 0.5 * ceRetain);
+  // At the original's own loss the term is (2/beta) log 2, whatever beta.
+  close(lossOf('npo', { retainWeight: 0 }, 0, { reference: constant([3, 0]) } as MethodState), (2 / 0.1) * Math.log(2));
+});
+
+test('simnpo: -(2/beta) log sigmoid(beta CE - gamma) per forget sample + CE(retain), no reference', () => {
+  close(lossOf('simnpo'), (-2 / 2.5) * logSigmoid(2.5 * ceForget) + ceRetain);
+  close(lossOf('simnpo', { gamma: 1, beta: 0.5 }), (-2 / 0.5) * logSigmoid(0.5 * ceForget - 1) + ceRetain);
+});
+
+test('bad-teacher: KL to the incompetent teacher on forget, to the competent one on retain, mean per sample', () => {
+  // Competent teacher = the stub itself (KL 0 on retain); incompetent = uniform.
+  const state = { incompetent: constant([0, 0]), competent: stub } as MethodState;
+  const p = [Math.exp(3) / (Math.exp(3) + 1), 1 / (Math.exp(3) + 1)];
+  const klForget = 0.5 * Math.log(0.5 / p[0]!) + 0.5 * Math.log(0.5 / p[1]!);
+  close(lossOf('bad-teacher', {}, 0, state), klForget / 3);
+});
+
+test('l1-sparse: CE(retain) + alpha_t ||theta||_1, alpha_t linear to 0 over the budget', () => {
+  const weights = [tensor([1, -2]), tensor([[0.5]])]; // ||.||_1 = 3.5
+  const withParams = Object.assign(Object.create(stub) as object, { trainableParameters: () => weights }) as Classifier;
+  const at = (step: number) => scope(() => {
+    const method = getMethod('l1-sparse') as LossMethod<MethodState>;
+    const hp = { ...defaultHyperparameters(method), alpha: 0.1, steps: 100 };
+    return method.loss({ model: withParams, step, hp, state: {}, encode, random: () => 0.5 }, forget, retain).total.item();
+  });
+  close(at(0), ceRetain + 0.35);
+  close(at(50), ceRetain + 0.175);
+  close(at(100), ceRetain);
+});
+
+test('salun: random labels + CE(retain); the mask keeps exactly the requested share of trainable weights and zeroes the rest of every gradient', () => {
+  close(lossOf('salun'), ce([3, 0], 1) + ceRetain);
+  manualSeed(0);
+  const model = createModel({ vocabSize: 30, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositionEmbeddings: 8, labels: ['a', 'b'] }) as Classifier;
+  const rows = [[2, 5, 7, 9], [3, 4, 8, 1], [6, 2, 2, 5]];
+  const encodeIds = (examples: readonly Example[]): LabelledBatch => ({
+    inputIds: tensor(examples.map((e) => rows[Number(e.id)]!), { dtype: 'int64' }),
+    labels: tensor(examples.map((e) => e.label), { dtype: 'int64' }),
+    size: examples.length,
+  });
+  const rowsAsExamples = [ex('0', 0), ex('1', 1), ex('2', 0)];
+  const method = getMethod('salun') as LossMethod<MethodState & { masks: import('../src/engine').Tensor[]; kept: number }>;
+  const hp = { ...defaultHyperparameters(method), share: 0.3 };
+  const state = method.setup!({ model, hp, loadOriginal: () => model, forget: rowsAsExamples, encode: encodeIds });
+  const total = model.trainableParameters().reduce((n, p) => n + p.numel, 0);
+  assert.equal(state.kept, Math.round(0.3 * total) / total, 'exactly the requested share (no ties at the threshold here)');
+  scope(() => {
+    const ctx = { model, step: 0, hp, state, encode: encodeIds, random: () => 0.5 };
+    method.loss(ctx, rowsAsExamples.slice(0, 1), rowsAsExamples.slice(1)).total.backward();
+    method.afterBackward!(ctx);
+    model.trainableParameters().forEach((p, i) => {
+      const g = p.grad!.toNumbers();
+      const m = state.masks[i]!.toNumbers();
+      g.forEach((v, j) => { if (m[j] === 0) assert.equal(Math.abs(v), 0, 'no gradient outside the mask'); });
+    });
+  });
+  state.dispose!();
+  model.dispose();
 });

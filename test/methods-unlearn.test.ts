@@ -21,15 +21,17 @@ function accuracyOf(dir: string, examples: readonly Example[]): number {
 
 // The tiny model needs larger learning rates than the real one; ascent alone, with nothing
 // holding the model together, collapses it to one class at 5e-4 before the rule can stop it.
-const tinyLr = (name: string) => (name === 'gradient-ascent' ? 2e-4 : 5e-4);
+// NPO's forget term starts as ascent on a memorised sample's near-zero loss (gradient p - y ~ 0.002),
+// so it needs a larger rate here than on the real model.
+const tinyLr = (name: string) => (name === 'gradient-ascent' ? 2e-4 : name === 'npo' ? 1e-3 : 5e-4);
 const TINY_LOOP = { steps: 100, evalEvery: 5, forgetBatch: 8, retainBatch: 16 };
 const RETAIN_FLOOR = 0.75;
 /**
- * finetune (retain-only training) forgets memorised samples only by slow drift, and SCRUB's
- * max-steps are outweighed by its min-steps on this tiny model: within 100 steps neither moves the
- * memorised forget set (they must not raise its accuracy either).
+ * finetune and l1-sparse (retain-only training) forget memorised samples only by slow drift, and
+ * SCRUB's max-steps are outweighed by its min-steps on this tiny model: within 100 steps none of
+ * them moves the memorised forget set (they must not raise its accuracy either).
  */
-const FORGETS_WITHIN_BUDGET = (name: string) => name !== 'finetune' && name !== 'scrub';
+const FORGETS_WITHIN_BUDGET = (name: string) => !['finetune', 'l1-sparse', 'scrub'].includes(name);
 
 test('every method lowers forget accuracy (finetune, scrub: do not raise it) and keeps retain accuracy above 75%', async (t) => {
   const run = await tinyRun();

@@ -7,6 +7,11 @@ import './gradient-ascent';
 import './neggrad-plus';
 import './random-label';
 import './scrub';
+import './npo';
+import './simnpo';
+import './bad-teacher';
+import './salun';
+import './l1-sparse';
 import './sisa';
 
 export { getMethod, listMethods, registerMethod } from './registry';

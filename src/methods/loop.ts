@@ -98,12 +98,14 @@ export function runLossMethod(
   }
   if (method.uses.forget && data.forget.length === 0) throw new Error(`${method.name} needs at least one forget record`);
   manualSeed(mixSeed(seed, 0)); // a projection head's initial weights depend on the seed only
-  const state: MethodState = method.setup?.({ model, hp, loadOriginal: options.loadOriginal }) ?? {};
+  // Before setup (SalUn's saliency covers only what trains) and the optimiser (frozen weights are not in it).
+  freezeLowerLayers(model, hp.freezeLayers ?? 0);
+  const encode = (examples: readonly Example[]) => makeBatch(tokenizer, examples, options.maxLength, model.device);
+  const state: MethodState = method.setup?.({ model, hp, loadOriginal: options.loadOriginal, forget: data.forget, encode }) ?? {};
   try {
     const modules: Record<string, Module> = state.modules ?? {};
     // Extra modules (a projection head) are made on the CPU, seeded as above; they train where the model does.
     for (const m of Object.values(modules)) m.to(model.device);
-    freezeLowerLayers(model, hp.freezeLayers ?? 0); // before the optimiser: frozen weights are not in it
     const params = decayGroups(model);
     for (const m of Object.values(modules)) params.push({ params: m.parameters() });
     const optimizer = new AdamW(params, { lr: hp.lr!, weightDecay: hp.weightDecay! });
@@ -204,11 +206,10 @@ export function runLossMethod(
       const retain = retainBatches ? retainBatches.indices(step).map((i) => data.retain[i]!) : [];
       const values = scope(() => {
         optimizer.zeroGrad();
-        const out = method.loss(
-          { model, step, hp, state, random, encode: (examples) => makeBatch(tokenizer, examples, options.maxLength, model.device) },
-          forget, retain,
-        );
+        const ctx = { model, step, hp, state, random, encode };
+        const out = method.loss(ctx, forget, retain);
         out.total.backward();
+        method.afterBackward?.(ctx);
         clipGradNormOnDevice(trainable, hp.clip!);
         optimizer.step();
         const logged: Record<string, number> = { total: out.total.item() };

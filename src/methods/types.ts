@@ -43,6 +43,9 @@ export interface SetupContext {
   hp: HyperParameters;
   /** A fresh, frozen copy of the model being unlearned (e.g. SCRUB's teacher). */
   loadOriginal(): Classifier;
+  /** The whole forget set and the tokeniser the steps use (SalUn's saliency is measured on it). */
+  forget: readonly Example[];
+  encode(examples: readonly Example[]): LabelledBatch;
 }
 
 export interface MethodState {
@@ -65,6 +68,8 @@ export interface LossMethod<State extends MethodState = MethodState> extends Met
   uses: { forget: boolean; retain: boolean };
   setup?(ctx: SetupContext): State;
   loss(ctx: StepContext<State>, forget: readonly Example[], retain: readonly Example[]): LossResult;
+  /** Runs after backward, before clipping and the optimiser step (SalUn masks the gradients here). */
+  afterBackward?(ctx: StepContext<State>): void;
 }
 
 /** Everything a method that runs its own procedure gets. */
