@@ -13,9 +13,10 @@ import { DEVICE_HELP } from '../device';
  * SpamAssassin so (2 epochs of 128 tokens: 97.7%, at 4x the cost). The largest sender is the
  * RSS gateway (500 ham emails), which a model that never saw it gets 92.6% right: the accuracy
  * rule stops near validation accuracy (98%), the references target lands within ~2 points of
- * the retrained model. DeepCUT's lr is 5x its default because the target rule rewinds overshoot.
- * Measured on an idle 2-core machine (2 threads): 31 min in all: original 469 s, the 4 reference
- * models 652 s (once per original), retrain 423 s, DeepCUT 185 s, three evaluations ~130 s.
+ * the retrained model. DeepCUT's lr is 5x its default because the target rule rewinds overshoot;
+ * freezing the embeddings and layer 0 halved its time and its gap to retraining (docs/results.md).
+ * Measured on a 2-core machine (2 threads): 22.7 min in all: original 449 s, the 4 reference
+ * models 369 s (once per original), retrain 300 s, DeepCUT 116 s, three evaluations ~120 s.
  */
 export const DEMO_CONFIG = {
   name: 'demo',
@@ -31,7 +32,7 @@ export const DEMO_CONFIG = {
 };
 export const DEMO_OUT = path.join('runs', 'demo');
 /** Measured on an idle 2-core machine (docs/results.md). */
-const DEMO_MINUTES = 'about 30 minutes';
+const DEMO_MINUTES = 'about 25 minutes';
 
 export function demoConfig(out: string = DEMO_OUT): ExperimentConfig {
   return parseConfig(DEMO_CONFIG, { source: 'the demo config (src/cli/commands/demo.ts)', baseDir: process.cwd(), out });
