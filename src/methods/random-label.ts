@@ -2,7 +2,21 @@
 // wrong class, with retain CE alongside so the rest of the model stays intact.
 import { F, tensor } from '../engine';
 import { registerMethod } from './registry';
-import type { LossMethod } from './types';
+import type { LossMethod, LossResult, MethodState, StepContext } from './types';
+import type { Example } from '../data';
+
+/** CE towards a uniformly drawn wrong label on the forget batch + CE(retain) (random-label's loss; SalUn trains it through a mask). */
+export function randomLabelLoss({ model, encode, random }: StepContext<MethodState>, forget: readonly Example[], retain: readonly Example[]): LossResult {
+  const numLabels = model.numLabels;
+  // A uniformly chosen label other than the true one (the true one would not forget anything).
+  const wrong = forget.map((e) => (e.label + 1 + Math.floor(random() * (numLabels - 1))) % numLabels);
+  const batch = encode([...forget, ...retain]);
+  const logits = model.forward(batch).logits;
+  const nf = forget.length;
+  const forgetCe = F.crossEntropy(logits.narrow(0, 0, nf), tensor(wrong, { dtype: 'int64', device: model.device }));
+  const retainCe = F.crossEntropy(logits.narrow(0, nf, retain.length), batch.labels.narrow(0, nf, retain.length));
+  return { total: forgetCe.add(retainCe), parts: { forget: forgetCe, retain: retainCe } };
+}
 
 export const randomLabel: LossMethod = {
   kind: 'loss',
@@ -10,17 +24,7 @@ export const randomLabel: LossMethod = {
   description: 'CE towards a random wrong label on forget + CE(retain)',
   uses: { forget: true, retain: true },
   hyperparameters: {},
-  loss({ model, encode, random }, forget, retain) {
-    const numLabels = model.numLabels;
-    // A uniformly chosen label other than the true one (the true one would not forget anything).
-    const wrong = forget.map((e) => (e.label + 1 + Math.floor(random() * (numLabels - 1))) % numLabels);
-    const batch = encode([...forget, ...retain]);
-    const logits = model.forward(batch).logits;
-    const nf = forget.length;
-    const forgetCe = F.crossEntropy(logits.narrow(0, 0, nf), tensor(wrong, { dtype: 'int64', device: model.device }));
-    const retainCe = F.crossEntropy(logits.narrow(0, nf, retain.length), batch.labels.narrow(0, nf, retain.length));
-    return { total: forgetCe.add(retainCe), parts: { forget: forgetCe, retain: retainCe } };
-  },
+  loss: randomLabelLoss,
 };
 
 registerMethod(randomLabel);

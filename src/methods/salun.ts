@@ -3,9 +3,10 @@
 // (the salient ones), then train random labels on the forget batch + CE on the retain batch
 // through those weights only (every other weight's gradient is zeroed before the optimiser step).
 // The weights the forget set does not move stay exactly as they were.
-import { cat, F, keep, noGrad, scope, tensor, type Tensor } from '../engine';
+import { cat, F, keep, noGrad, scope, type Tensor } from '../engine';
 import { chunks } from '../train/batches';
 import { registerMethod } from './registry';
+import { randomLabelLoss } from './random-label';
 import type { LossMethod, MethodState } from './types';
 
 interface SalunState extends MethodState {
@@ -51,16 +52,7 @@ export const salun: LossMethod<SalunState> = {
     zeroGrads();
     return { masks, kept, dispose: () => masks.forEach((m) => m.dispose()) };
   },
-  loss({ model, encode, random }, forget, retain) {
-    const numLabels = model.numLabels;
-    const wrong = forget.map((e) => (e.label + 1 + Math.floor(random() * (numLabels - 1))) % numLabels);
-    const batch = encode([...forget, ...retain]);
-    const logits = model.forward(batch).logits;
-    const nf = forget.length;
-    const forgetCe = F.crossEntropy(logits.narrow(0, 0, nf), tensor(wrong, { dtype: 'int64', device: model.device }));
-    const retainCe = F.crossEntropy(logits.narrow(0, nf, retain.length), batch.labels.narrow(0, nf, retain.length));
-    return { total: forgetCe.add(retainCe), parts: { forget: forgetCe, retain: retainCe } };
-  },
+  loss: randomLabelLoss,
   afterBackward({ model, state }) {
     noGrad(() => scope(() => {
       model.trainableParameters().forEach((p, i) => {
