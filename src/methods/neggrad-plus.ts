@@ -2,6 +2,7 @@
 // beta·CE(retain) − (1 − beta)·CE(forget).
 import { F } from '../engine';
 import { registerMethod } from './registry';
+import { forwardForgetAndRetain } from './joint-batch';
 import type { LossMethod } from './types';
 
 export const neggradPlus: LossMethod = {
@@ -13,11 +14,8 @@ export const neggradPlus: LossMethod = {
     beta: { default: 0.9, help: 'share of the retain term; the ascent term is unbounded, so it gets the small share' },
   },
   loss({ model, hp, encode }, forget, retain) {
-    const batch = encode([...forget, ...retain]);
-    const logits = model.forward(batch).logits;
-    const nf = forget.length;
-    const forgetCe = F.crossEntropy(logits.narrow(0, 0, nf), batch.labels.narrow(0, 0, nf));
-    const retainCe = F.crossEntropy(logits.narrow(0, nf, retain.length), batch.labels.narrow(0, nf, retain.length));
+    const { forgetLogits, forgetLabels, retainCe } = forwardForgetAndRetain(model, encode, forget, retain);
+    const forgetCe = F.crossEntropy(forgetLogits, forgetLabels);
     const beta = hp.beta!;
     return { total: retainCe.mul(beta).sub(forgetCe.mul(1 - beta)), parts: { forget: forgetCe, retain: retainCe } };
   },

@@ -6,6 +6,7 @@
 // batch mean: a sample already forgotten must not keep pushing the others.
 import { F, noGrad, type Tensor } from '../engine';
 import { registerMethod } from './registry';
+import { forwardForgetAndRetain } from './joint-batch';
 import type { Classifier, LossMethod, MethodState } from './types';
 
 interface NpoState extends MethodState {
@@ -38,14 +39,10 @@ export const npo: LossMethod<NpoState> = {
     return { reference, dispose: () => reference.dispose() };
   },
   loss({ model, hp, state, encode }, forget, retain) {
-    const batch = encode([...forget, ...retain]);
-    const nf = forget.length;
-    const logits = model.forward(batch).logits;
-    const forgetLabels = batch.labels.narrow(0, 0, nf);
-    const ce = F.crossEntropy(logits.narrow(0, 0, nf), forgetLabels, { reduction: 'none' });
+    const { forgetLogits, forgetLabels, retainCe } = forwardForgetAndRetain(model, encode, forget, retain);
+    const ce = F.crossEntropy(forgetLogits, forgetLabels, { reduction: 'none' });
     const ceRef = noGrad(() => F.crossEntropy(state.reference.forward(encode(forget)).logits, forgetLabels, { reduction: 'none' }));
     const forgetLoss = npoTerm(ce.sub(ceRef), hp.beta!);
-    const retainCe = F.crossEntropy(logits.narrow(0, nf, retain.length), batch.labels.narrow(0, nf, retain.length));
     return { total: forgetLoss.add(retainCe.mul(hp.retainWeight!)), parts: { forget: forgetLoss, retain: retainCe } };
   },
 };

@@ -2,6 +2,7 @@
 // wrong class, with retain CE alongside so the rest of the model stays intact.
 import { F, tensor } from '../engine';
 import { registerMethod } from './registry';
+import { forwardForgetAndRetain } from './joint-batch';
 import type { LossMethod, LossResult, MethodState, StepContext } from './types';
 import type { Example } from '../data';
 
@@ -10,11 +11,8 @@ export function randomLabelLoss({ model, encode, random }: StepContext<MethodSta
   const numLabels = model.numLabels;
   // A uniformly chosen label other than the true one (the true one would not forget anything).
   const wrong = forget.map((e) => (e.label + 1 + Math.floor(random() * (numLabels - 1))) % numLabels);
-  const batch = encode([...forget, ...retain]);
-  const logits = model.forward(batch).logits;
-  const nf = forget.length;
-  const forgetCe = F.crossEntropy(logits.narrow(0, 0, nf), tensor(wrong, { dtype: 'int64', device: model.device }));
-  const retainCe = F.crossEntropy(logits.narrow(0, nf, retain.length), batch.labels.narrow(0, nf, retain.length));
+  const { forgetLogits, retainCe } = forwardForgetAndRetain(model, encode, forget, retain);
+  const forgetCe = F.crossEntropy(forgetLogits, tensor(wrong, { dtype: 'int64', device: model.device }));
   return { total: forgetCe.add(retainCe), parts: { forget: forgetCe, retain: retainCe } };
 }
 

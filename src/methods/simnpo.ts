@@ -4,6 +4,7 @@
 // passes about (γ + a few)/β nats, wherever the original stood on it.
 import { F } from '../engine';
 import { registerMethod } from './registry';
+import { forwardForgetAndRetain } from './joint-batch';
 import { npoTerm } from './npo';
 import type { LossMethod } from './types';
 
@@ -19,12 +20,9 @@ export const simnpo: LossMethod = {
     retainWeight: { default: 1, help: 'weight of CE on the retain batch' },
   },
   loss({ model, hp, encode }, forget, retain) {
-    const batch = encode([...forget, ...retain]);
-    const nf = forget.length;
-    const logits = model.forward(batch).logits;
-    const ce = F.crossEntropy(logits.narrow(0, 0, nf), batch.labels.narrow(0, 0, nf), { reduction: 'none' });
+    const { forgetLogits, forgetLabels, retainCe } = forwardForgetAndRetain(model, encode, forget, retain);
+    const ce = F.crossEntropy(forgetLogits, forgetLabels, { reduction: 'none' });
     const forgetLoss = npoTerm(ce.sub(hp.gamma! / hp.beta!), hp.beta!);
-    const retainCe = F.crossEntropy(logits.narrow(0, nf, retain.length), batch.labels.narrow(0, nf, retain.length));
     return { total: forgetLoss.add(retainCe.mul(hp.retainWeight!)), parts: { forget: forgetLoss, retain: retainCe } };
   },
 };

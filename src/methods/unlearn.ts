@@ -128,13 +128,14 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
     throw new Error(`${req.modelDir} is a SISA ensemble (sisa.json): unlearn it with --method sisa, or give ${method.name} a single fine-tuned model`);
   }
   // Loss-based methods edit what the original's fine-tune edited: its frozen layers stay frozen unless asked.
-  const frozenByRecipe = recordedRecipe(req.modelDir).settings?.freezeLayers ?? 0;
+  const recipe = recordedRecipe(req.modelDir);
+  const frozenByRecipe = recipe.settings?.freezeLayers ?? 0;
   const hp = resolveHyperparameters(method, method.kind === 'loss' && req.hp?.freezeLayers === undefined ? { ...req.hp, freezeLayers: frozenByRecipe } : req.hp);
   const seed = req.seed ?? 0;
   const stop = req.stop ?? 'accuracy';
   const log = req.log ?? (() => undefined);
   const device = resolveDevice(req.device ?? 'cpu');
-  const maxLength = req.maxLength ?? recordedRecipe(req.modelDir).maxLength ?? 128;
+  const maxLength = req.maxLength ?? recipe.maxLength ?? 128;
   const forgetIds = new Set(req.forget.ids);
   const train = splitOf(req.dataset, 'train');
   const forget: Example[] = train.filter((e) => forgetIds.has(e.id));

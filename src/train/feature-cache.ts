@@ -65,14 +65,14 @@ export function clearFeatureCache(): void {
  */
 export function cachedPooledFeatures(model: SequenceClassifier, tokenizer: SequenceTokenizer, examples: readonly Example[], options: { maxLength: number; batchSize: number }): Tensor {
   const rows = rowsOf(encoderFingerprint(model));
-  const encoded = tokenizer.encodeBatch(examples.map((e) => e.text), { maxLength: options.maxLength, padding: 'longest', truncation: true });
+  // Tokenised once, every row padded to the window: the keys and the rows of the fixed-shape batches.
+  const encoded = tokenizer.encodeBatch(examples.map((e) => e.text), { maxLength: options.maxLength, padding: 'max_length', truncation: true });
   const seq = encoded.shape[1]!;
   const keys = examples.map((_, i) => {
-    const ids = encoded.inputIds.subarray(i * seq, (i + 1) * seq);
     const mask = encoded.attentionMask.subarray(i * seq, (i + 1) * seq);
     let length = 0;
     while (length < seq && mask[length] === 1) length++;
-    return Array.from(ids.subarray(0, length)).join(',');
+    return Array.from(encoded.inputIds.subarray(i * seq, i * seq + length)).join(',');
   });
   const missing = [...new Set(keys.filter((k) => !rows.has(k)))];
   stats.computed += missing.length;
@@ -80,10 +80,15 @@ export function cachedPooledFeatures(model: SequenceClassifier, tokenizer: Seque
   if (missing.length > 0) {
     const wasTraining = model.training;
     model.eval();
-    const byKey = new Map(keys.map((k, i) => [k, examples[i]!] as const));
+    const rowOf = new Map(keys.map((k, i) => [k, i] as const));
+    const pick = (data: Int32Array, at: readonly number[]): Int32Array => {
+      const out = new Int32Array(at.length * seq);
+      at.forEach((r, j) => out.set(data.subarray(r * seq, (r + 1) * seq), j * seq));
+      return out;
+    };
     for (const part of chunks(missing, options.batchSize)) {
-      const filled = [...part, ...Array.from({ length: options.batchSize - part.length }, () => part[0]!)];
-      const enc = tokenizer.encodeBatch(filled.map((k) => byKey.get(k)!.text), { maxLength: options.maxLength, padding: 'max_length', truncation: true });
+      const at = [...part, ...Array.from({ length: options.batchSize - part.length }, () => part[0]!)].map((k) => rowOf.get(k)!);
+      const enc = { inputIds: pick(encoded.inputIds, at), attentionMask: pick(encoded.attentionMask, at), tokenTypeIds: pick(encoded.tokenTypeIds, at), shape: [at.length, seq] as [number, number] };
       const values = noGrad(() => scope(() => model.forward(encoderInputs(enc, model.device)).pooled.to('cpu').toArray())) as Float32Array;
       const width = values.length / options.batchSize;
       part.forEach((k, i) => rows.set(k, values.slice(i * width, (i + 1) * width)));
