@@ -22,8 +22,11 @@ function accuracyOf(dir: string, examples: readonly Example[]): number {
 // The tiny model needs larger learning rates than the real one; ascent alone, with nothing
 // holding the model together, collapses it to one class at 5e-4 before the rule can stop it.
 // NPO's forget term starts as ascent on a memorised sample's near-zero loss (gradient p - y ~ 0.002),
-// so it needs a larger rate here than on the real model.
-const tinyLr = (name: string) => (name === 'gradient-ascent' ? 2e-4 : name === 'npo' ? 1e-3 : 5e-4);
+// so it needs a larger rate here than on the real model. contrastive-unlearning at 5e-4 can fall to
+// the slice's majority-class share (75% ham) before its rule stops it; Bad Teacher at 5e-4 can
+// raise the 30-row validation split to 100% before it moves the forget set, which ends the
+// accuracy rule with nothing forgotten (both seen on an AMD EPYC machine, not on the first one).
+const tinyLr = (name: string) => (name === 'gradient-ascent' || name === 'contrastive-unlearning' ? 2e-4 : name === 'npo' || name === 'bad-teacher' ? 1e-3 : 5e-4);
 const TINY_LOOP = { steps: 100, evalEvery: 5, forgetBatch: 8, retainBatch: 16 };
 const RETAIN_FLOOR = 0.75;
 /**
