@@ -42,6 +42,13 @@ export {
   type ModelMetrics, type UnlearningMetrics, type GapMetrics, type MiaMetrics, type LatentMetrics, type SetMetrics, type EvaluationResult,
 } from './eval';
 export { loadScorable, hfScorable, detectModelKind, type Scorable, type LoadedScorable, type ModelKind, type ModelScores } from './eval/scorable';
+// Per-example membership audits with reference models (RMIA, LiRA) and the relearning check.
+export {
+  liraOfflineScores, rmiaOfflineScores, tprAtFpr, attackSummary, logitScaledConfidence, trueClassLogProb, AUDIT_ATTACKS, RMIA_DEFAULTS,
+  type AuditAttack, type AuditMetrics, type AuditSignal, type AttackSummary,
+} from './eval/membership-audit';
+export { prepareAudit, auditScorable, auditModel, scoreReferences, type PreparedAudit, type AuditSetup } from './eval/audit-run';
+export { relearnCheck, DEFAULT_RELEARN_STEPS, type RelearnMetrics, type RelearnOptions } from './eval/relearn';
 
 // Reports (self-contained HTML) and experiments (YAML grids).
 export { writeReport, renderReport, evaluationReportInput, writeIndex, type ReportInput } from './report';

@@ -51,7 +51,7 @@ test('config errors name the file, the field and the line', () => {
   configError(writeConfig('sisa.yaml', VALID.replace('[deepcut]', '[sisa]')), /field 'methods\.0': method 'sisa' cannot run in an experiment/);
   configError(writeConfig('dup.yaml', VALID.replace('seeds: [0]', 'seeds: [0, 1, 0]')), /field 'seeds\.2': seed 0 is listed twice/);
   configError(writeConfig('list.yaml', '- a\n- b\n'), /the config must be a mapping/);
-  configError(writeConfig('refs.yaml', `${VALID}references: { k: 3 }\n`), /line 6: field 'references': reference models are only trained for 'stop: references' \(stop is 'accuracy'\)/);
+  configError(writeConfig('refs.yaml', `${VALID}references: { k: 3 }\n`), /line 6: field 'references': reference models are only trained for 'stop: references' or 'eval.audit' \(stop is 'accuracy'\)/);
   configError(writeConfig('refs-k.yaml', `${VALID}stop: references\nreferences: { k: 1 }\n`), /field 'references\.k': Number must be greater than or equal to 2/);
   configError(path.join(root, 'absent.yaml'), /cannot read the config/);
 });
@@ -262,6 +262,47 @@ test('stop: references trains K reference models once per original, beside it; t
   assert.match(html, /Stopping targets came from 2 reference models trained once beside original/);
   const again = await run(file, { resume: true });
   assert.deepEqual(again.events.map((e) => e.action), again.events.map(() => 'skipped'));
+});
+
+test('eval.audit trains reference models even with stop: accuracy and audits every model with them; eval.relearn relearns each; both reach results.csv, results.md and the report', async () => {
+  const base = tinyConfigText ?? (await tinyConfig('audit-warmup'), tinyConfigText!);
+  const text = base.replace('methods: [deepcut, gradient-ascent]', 'methods: [gradient-ascent]').replace('seeds: [0, 1]', 'seeds: [0]')
+    .replace(/  deepcut: .*\n/, '').replace('eval: { retain_sample: 60 }', 'eval: { retain_sample: 60, audit: [rmia, lira], relearn: [2, 4] }');
+  const file = writeConfig('audit.yaml', `name: audit\nout: ${JSON.stringify(path.join(root, 'audit'))}\n${text}\nreferences: { k: 2 }\n`);
+  const first = await run(file);
+  assert.deepEqual(first.events.map((e) => `${e.unit.kind}:${e.action}`), ['finetune:ran', 'references:ran', 'unlearn:ran', 'unlearn:ran', 'eval:ran', 'eval:ran', 'eval:ran']);
+  const plan = first.events.map((e) => e.unit);
+  const references = plan.find((u) => u.kind === 'references')!;
+  assert.ok(plan.filter((u) => u.kind === 'eval').every((u) => u.deps.includes(references.id)), 'every evaluation waits for the references');
+  assert.ok(plan.filter((u) => u.kind === 'unlearn').every((u) => !u.deps.includes(references.id)), 'stop: accuracy: no unlearning run needs them');
+  assert.equal(first.labels.filter((l) => l.startsWith('relearning')).length, 3, 'each model relearned once (retrain once per cell)');
+  const rows = csvRows(path.join(root, 'audit', 'results.csv'));
+  for (const r of rows) {
+    for (const k of ['audit_rmia_auc', 'audit_rmia_tpr_1pct_fpr', 'audit_lira_auc', 'audit_lira_tpr_0_1pct_fpr', 'relearn_accuracy_0', 'relearn_accuracy_2', 'relearn_accuracy_4']) {
+      const v = Number(r[k]);
+      assert.ok(r[k] !== '' && v >= 0 && v <= 1, `${r.method} ${k}=${r[k]}`);
+    }
+  }
+  const metrics = JSON.parse(fs.readFileSync(path.join(root, 'audit', 'spamassassin-slice/largest-user/seed-0/eval/original/metrics.json'), 'utf8')) as {
+    audit: { rmia: { members: number } }; reference: { audit: { lira: { auc: number } } }; audit_setup: { reference_models: number; references_per_row: number }; settings: { audit: string; relearn: string };
+  };
+  assert.equal(metrics.audit.rmia.members, 40, 'the largest sender\'s records are the members');
+  assert.equal(metrics.audit_setup.reference_models, 2);
+  assert.equal(metrics.audit_setup.references_per_row, 1);
+  assert.ok(Number.isFinite(metrics.reference.audit.lira.auc), 'the retrained model is audited beside');
+  assert.deepEqual([metrics.settings.audit, metrics.settings.relearn], ['rmia,lira', '2,4']);
+  const md = fs.readFileSync(path.join(root, 'audit', 'results.md'), 'utf8');
+  assert.match(md, /\| RMIA AUC \| RMIA TPR@1%FPR % \| LiRA AUC \| LiRA TPR@1%FPR % \| Relearned 2 steps % \| Relearned 4 steps % \|/);
+  const html = fs.readFileSync(path.join(root, 'audit', 'spamassassin-slice/largest-user/seed-0/report.html'), 'utf8');
+  assert.ok(html.includes('id="relearn"') && html.includes('LiRA AUC'));
+  const again = await run(file, { resume: true });
+  assert.deepEqual(again.events.map((e) => e.action), again.events.map(() => 'skipped'));
+});
+
+test('eval.audit_references and eval.relearn_lr need their parent option', () => {
+  configError(writeConfig('ar.yaml', `${VALID}eval: { audit_references: 2 }\n`), /field 'eval.audit_references': is an option of 'eval.audit'/);
+  configError(writeConfig('rl.yaml', `${VALID}eval: { relearn_lr: 0.001 }\n`), /field 'eval.relearn_lr': is an option of 'eval.relearn'/);
+  configError(writeConfig('aa.yaml', `${VALID}eval: { audit: [shadow] }\n`), /eval.audit.0/);
 });
 
 test('the example configs in configs/ are valid', () => {

@@ -100,7 +100,7 @@ test('a generated report renders every chart in headless Chromium, offline and w
     const rendered = Number(await page.evaluate(`document.documentElement.getAttribute('data-charts-rendered')`));
     assert.deepEqual(
       probes.map((p) => p.id),
-      ['chart-latent-0', 'chart-latent-1', 'chart-latent-2', 'chart-methods', 'chart-stopping-0', 'chart-loss-0'],
+      ['chart-latent-0', 'chart-latent-1', 'chart-latent-2', 'chart-methods', 'chart-stopping-0', 'chart-relearn', 'chart-loss-0'],
     );
     assert.equal(rendered, probes.length);
     for (const probe of probes) {
@@ -118,6 +118,7 @@ test('a generated report renders every chart in headless Chromium, offline and w
     assert.equal(byId.get('chart-loss-0')!.chartType, 'line');
     // 6 checks (0, 5, 10 coarse; 11-15 replayed), 2 + 2 flat reference points, the returned marker.
     assert.equal(byId.get('chart-stopping-0')!.expectedElements, 8 + 8 + 2 + 2 + 1);
+    assert.equal(byId.get('chart-relearn')!.expectedElements, 3 * 3, 'three models relearned, scored at 0, 5 and 50 steps');
 
     const screenshot = path.join(os.tmpdir(), `deepcut-report-${process.pid}.png`);
     await page.screenshot({ path: screenshot });
@@ -163,7 +164,7 @@ test('hostile strings in a report stay text in the browser: no script runs, noth
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(pathToFileURL(reportFile).href, { waitUntil: 'load' });
     await page.waitForFunction(`document.documentElement.hasAttribute('data-charts-rendered') || document.documentElement.hasAttribute('data-charts-error')`, undefined, { timeout: 30_000 });
-    assert.equal(await page.evaluate(`document.documentElement.getAttribute('data-charts-rendered')`), '6');
+    assert.equal(await page.evaluate(`document.documentElement.getAttribute('data-charts-rendered')`), '7');
     assert.equal(await page.evaluate(`document.querySelectorAll('img').length`), 0);
     assert.ok(String(await page.evaluate('document.body.textContent')).includes('<script>alert(1)</script>'), 'shown as text');
     assert.deepEqual(dialogs, []);

@@ -117,7 +117,7 @@ test('the page is self-contained: no http(s) resource references, a CSP that for
   assert.doesNotMatch(html, /<(script|link|img|iframe)[^>]+(src|href)=["']?(https?:)?\/\//i);
   assert.match(html, /Content-Security-Policy" content="default-src &#39;none&#39;; script-src &#39;sha256-/);
   assert.match(html, /Chart\.js v4\./, 'Chart.js bundle (with its licence banner) is inlined');
-  assert.equal(html.match(/<canvas /g)!.length, 3 + 1 + 1 + 1, '3 scatters, 1 bar chart, 1 stopping timeline, 1 loss chart');
+  assert.equal(html.match(/<canvas /g)!.length, 3 + 1 + 1 + 1 + 1, '3 scatters, 1 bar chart, 1 stopping timeline, 1 relearning chart, 1 loss chart');
 });
 
 test('data embedded for the charts round-trips: latent points, forget markers, 8 method groups, 100 steps', () => {

@@ -14,3 +14,18 @@ export function nonNegativeInt(value: string, flag: string): number {
   if (!Number.isInteger(n) || n < 0) throw new CliError(`${flag} must be a non-negative integer, got '${value}'`);
   return n;
 }
+
+export function positiveNumber(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError(`${flag} must be a positive number, got '${value}'`);
+  return n;
+}
+
+/** Runs a parser that throws plain Errors for bad input and reports them as CliErrors. */
+export function parseFlag<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
+}

@@ -30,6 +30,8 @@ import { pca2d } from './pca';
 import { type PerSampleStats, perSampleStats } from './per-sample';
 import { mulberry32, sampleIndices } from './rng';
 import type { ModelScores, Scorable, ScoreOptions } from './scorable';
+import type { AuditMetrics } from './membership-audit';
+import type { RelearnMetrics } from './relearn-steps';
 
 export const EVAL_SETS = ['forget', 'retain', 'test'] as const;
 export type EvalSetName = (typeof EVAL_SETS)[number];
@@ -53,6 +55,10 @@ export interface ModelMetrics {
   macro_f1: SetMetrics;
   mia: MiaMetrics;
   latent: LatentMetrics;
+  /** Per-example membership audit with reference models (eval --audit; audit-run.ts). */
+  audit?: AuditMetrics;
+  /** Relearning check (eval --relearn; relearn.ts). */
+  relearn?: RelearnMetrics;
 }
 
 /** |metric − reference metric| for each ModelMetrics entry, plus the average gap. */

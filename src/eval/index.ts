@@ -6,6 +6,7 @@ export * from './auc';
 export * from './features';
 export * from './logistic';
 export * from './mia';
+export * from './membership-audit';
 export * from './vectors';
 export * from './latent';
 export * from './pca';

@@ -11,6 +11,8 @@ import { DEFAULT_SEED, isBuiltinDataset, listBuiltinDatasets, parseForgetSpec } 
 import { getMethod, listMethods, resolveHyperparameters, STOP_RULES, type StopRule } from '../methods';
 import { DEFAULT_ENCODER } from '../model/default-encoder';
 import { DEFAULT_RETAIN_SAMPLE } from '../eval/evaluate';
+import { AUDIT_ATTACKS, type AuditAttack } from '../eval/membership-audit';
+import { DEFAULT_RELEARN_STEPS } from '../eval/relearn-steps';
 import { FINETUNE_DEFAULTS } from '../train/finetune';
 import type { FinetuneSettings } from '../train/run';
 
@@ -58,6 +60,10 @@ const schema = z.object({
     retain_sample: nonNegativeInt.optional(),
     batch: positiveInt.optional(),
     seed: nonNegativeInt.optional(),
+    audit: z.array(z.enum(AUDIT_ATTACKS)).min(1).optional(),
+    audit_references: positiveInt.optional(),
+    relearn: z.union([z.boolean(), z.array(positiveInt).min(1)]).optional(),
+    relearn_lr: z.number().positive().optional(),
   }).strict().optional(),
 }).strict();
 
@@ -99,7 +105,15 @@ export interface ExperimentConfig {
   stop: StopRule;
   /** stop: references: K reference models trained once beside each original (dataset, seed). */
   references: { k: number };
-  eval: { retainSample: number; batchSize: number; seed: number };
+  eval: {
+    retainSample: number; batchSize: number; seed: number;
+    /** Per-example membership audit (needs the original's reference models: planned when set). */
+    audit?: AuditAttack[];
+    auditReferences?: number;
+    /** Relearning check step counts, and its rate (default: the original's fine-tuning rate). */
+    relearn?: number[];
+    relearnLr?: number;
+  };
 }
 
 /** Reference models per original when `stop: references` and the config does not say. */
@@ -206,7 +220,9 @@ export function parseConfig(raw: unknown, options: ParseOptions): ExperimentConf
     }
   }
 
-  if (c.references !== undefined && c.stop !== 'references') fail(['references'], `reference models are only trained for 'stop: references' (stop is '${c.stop ?? 'accuracy'}')`);
+  if (c.references !== undefined && c.stop !== 'references' && c.eval?.audit === undefined) fail(['references'], `reference models are only trained for 'stop: references' or 'eval.audit' (stop is '${c.stop ?? 'accuracy'}')`);
+  if (c.eval?.audit_references !== undefined && c.eval.audit === undefined) fail(['eval', 'audit_references'], "is an option of 'eval.audit'");
+  if (c.eval?.relearn_lr !== undefined && (c.eval.relearn === undefined || c.eval.relearn === false)) fail(['eval', 'relearn_lr'], "is an option of 'eval.relearn'");
   const f = c.finetune ?? {};
   const e = c.eval ?? {};
   const outPath = options.out ?? c.out ?? path.join('runs', c.name);
@@ -236,7 +252,13 @@ export function parseConfig(raw: unknown, options: ParseOptions): ExperimentConf
     hp,
     stop: c.stop ?? 'accuracy',
     references: { k: c.references?.k ?? DEFAULT_REFERENCES_K },
-    eval: { retainSample: e.retain_sample ?? DEFAULT_RETAIN_SAMPLE, batchSize: e.batch ?? 32, seed: e.seed ?? 0 },
+    eval: {
+      retainSample: e.retain_sample ?? DEFAULT_RETAIN_SAMPLE, batchSize: e.batch ?? 32, seed: e.seed ?? 0,
+      ...(e.audit ? { audit: [...new Set(e.audit)] } : {}),
+      ...(e.audit_references !== undefined ? { auditReferences: e.audit_references } : {}),
+      ...(e.relearn === true ? { relearn: [...DEFAULT_RELEARN_STEPS] } : Array.isArray(e.relearn) ? { relearn: [...new Set(e.relearn)].sort((a, b) => a - b) } : {}),
+      ...(e.relearn_lr !== undefined ? { relearnLr: e.relearn_lr } : {}),
+    },
   };
 }
 

@@ -6,7 +6,11 @@ import { idSetHash, splitOf, retainSplit, type Dataset, type ForgetSet } from '.
 import {
   evaluateModel, evaluateScorable, gapToReference, latentProjection, selectEvalSets, type EvalSets, type ModelEvaluation, type UnlearningMetrics,
 } from '../eval/evaluate';
-import { loadScorable, type LoadedScorable } from '../eval/scorable';
+import { detectModelKind, loadScorable, type LoadedScorable } from '../eval/scorable';
+import { auditScorable, prepareAudit, type AuditSetup, type PreparedAudit } from '../eval/audit-run';
+import { AUDIT_ATTACK_NAMES, type AuditAttack } from '../eval/membership-audit';
+import { relearnCheck, type RelearnMetrics, type RelearnOptions } from '../eval/relearn';
+import { datasetHash } from '../data/hash';
 import { writeFileAtomic } from '../io/atomic';
 import { samplesJsonl, SAMPLES_FILE } from '../eval/samples';
 import { provenance, relativePath, type Provenance } from '../provenance/info';
@@ -49,6 +53,8 @@ export interface MetricsRecord extends Omit<UnlearningMetrics, 'forget' | 'model
   reference_model: { hash: string; kind: string; dir: string; dir_absolute: string };
   data: { name: string; split_seed: number };
   settings: EvalSettings;
+  /** eval.audit: how the per-example audit was run (reference models, rows, cost). */
+  audit_setup?: AuditSetup;
   provenance?: Provenance;
 }
 
@@ -123,16 +129,19 @@ export async function runUnlearnUnit(unit: UnlearnUnit, ctx: UnitContext): Promi
   }
 }
 
+/** The retrained model's evaluation (its audit and relearning check included) and the audit's reference-model scores. */
+interface CachedReference { evaluation: ModelEvaluation; hash: string; kind: string; audit?: PreparedAudit }
+
 /** The reference evaluation of the cell being evaluated (one cell at a time: evaluations of a cell are contiguous). */
 export class ReferenceCache {
   private cell: string | undefined;
-  private value: { evaluation: ModelEvaluation; hash: string; kind: string } | undefined;
+  private value: CachedReference | undefined;
 
-  get(cellKey: string): { evaluation: ModelEvaluation; hash: string; kind: string } | undefined {
+  get(cellKey: string): CachedReference | undefined {
     return this.cell === cellKey ? this.value : undefined;
   }
 
-  set(cellKey: string, value: { evaluation: ModelEvaluation; hash: string; kind: string }): void {
+  set(cellKey: string, value: CachedReference): void {
     this.cell = cellKey;
     this.value = value;
   }
@@ -146,6 +155,30 @@ function loadChecked(dir: string, ds: Dataset, device: Device): LoadedScorable {
     throw new Error(`${dir}: the model's labels [${labels.join(', ')}] differ from dataset ${ds.name}'s [${ds.labels.join(', ')}]`);
   }
   return loaded;
+}
+
+function relearnOptions(ctx: UnitContext): Omit<RelearnOptions, 'onStep'> {
+  const { config } = ctx;
+  return {
+    steps: config.eval.relearn!, lr: config.eval.relearnLr ?? config.finetune.lr, batchSize: config.finetune.batchSize,
+    maxLength: config.finetune.maxLength, seed: config.eval.seed, device: ctx.device,
+  };
+}
+
+/** Scores the original's reference models on the cell's forget, test and validation rows, once per cell. */
+function prepareCellAudit(unit: EvalUnit, ctx: UnitContext, sets: EvalSets): PreparedAudit {
+  if (unit.referencesDir === undefined) throw new Error(`${unit.id}: eval.audit needs the original's reference models (the plan has none for this unit)`);
+  const ds = ctx.dataset;
+  const prepared = prepareAudit({
+      attacks: ctx.config.eval.audit!, dirs: [unit.referencesDir],
+      expect: { dataset: ds.name, splitSeed: ctx.config.splitSeed, trainHash: datasetHash(splitOf(ds, 'train')), labels: ds.labels },
+      rows: { forget: sets.forget, test: sets.test, population: splitOf(ds, 'validation') },
+      maxLength: ctx.config.finetune.maxLength, batchSize: ctx.config.eval.batchSize, device: ctx.device,
+      ...(ctx.config.eval.auditReferences !== undefined ? { perRow: ctx.config.eval.auditReferences } : {}),
+      onReference: (i, n) => ctx.log(`  audit: scoring reference model ${i + 1}/${n}`),
+  });
+  ctx.log(`  audit: ${prepared.setup.reference_models} reference models (${prepared.setup.references_per_row} per row) scored ${prepared.setup.reference_rows_scored} rows in ${prepared.setup.reference_seconds.toFixed(0)} s, once for the cell`);
+  return prepared;
 }
 
 export function runEvalUnit(unit: EvalUnit, ctx: UnitContext): void {
@@ -167,11 +200,26 @@ export function runEvalUnit(unit: EvalUnit, ctx: UnitContext): void {
     }
   };
 
+  const relearn = settings.relearn !== undefined ? relearnOptions(ctx) : undefined;
+  const relearnModel = (dir: string, label: string): RelearnMetrics | undefined => {
+    if (!relearn || detectModelKind(dir) !== 'hf') return undefined; // a SISA ensemble is not one model to fine-tune
+    const bar = ctx.progress(`relearning ${label}`, relearn.steps[relearn.steps.length - 1]!, []);
+    try {
+      return relearnCheck(dir, sets.forget, { ...relearn, onStep: (done) => bar.update(done) });
+    } finally {
+      bar.stop();
+    }
+  };
   let reference = ctx.reference.get(cellKey);
   if (!reference) {
     const loaded = loadChecked(unit.referenceDir, ctx.dataset, ctx.device);
     try {
-      reference = { evaluation: score(loaded, `scoring ${REFERENCE_METHOD}`), hash: loaded.hash, kind: loaded.kind };
+      const evaluation = score(loaded, `scoring ${REFERENCE_METHOD}`);
+      const audit = ctx.config.eval.audit !== undefined ? prepareCellAudit(unit, ctx, sets) : undefined;
+      if (audit) evaluation.metrics.audit = auditScorable(audit, loaded.scorable, evaluation.scores, options);
+      const relearned = relearnModel(unit.referenceDir, REFERENCE_METHOD);
+      if (relearned) evaluation.metrics.relearn = relearned;
+      reference = { evaluation, hash: loaded.hash, kind: loaded.kind, ...(audit ? { audit } : {}) };
     } finally {
       loaded.scorable.dispose();
     }
@@ -202,6 +250,9 @@ export function runEvalUnit(unit: EvalUnit, ctx: UnitContext): void {
       } finally {
         bar.stop();
       }
+      if (reference.audit) metrics.audit = auditScorable(reference.audit, loaded.scorable, evaluation.scores, options);
+      const relearned = relearnModel(unit.modelDir, unit.model);
+      if (relearned) metrics.relearn = relearned;
       model = { hash: loaded.hash, kind: loaded.kind };
     } finally {
       loaded.scorable.dispose();
@@ -217,6 +268,7 @@ export function runEvalUnit(unit: EvalUnit, ctx: UnitContext): void {
     reference_model: { hash: reference.hash, kind: reference.kind, dir: relativePath(unit.dir, unit.referenceDir), dir_absolute: path.resolve(unit.referenceDir) },
     data: { name: ctx.dataset.name, split_seed: ctx.config.splitSeed },
     settings,
+    ...(reference.audit ? { audit_setup: reference.audit.setup } : {}),
     wall_seconds: (Date.now() - started) / 1000, provenance: provenance({ device: ctx.device }),
   };
   fs.mkdirSync(unit.dir, { recursive: true });
@@ -225,5 +277,9 @@ export function runEvalUnit(unit: EvalUnit, ctx: UnitContext): void {
   // The marker last: a folder with metrics.json holds a finished evaluation.
   writeFileAtomic(path.join(unit.dir, METRICS_FILE), `${JSON.stringify(record, null, 2)}\n`);
   const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : 'n/a');
-  ctx.log(`  accuracy forget ${pct(metrics.accuracy.forget)} | retain ${pct(metrics.accuracy.retain)} | test ${pct(metrics.accuracy.test)}; MIA loss AUC ${Number.isFinite(metrics.mia.loss_auc) ? metrics.mia.loss_auc.toFixed(3) : 'n/a'}; gap ${metrics.gap && Number.isFinite(metrics.gap.average) ? metrics.gap.average.toFixed(3) : 'n/a'}`);
+  const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+  const audit = Object.entries(metrics.audit ?? {}).map(([name, a]) => `; ${AUDIT_ATTACK_NAMES[name as AuditAttack]} AUC ${f3(a.auc)}, TPR@1% ${pct(a.tpr_at_1pct_fpr)}`).join('');
+  const steps = settings.relearn?.split(',');
+  const relearned = metrics.relearn && steps ? `; relearned ${steps[steps.length - 1]} steps ${pct(metrics.relearn.accuracy[steps[steps.length - 1]!]!)} (from ${pct(metrics.relearn.accuracy['0']!)})` : '';
+  ctx.log(`  accuracy forget ${pct(metrics.accuracy.forget)} | retain ${pct(metrics.accuracy.retain)} | test ${pct(metrics.accuracy.test)}; MIA loss AUC ${f3(metrics.mia.loss_auc)}; gap ${metrics.gap ? f3(metrics.gap.average) : 'n/a'}${audit}${relearned}`);
 }

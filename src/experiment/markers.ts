@@ -40,10 +40,19 @@ export function unlearnHyperparameters(config: ExperimentConfig, method: string)
   return { ...resolveHyperparameters(getMethod(method), config.hp[method]) };
 }
 
-export interface EvalSettings { max_length: number; batch_size: number; retain_sample: number; seed: number }
+/** audit / relearn (comma-joined, so a resume compares them as strings) only when the config asks for them: older records still match. */
+export interface EvalSettings {
+  max_length: number; batch_size: number; retain_sample: number; seed: number;
+  audit?: string; audit_references?: number; relearn?: string; relearn_lr?: number;
+}
 
 export function evalSettings(config: ExperimentConfig): EvalSettings {
-  return { max_length: config.finetune.maxLength, batch_size: config.eval.batchSize, retain_sample: config.eval.retainSample, seed: config.eval.seed };
+  const e = config.eval;
+  return {
+    max_length: config.finetune.maxLength, batch_size: e.batchSize, retain_sample: e.retainSample, seed: e.seed,
+    ...(e.audit ? { audit: e.audit.join(',') } : {}), ...(e.auditReferences !== undefined ? { audit_references: e.auditReferences } : {}),
+    ...(e.relearn ? { relearn: e.relearn.join(',') } : {}), ...(e.relearnLr !== undefined ? { relearn_lr: e.relearnLr } : {}),
+  };
 }
 
 /** What the finished unit must have recorded (dotted path → value); forget hash and data hash are checked by the caller. */

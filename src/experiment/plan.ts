@@ -46,6 +46,8 @@ export interface EvalUnit extends UnitBase {
   model: string;
   modelDir: string;
   referenceDir: string;
+  /** eval.audit: the original's reference models, the audit's OUT models. */
+  referencesDir?: string;
 }
 export type Unit = FinetuneUnit | ReferencesUnit | UnlearnUnit | EvalUnit;
 
@@ -79,7 +81,8 @@ export function planExperiment(config: ExperimentConfig): Plan {
       const original: FinetuneUnit = { kind: 'finetune', id: `finetune ${dataset.key}/seed-${seed}`, dataset, seed, dir: originalDir, deps: [] };
       units.push(original);
       let references: ReferencesUnit | undefined;
-      if (config.stop === 'references') {
+      // The stopping target and the per-example audit share one set of reference models.
+      if (config.stop === 'references' || config.eval.audit !== undefined) {
         references = {
           kind: 'references', id: `references ${dataset.key}/seed-${seed}`, dataset, seed, k: config.references.k,
           dir: path.join(config.out, dataset.key, `seed-${seed}`, 'references'), modelDir: originalDir, deps: [original.id],
@@ -99,7 +102,7 @@ export function planExperiment(config: ExperimentConfig): Plan {
         // The reference first: every evaluation of the cell needs it.
         for (const method of [REFERENCE_METHOD, ...config.methods]) {
           // Retrain has no stopping rule: only the methods that stop need the references.
-          const withReferences = references && method !== REFERENCE_METHOD ? references : undefined;
+          const withReferences = references && config.stop === 'references' && method !== REFERENCE_METHOD ? references : undefined;
           units.push({
             kind: 'unlearn', id: unlearnId(method), dataset, seed, forget, method, modelDir: originalDir, dir: cell.modelDir(method),
             deps: [original.id, ...(withReferences ? [withReferences.id] : [])], ...(withReferences ? { referencesDir: withReferences.dir } : {}),
@@ -108,10 +111,11 @@ export function planExperiment(config: ExperimentConfig): Plan {
         // The reference's own evaluation first: it is kept and reused by the cell's other evaluations.
         for (const model of [REFERENCE_METHOD, ORIGINAL, ...config.methods]) {
           const producer = model === ORIGINAL ? original.id : unlearnId(model);
+          const audited = config.eval.audit !== undefined && references ? references : undefined;
           units.push({
             kind: 'eval', id: `eval ${dataset.key}/${forget.key}/${model}/seed-${seed}`, dataset, seed, forget, model,
             modelDir: cell.modelDir(model), referenceDir: cell.modelDir(REFERENCE_METHOD), dir: cell.evalDir(model),
-            deps: [...new Set([producer, unlearnId(REFERENCE_METHOD)])],
+            deps: [...new Set([producer, unlearnId(REFERENCE_METHOD), ...(audited ? [audited.id] : [])])], ...(audited ? { referencesDir: audited.dir } : {}),
           });
         }
       }

@@ -23,6 +23,13 @@ export interface ResultRow {
   mia_entropy_auc: number;
   mia_efficacy: number;
   gap_average: number;
+  /** eval.audit: per-example membership audits with reference models (NaN when not run). */
+  audit_rmia_auc: number;
+  audit_rmia_tpr_1pct_fpr: number;
+  audit_rmia_tpr_0_1pct_fpr: number;
+  audit_lira_auc: number;
+  audit_lira_tpr_1pct_fpr: number;
+  audit_lira_tpr_0_1pct_fpr: number;
   wall_seconds: number;
   steps: number;
   /** 'rule' (the forget set looked unseen), 'budget' (step budget used up), '' (no stopping rule: original, retrain, sisa). */
@@ -36,12 +43,15 @@ export interface ResultRow {
   /** Manifest hashes (docs/provenance.md) of the evaluated model and of the reference. */
   model_hash: string;
   reference_hash: string;
+  /** eval.relearn: held-back forget accuracy by relearning steps ("0" = before); columns relearn_accuracy_K in results.csv. */
+  relearn_accuracy?: Record<string, number>;
 }
 
 export const RESULT_COLUMNS: readonly (keyof ResultRow)[] = [
   'dataset', 'forget', 'forget_count', 'method', 'seed',
   'accuracy_forget', 'accuracy_retain', 'accuracy_test', 'macro_f1_forget', 'macro_f1_retain', 'macro_f1_test',
-  'mia_loss_auc', 'mia_confidence_auc', 'mia_entropy_auc', 'mia_efficacy', 'gap_average', 'wall_seconds', 'steps', 'stopped_by', 'speedup_vs_retrain',
+  'mia_loss_auc', 'mia_confidence_auc', 'mia_entropy_auc', 'mia_efficacy', 'gap_average',
+  'audit_rmia_auc', 'audit_rmia_tpr_1pct_fpr', 'audit_rmia_tpr_0_1pct_fpr', 'audit_lira_auc', 'audit_lira_tpr_1pct_fpr', 'audit_lira_tpr_0_1pct_fpr', 'wall_seconds', 'steps', 'stopped_by', 'speedup_vs_retrain',
   'split_seed', 'retain_sample', 'forget_hash', 'model_hash', 'reference_hash',
 ];
 
@@ -58,11 +68,15 @@ export function rowsOf(results: CellResults): ResultRow[] {
       accuracy_forget: num(x.accuracy.forget), accuracy_retain: num(x.accuracy.retain), accuracy_test: num(x.accuracy.test),
       macro_f1_forget: num(x.macro_f1.forget), macro_f1_retain: num(x.macro_f1.retain), macro_f1_test: num(x.macro_f1.test),
       mia_loss_auc: num(x.mia.loss_auc), mia_confidence_auc: num(x.mia.confidence_auc), mia_entropy_auc: num(x.mia.entropy_auc),
-      mia_efficacy: num(x.mia.efficacy), gap_average: num(x.gap?.average), wall_seconds: m.wallSeconds, steps: m.steps,
+      mia_efficacy: num(x.mia.efficacy), gap_average: num(x.gap?.average),
+      audit_rmia_auc: num(x.audit?.rmia?.auc), audit_rmia_tpr_1pct_fpr: num(x.audit?.rmia?.tpr_at_1pct_fpr), audit_rmia_tpr_0_1pct_fpr: num(x.audit?.rmia?.tpr_at_0_1pct_fpr),
+      audit_lira_auc: num(x.audit?.lira?.auc), audit_lira_tpr_1pct_fpr: num(x.audit?.lira?.tpr_at_1pct_fpr), audit_lira_tpr_0_1pct_fpr: num(x.audit?.lira?.tpr_at_0_1pct_fpr),
+      wall_seconds: m.wallSeconds, steps: m.steps,
       stopped_by: m.stoppedBy ?? '',
       speedup_vs_retrain: m.name === ORIGINAL ? NaN : retrainSeconds / m.wallSeconds,
       split_seed: num(x.data?.split_seed), retain_sample: num(x.settings?.retain_sample), forget_hash: x.forget?.hash ?? '',
       model_hash: x.model?.hash ?? '', reference_hash: x.reference_model?.hash ?? '',
+      ...(x.relearn ? { relearn_accuracy: Object.fromEntries(Object.entries(x.relearn.accuracy).map(([k, v]) => [k, num(v)])) } : {}),
     };
   });
 }
@@ -72,8 +86,17 @@ function csvField(value: string | number): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
+/** The relearning step counts any row has, ascending. */
+function relearnSteps(rows: readonly ResultRow[]): string[] {
+  return [...new Set(rows.flatMap((r) => Object.keys(r.relearn_accuracy ?? {})))].sort((a, b) => Number(a) - Number(b));
+}
+
+/** RESULT_COLUMNS, then relearn_accuracy_K for each relearning step count present. */
 export function resultsCsv(rows: readonly ResultRow[]): string {
-  return [RESULT_COLUMNS.join(','), ...rows.map((r) => RESULT_COLUMNS.map((c) => csvField(r[c])).join(','))].join('\n') + '\n';
+  const steps = relearnSteps(rows);
+  const header = [...RESULT_COLUMNS, ...steps.map((k) => `relearn_accuracy_${k}`)];
+  const line = (r: ResultRow) => [...RESULT_COLUMNS.map((c) => csvField(r[c] as string | number)), ...steps.map((k) => csvField(r.relearn_accuracy?.[k] ?? NaN))].join(',');
+  return [header.join(','), ...rows.map(line)].join('\n') + '\n';
 }
 
 /** Mean and sample standard deviation of the finite values (NaN when there are none). */
@@ -85,7 +108,13 @@ export function meanStd(values: readonly number[]): { mean: number; std: number;
   return { mean, std, n: xs.length };
 }
 
-interface MdColumn { label: string; key: keyof ResultRow; format: (v: number) => string }
+interface MdColumn {
+  label: string; key: keyof ResultRow; format: (v: number) => string;
+  /** Shown only when some row has a value. */
+  optional?: boolean;
+  /** relearn_accuracy: the step count shown. */
+  step?: string;
+}
 
 const pct = (v: number) => (100 * v).toFixed(1);
 const MD_COLUMNS: readonly MdColumn[] = [
@@ -96,6 +125,10 @@ const MD_COLUMNS: readonly MdColumn[] = [
   { label: 'MIA AUC', key: 'mia_loss_auc', format: (v) => v.toFixed(3) },
   { label: 'MIA efficacy', key: 'mia_efficacy', format: (v) => v.toFixed(3) },
   { label: 'Avg. gap', key: 'gap_average', format: (v) => v.toFixed(3) },
+  { label: 'RMIA AUC', key: 'audit_rmia_auc', format: (v) => v.toFixed(3), optional: true },
+  { label: 'RMIA TPR@1%FPR %', key: 'audit_rmia_tpr_1pct_fpr', format: pct, optional: true },
+  { label: 'LiRA AUC', key: 'audit_lira_auc', format: (v) => v.toFixed(3), optional: true },
+  { label: 'LiRA TPR@1%FPR %', key: 'audit_lira_tpr_1pct_fpr', format: pct, optional: true },
   { label: 'Time s', key: 'wall_seconds', format: (v) => v.toFixed(v < 10 ? 1 : 0) },
   { label: 'Steps', key: 'steps', format: (v) => v.toFixed(0) },
   { label: 'Speed-up', key: 'speedup_vs_retrain', format: (v) => `${v.toFixed(1)}x` },
@@ -131,13 +164,24 @@ export function resultsMarkdown(rows: readonly ResultRow[], options: { name: str
     const { dataset, forget } = group[0]!;
     const counts = meanStd(group.map((r) => r.forget_count));
     lines.push('', `## ${dataset}, forget \`${forget}\`${counts.n > 0 ? ` (${Math.round(counts.mean)} records)` : ''}`, '');
-    lines.push(`| Method | n | ${MD_COLUMNS.map((c) => c.label).join(' | ')} |`);
-    lines.push(`| --- | ---: | ${MD_COLUMNS.map(() => '---:').join(' | ')} |`);
+    // The relearning check's first and last step counts: how much of the held-back forget half came back.
+    const steps = relearnSteps(group).filter((k) => k !== '0');
+    const shown = [...new Set([steps[0], steps[steps.length - 1]])].filter((k): k is string => k !== undefined);
+    const measured = MD_COLUMNS.filter((c) => !c.optional || group.some((r) => Number.isFinite(r[c.key] as number)));
+    const cost = measured.findIndex((c) => c.key === 'wall_seconds');
+    const columns: MdColumn[] = [
+      ...measured.slice(0, cost),
+      ...shown.map((k) => ({ label: `Relearned ${k} steps %`, key: 'relearn_accuracy' as const, format: pct, step: k })),
+      ...measured.slice(cost),
+    ];
+    const value = (r: ResultRow, c: MdColumn) => (c.step !== undefined ? r.relearn_accuracy?.[c.step] ?? NaN : (r[c.key] as number));
+    lines.push(`| Method | n | ${columns.map((c) => c.label).join(' | ')} |`);
+    lines.push(`| --- | ---: | ${columns.map(() => '---:').join(' | ')} |`);
     const present = [...order, ...new Set(group.map((r) => r.method))].filter((m, i, all) => all.indexOf(m) === i && group.some((r) => r.method === m));
     for (const method of present) {
       const runs = group.filter((r) => r.method === method);
       const label = method === ORIGINAL ? 'original (before)' : method === REFERENCE_METHOD ? `${REFERENCE_METHOD} (reference)` : method;
-      lines.push(`| ${label} | ${runs.length} | ${MD_COLUMNS.map((c) => cellText(runs.map((r) => r[c.key] as number), c.format)).join(' | ')} |`);
+      lines.push(`| ${label} | ${runs.length} | ${columns.map((c) => cellText(runs.map((r) => value(r, c)), c.format)).join(' | ')} |`);
     }
   }
   return `${lines.join('\n')}\n`;

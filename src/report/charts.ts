@@ -5,6 +5,7 @@
  */
 import type { ChartConfiguration } from 'chart.js';
 import type { LossPoint, MetricMap, ModelReport, StoppingTimeline } from './types';
+import { relearnSteps } from './summary';
 
 export type ChartConfig = ChartConfiguration<'scatter'> | ChartConfiguration<'bar'> | ChartConfiguration<'line'>;
 
@@ -158,6 +159,28 @@ function stepLineOptions(yTitle: string) {
       x: { type: 'linear' as const, title: { display: true, text: 'step' } },
       y: { type: 'linear' as const, title: { display: true, text: yTitle } },
     },
+  };
+}
+
+/** The relearning check: held-back forget accuracy by relearning steps, one line per model that has it. */
+export function relearnChart(models: readonly ModelReport[]): ChartSpec | undefined {
+  const steps = relearnSteps(models);
+  const withRelearn = models.filter((m) => steps.some((k) => Number.isFinite(m.metrics[`relearn.accuracy.${k}`])));
+  if (steps.length === 0 || withRelearn.length === 0) return undefined;
+  let drawn = 0;
+  const datasets = withRelearn.map((m, i) => {
+    const data = steps.map((k) => ({ x: k, y: finiteOrNull(m.metrics[`relearn.accuracy.${k}`]) }));
+    drawn += data.length;
+    const color = categoryColor(i);
+    return { label: m.name, data, borderColor: color, backgroundColor: color, borderWidth: 1.8, pointRadius: 3, tension: 0, spanGaps: false };
+  });
+  const options = stepLineOptions('held-back forget accuracy');
+  return {
+    id: 'chart-relearn',
+    title: 'Relearning: held-back forget accuracy',
+    description: `Accuracy on the held-back half of the forget set after ${steps.join(', ')} relearning steps, for ${withRelearn.map((m) => m.name).join(', ')}.`,
+    expectedElements: drawn,
+    config: { type: 'line', data: { datasets }, options: { ...options, scales: { ...options.scales, x: { ...options.scales.x, title: { display: true, text: 'relearning steps' } }, y: { ...options.scales.y, max: 1 } } } },
   };
 }
 

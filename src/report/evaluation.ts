@@ -25,10 +25,18 @@ export function latentForReport(latent: Latent2d, labels: readonly string[]): La
   };
 }
 
+/** The audit's and the relearning check's measurements for flattening (counts and settings left out). */
+export function auditAndRelearn(audit: ModelMetrics['audit'], relearn: ModelMetrics['relearn']): Record<string, object> {
+  return {
+    ...(audit ? { audit: Object.fromEntries(Object.entries(audit).map(([k, a]) => [k, { auc: a.auc, tpr_at_1pct_fpr: a.tpr_at_1pct_fpr, tpr_at_0_1pct_fpr: a.tpr_at_0_1pct_fpr }])) } : {}),
+    ...(relearn ? { relearn: { accuracy: relearn.accuracy, loss: relearn.loss } } : {}),
+  };
+}
+
 function row(view: EvaluatedModelView, labels: readonly string[]): ModelReport {
   // Only the measurements: counts, hashes and the evaluation's own wall time are not model metrics.
-  const { accuracy, macro_f1, mia, latent, gap } = view.metrics;
-  const metrics = flattenMetrics({ accuracy, macro_f1, mia, latent, ...(gap ? { gap } : {}) });
+  const { accuracy, macro_f1, mia, latent, gap, audit, relearn } = view.metrics;
+  const metrics = flattenMetrics({ accuracy, macro_f1, mia, latent, ...(gap ? { gap } : {}), ...auditAndRelearn(audit, relearn) });
   if (view.wallSeconds !== undefined) metrics.wall_seconds = view.wallSeconds;
   return { name: view.name, metrics, ...(view.latent ? { latent: latentForReport(view.latent, labels) } : {}) };
 }

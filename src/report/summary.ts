@@ -32,6 +32,40 @@ export const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
   { key: 'wall_seconds', label: 'Time', description: 'Wall-clock time of producing the model.', format: formatSeconds, deltaUnit: 'seconds', best: { kind: 'lowest' } },
 ];
 
+/**
+ * Columns shown only when some row has the value: the per-example audit (eval --audit) and the
+ * relearning check (eval --relearn, its last step count). For all of them the retrained model's
+ * value is the target, so the best row is the closest to it.
+ */
+export const OPTIONAL_COLUMNS: readonly SummaryColumn[] = [
+  { key: 'audit.rmia.auc', label: 'RMIA AUC', description: 'Per-example membership audit with reference models (offline RMIA), forget vs test; the retrained model sets the floor.', format: formatScore, deltaUnit: 'score', best: { kind: 'closest-to-reference' } },
+  { key: 'audit.rmia.tpr_at_1pct_fpr', label: 'RMIA TPR@1%', description: 'Share of forget rows RMIA flags as members at a 1% false-positive rate on test rows.', format: formatPercent, deltaUnit: 'pp', best: { kind: 'closest-to-reference' } },
+  { key: 'audit.lira.auc', label: 'LiRA AUC', description: 'Per-example membership audit with reference models (offline LiRA), forget vs test; the retrained model sets the floor.', format: formatScore, deltaUnit: 'score', best: { kind: 'closest-to-reference' } },
+  { key: 'audit.lira.tpr_at_1pct_fpr', label: 'LiRA TPR@1%', description: 'Share of forget rows LiRA flags as members at a 1% false-positive rate on test rows.', format: formatPercent, deltaUnit: 'pp', best: { kind: 'closest-to-reference' } },
+];
+
+/** The relearning check's step counts present in any row (keys relearn.accuracy.K), ascending. */
+export function relearnSteps(models: readonly { metrics: MetricMap }[]): number[] {
+  const steps = new Set<number>();
+  for (const m of models) for (const key of Object.keys(m.metrics)) {
+    const match = /^relearn\.accuracy\.(\d+)$/.exec(key);
+    if (match) steps.add(Number(match[1]));
+  }
+  return [...steps].sort((a, b) => a - b);
+}
+
+/** The summary columns, plus the optional ones some row has a value for. */
+export function summaryColumns(models: readonly { metrics: MetricMap }[]): SummaryColumn[] {
+  const has = (key: string) => models.some((m) => typeof m.metrics[key] === 'number');
+  const steps = relearnSteps(models).filter((k) => k > 0);
+  const shown = [...new Set([steps[0], steps[steps.length - 1]])].filter((k): k is number => k !== undefined);
+  const relearn: SummaryColumn[] = shown.map((k) => ({
+    key: `relearn.accuracy.${k}`, label: `Relearned ${k} steps`, format: formatPercent, deltaUnit: 'pp', best: { kind: 'closest-to-reference' },
+    description: `Accuracy on the held-back half of the forget set after ${k} fine-tuning steps on the other half; a model that forgot recovers no faster than the retrained one.`,
+  }));
+  return [...SUMMARY_COLUMNS.slice(0, -1), ...OPTIONAL_COLUMNS.filter((c) => has(c.key)), ...relearn, SUMMARY_COLUMNS[SUMMARY_COLUMNS.length - 1]!];
+}
+
 /** Names accepted as the reference when the input does not name one. */
 const DEFAULT_REFERENCE_NAMES = ['retrained', 'retrain'];
 

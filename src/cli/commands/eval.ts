@@ -21,9 +21,13 @@ import { provenance, relativePath, type Provenance } from '../../provenance/info
 import { appendLedger, readLedgerLines } from '../../provenance/ledger';
 import { forgottenIds, readLineage } from '../../provenance/lineage';
 import { startProgress, type Progress } from '../progress';
-import { positiveInt, nonNegativeInt, CliError } from '../args';
+import { positiveInt, nonNegativeInt, positiveNumber, parseFlag, CliError } from '../args';
 import { DEVICE_HELP, deviceFlag, deviceLine } from '../device';
 import type { Device } from '../../engine/device';
+import { datasetHash } from '../../data/hash';
+import { AUDIT_ATTACK_NAMES, type AuditAttack } from '../../eval/membership-audit';
+import { auditScorable, parseAuditAttacks, prepareAudit, type AuditSetup, type PreparedAudit } from '../../eval/audit-run';
+import { checkRelearnSteps, DEFAULT_RELEARN_STEPS, relearnCheck, type RelearnOptions } from '../../eval/relearn';
 
 export const METRICS_FILE = 'metrics.json';
 export const REPORT_FILE = 'report.html';
@@ -32,6 +36,21 @@ export const EVAL_BATCH_SIZE = 32;
 interface EvalFlags {
   model: string; data: string; forget: string; reference?: string; out: string; retainSample: string;
   maxLength?: string; batch: string; splitSeed?: string; seed: string; overwrite?: boolean; ledger?: boolean; device: string;
+  audit?: string; references?: string[]; auditReferences?: string; relearn?: string | boolean; relearnLr?: string;
+}
+
+/** The references folder the model's unlearning run took its target from (unlearn.json), if any. */
+function referencesOfRun(modelDir: string): string | undefined {
+  const file = path.join(modelDir, UNLEARN_RECORD);
+  if (!fs.existsSync(file)) return undefined;
+  const dir = (JSON.parse(fs.readFileSync(file, 'utf8')) as { target?: { estimate?: { references?: unknown } } }).target?.estimate?.references;
+  return typeof dir === 'string' && fs.existsSync(dir) ? dir : undefined;
+}
+
+function relearnSteps(value: string | boolean | undefined): number[] | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return [...DEFAULT_RELEARN_STEPS];
+  return parseFlag(() => checkRelearnSteps(value.split(',').map((v) => Number(v.trim())), `--relearn ${value}`));
 }
 
 /** A model folder `deepcut eval` can read, or a CliError naming the flag and the problem. */
@@ -65,6 +84,8 @@ export interface MetricsFile extends Omit<UnlearningMetrics, 'forget' | 'model' 
   reference_model?: ModelIdentity & { forgotten: { count: number; hash: string } };
   data: { name: string; split_seed: number };
   settings: { max_length: number; batch_size: number; retain_sample: number; seed: number };
+  /** How the per-example audit was run (eval --audit), its cost included. */
+  audit_setup?: AuditSetup;
   provenance: Provenance;
 }
 
@@ -72,8 +93,9 @@ const percent = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixe
 const score = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
 
 function summaryLine(name: string, m: ModelMetrics): string {
+  const audit = Object.entries(m.audit ?? {}).map(([attack, a]) => `; ${AUDIT_ATTACK_NAMES[attack as AuditAttack]} AUC ${score(a.auc)}, TPR at 1% FPR ${percent(a.tpr_at_1pct_fpr)}, at 0.1% ${percent(a.tpr_at_0_1pct_fpr)}`);
   return `${name}: accuracy forget ${percent(m.accuracy.forget)} | retain ${percent(m.accuracy.retain)} | test ${percent(m.accuracy.test)}; ` +
-    `test macro-F1 ${score(m.macro_f1.test)}; MIA loss AUC ${score(m.mia.loss_auc)}, efficacy ${score(m.mia.efficacy)}`;
+    `test macro-F1 ${score(m.macro_f1.test)}; MIA loss AUC ${score(m.mia.loss_auc)}, efficacy ${score(m.mia.efficacy)}${audit.join('')}`;
 }
 
 /** train.json's wall_seconds (time to produce the model), if recorded. */
@@ -133,6 +155,11 @@ export function registerEval(program: Command): void {
     .option('--seed <n>', 'seed of the retain sample, MIA folds and plotted background points', '0')
     .option('--overwrite', 'write into a non-empty --out folder (replacing metrics.json and report.html)')
     .option('--ledger', "append the result as a 'verification' entry to the model's ledger.jsonl (the only change eval makes to a model folder)")
+    .option('--audit <attacks>', "per-example membership audit with reference models: rmia, lira or rmia,lira (AUC and TPR at 1% and 0.1% FPR, forget vs test, for the model and the reference)")
+    .option('--references <dirs...>', "`deepcut references` folders for --audit (default: the one the model's unlearning run used, from its unlearn.json)")
+    .option('--audit-references <n>', 'reference models per audited row (default: all that never saw it, K - 1 of K)')
+    .option('--relearn [steps]', `relearning check: fine-tune a copy on half the forget set, score the other half after these step counts (default ${DEFAULT_RELEARN_STEPS.join(',')}); the reference is relearned the same way`)
+    .option('--relearn-lr <lr>', "relearning rate (default: the model's recorded fine-tuning rate)")
     .option('--device <device>', DEVICE_HELP, 'auto')
     .action(async (f: EvalFlags) => {
       const started = Date.now();
@@ -150,6 +177,15 @@ export function registerEval(program: Command): void {
         maxLength, batchSize: positiveInt(f.batch, '--batch'),
         retainSample: nonNegativeInt(f.retainSample, '--retain-sample'), seed: nonNegativeInt(f.seed, '--seed'),
       };
+      const attacks = f.audit !== undefined ? parseFlag(() => parseAuditAttacks(f.audit!, '--audit')) : undefined;
+      const auditPerRow = f.auditReferences !== undefined ? positiveInt(f.auditReferences, '--audit-references') : undefined;
+      if (attacks === undefined && (f.references !== undefined || auditPerRow !== undefined)) throw new CliError('--references and --audit-references are options of --audit');
+      const referencesDirs = attacks === undefined ? [] : f.references ?? [referencesOfRun(modelDir)].filter((d): d is string => d !== undefined);
+      if (attacks !== undefined && referencesDirs.length === 0) {
+        throw new CliError(`--audit needs reference models: pass --references DIR (train them with 'deepcut references --model ORIGINAL --data ${f.data} --k 4 --out DIR'); ${modelDir} has no unlearn.json naming any`);
+      }
+      const steps = relearnSteps(f.relearn);
+      if (steps === undefined && f.relearnLr !== undefined) throw new CliError('--relearn-lr is an option of --relearn');
       const device = deviceFlag(f.device); // after the other flags: 'auto' loads the addon
 
       console.log(`deepcut eval: libtorch ${torchVersion()}, ${getNumThreads()} threads, ${deviceLine(device)}; max length ${maxLength}, split seed ${splitSeed}`);
@@ -182,6 +218,37 @@ export function registerEval(program: Command): void {
         });
         bars.model.stop();
         bars.reference.stop();
+        let auditSetup: AuditSetup | undefined;
+        if (attacks !== undefined) {
+          console.log(`audit: ${attacks.join(', ')} with the reference models in ${referencesDirs.join(', ')}`);
+          const prepared: PreparedAudit = prepareAudit({
+            attacks, dirs: referencesDirs, expect: { dataset: ds.name, splitSeed, trainHash: datasetHash(splitOf(ds, 'train')), labels: ds.labels },
+            rows: { forget: result.sets.forget, test: result.sets.test, population: splitOf(ds, 'validation') },
+            maxLength, batchSize: options.batchSize, device, ...(auditPerRow !== undefined ? { perRow: auditPerRow } : {}),
+            onReference: (i, n) => console.log(`audit: scoring reference model ${i + 1}/${n}`),
+          });
+          result.metrics.audit = auditScorable(prepared, model.scorable, result.model.scores, options);
+          if (result.reference && reference) result.reference.metrics.audit = auditScorable(prepared, reference.scorable, result.reference.scores, options);
+          auditSetup = prepared.setup;
+          console.log(`audit: ${prepared.setup.reference_models} reference models, ${prepared.setup.references_per_row} per row, ${prepared.setup.reference_rows_scored} rows scored in ${prepared.setup.reference_seconds.toFixed(0)} s`);
+        }
+        if (steps !== undefined) {
+          const relearn: RelearnOptions = {
+            steps, lr: f.relearnLr !== undefined ? positiveNumber(f.relearnLr, '--relearn-lr') : recordedRecipe(modelDir).settings?.lr ?? FINETUNE_DEFAULTS.lr,
+            batchSize: recordedRecipe(modelDir).settings?.batchSize ?? FINETUNE_DEFAULTS.batchSize, maxLength, seed: options.seed, device,
+          };
+          for (const [name, dir, metrics] of [[path.basename(modelDir), modelDir, result.metrics], ...(referenceDir !== undefined && result.reference ? [[path.basename(referenceDir), referenceDir, result.reference.metrics] as const] : [])] as const) {
+            if (detectModelKind(dir) !== 'hf') {
+              console.warn(`warning: --relearn: ${dir} is a SISA ensemble; the relearning check fine-tunes one model and is skipped for it`);
+              continue;
+            }
+            const bar = progressFor(`relearning ${name}`);
+            metrics.relearn = relearnCheck(dir, result.sets.forget, { ...relearn, onStep: (done, total) => bar.progress(done, total) });
+            bar.stop();
+            const r = metrics.relearn;
+            console.log(`relearn ${name}: held-back forget accuracy ${steps.map((k) => `${k} steps ${percent(r.accuracy[String(k)]!)}`).join(', ')} (before: ${percent(r.accuracy['0']!)})`);
+          }
+        }
 
         const { model: _model, reference_model: _reference, ...measured } = result.metrics;
         const metrics: MetricsFile = {
@@ -196,6 +263,7 @@ export function registerEval(program: Command): void {
           } : {}),
           data: { name: ds.name, split_seed: splitSeed },
           settings: { max_length: maxLength, batch_size: options.batchSize, retain_sample: options.retainSample, seed: options.seed },
+          ...(auditSetup ? { audit_setup: auditSetup } : {}),
           wall_seconds: (Date.now() - started) / 1000, provenance: provenance({ device }),
         };
         const modelName = path.basename(modelDir);
@@ -229,6 +297,7 @@ export function registerEval(program: Command): void {
               reference: metrics.reference_model ? { dir: relativePath(modelDir, referenceDir!), manifest_hash: metrics.reference_model.hash, forgotten: metrics.reference_model.forgotten } : null,
               metrics: {
                 accuracy: result.metrics.accuracy, mia_loss_auc: result.metrics.mia.loss_auc, mia_efficacy: result.metrics.mia.efficacy,
+                ...(result.metrics.audit ? { audit: result.metrics.audit, ...(result.reference?.metrics.audit ? { reference_audit: result.reference.metrics.audit } : {}) } : {}),
                 ...(result.metrics.gap ? { gap_average: result.metrics.gap.average, reference_accuracy: result.reference!.metrics.accuracy, reference_mia_loss_auc: result.reference!.metrics.mia.loss_auc } : {}),
               },
               warnings, settings: metrics.settings,
