@@ -9,11 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadDatasetFile, resolveForgetSet } from '../src/data';
-import { finetuneToFolder } from '../src/train/run';
-import { trainReferences } from '../src/methods/target';
 import { unlearn } from '../src/methods/unlearn';
-import { makeTinyBase, TINY_HYPERPARAMETERS } from './helpers/tiny-run';
-import { syntheticSubjects } from './helpers/synthetic-subjects';
+import { TINY_HYPERPARAMETERS } from './helpers/tiny-run';
+import { originalWithReferences, syntheticSubjects } from './helpers/synthetic-subjects';
 
 const MARKED = 'marked';
 
@@ -47,12 +45,7 @@ test('eval --audit rmia,lira --relearn: the memorising original is caught per ex
   ];
   fs.appendFileSync(file, `${marked.join('\n')}\n`);
   const data = await loadDatasetFile(file);
-  const base = path.join(root, 'base');
-  makeTinyBase(base, data).model.dispose();
-  const original = path.join(root, 'original');
-  finetuneToFolder({ base, dataset: data, out: original, settings: SETTINGS, splitSeed: 42 });
-  const references = path.join(root, 'references');
-  trainReferences({ model: original, dataset: data, splitSeed: 42, k: 4, out: references });
+  const { original, references } = originalWithReferences(root, data, SETTINGS);
   const retrain = path.join(root, 'retrain');
   await unlearn({ modelDir: original, dataset: data, forget: resolveForgetSet(data, `user:${MARKED}`, { seed: 42 }), method: 'retrain', out: retrain });
 

@@ -9,13 +9,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { datasetHash, splitOf, type Dataset, type Example } from '../src/data';
 import { loadPretrained, type SequenceClassifier } from '../src/model';
-import { finetuneToFolder } from '../src/train/run';
 import { predict } from '../src/train/predict';
 import { estimateTarget, partitionBySubject, readReferencesManifest, trainReferences, REFERENCES_FILE } from '../src/methods/target';
 import type { Classifier } from '../src/methods/types';
 import type { StopTarget } from '../src/methods/stopping';
-import { makeTinyBase, TINY_HYPERPARAMETERS } from './helpers/tiny-run';
-import { FLIPPER, syntheticSubjects } from './helpers/synthetic-subjects';
+import { TINY_HYPERPARAMETERS } from './helpers/tiny-run';
+import { FLIPPER, originalWithReferences, syntheticSubjects } from './helpers/synthetic-subjects';
 
 interface Fixture { root: string; data: Dataset; original: string; references: string }
 let cached: Promise<Fixture> | undefined;
@@ -26,12 +25,7 @@ function fixture(): Promise<Fixture> {
   cached ??= (async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-target-'));
     const data = await syntheticSubjects(root);
-    const base = path.join(root, 'base');
-    makeTinyBase(base, data).model.dispose();
-    const original = path.join(root, 'original');
-    finetuneToFolder({ base, dataset: data, out: original, settings: SETTINGS, splitSeed: 42 });
-    const references = path.join(root, 'references');
-    trainReferences({ model: original, dataset: data, splitSeed: 42, k: 4, out: references });
+    const { original, references } = originalWithReferences(root, data, SETTINGS);
     return { root, data, original, references };
   })();
   return cached;

@@ -7,6 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mulberry32 } from '../../src/util/prng';
 import { loadDatasetFile, type Dataset } from '../../src/data';
+import { finetuneToFolder, type FinetuneSettings } from '../../src/train/run';
+import { trainReferences } from '../../src/methods/target';
+import { makeTinyBase } from './tiny-run';
 
 const ALPHA = ['apple', 'amber', 'anchor', 'arrow', 'aspen', 'atlas', 'azure', 'acorn'];
 const OMEGA = ['ocean', 'onyx', 'orbit', 'otter', 'olive', 'opal', 'oxide', 'orchid'];
@@ -40,4 +43,18 @@ export async function syntheticSubjects(dir: string): Promise<Dataset> {
   const file = path.join(dir, 'synthetic-subjects.jsonl');
   fs.writeFileSync(file, `${rows.join('\n')}\n`);
   return loadDatasetFile(file);
+}
+
+/**
+ * A tiny base encoder, an original fine-tuned on `data` and 4 reference models on its
+ * subject-disjoint partitions, in `root` (split seed 42).
+ */
+export function originalWithReferences(root: string, data: Dataset, settings: FinetuneSettings): { original: string; references: string } {
+  const base = path.join(root, 'base');
+  makeTinyBase(base, data).model.dispose();
+  const original = path.join(root, 'original');
+  finetuneToFolder({ base, dataset: data, out: original, settings, splitSeed: 42 });
+  const references = path.join(root, 'references');
+  trainReferences({ model: original, dataset: data, splitSeed: 42, k: 4, out: references });
+  return { original, references };
 }
