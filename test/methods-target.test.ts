@@ -11,6 +11,7 @@ import { datasetHash, splitOf, type Dataset, type Example } from '../src/data';
 import { loadPretrained, type SequenceClassifier } from '../src/model';
 import { predict } from '../src/train/predict';
 import { estimateTarget, partitionBySubject, readReferencesManifest, trainReferences, REFERENCES_FILE } from '../src/methods/target';
+import { subjectOf } from '../src/methods/target/partition';
 import type { Classifier } from '../src/methods/types';
 import type { StopTarget } from '../src/methods/stopping';
 import { TINY_HYPERPARAMETERS } from './helpers/tiny-run';
@@ -44,9 +45,10 @@ function withModel<T>(dir: string, fn: (model: Classifier, tokenizer: NonNullabl
   }
 }
 
-function target(f: Fixture, rule: 'references' | 'class-matched', forget: readonly Example[], references = f.references, data = f.data): StopTarget {
+function target(f: Fixture, rule: 'references' | 'class-matched', forget: readonly Example[], references = f.references, data = f.data, keptSubjects?: ReadonlySet<string>): StopTarget {
   return withModel(f.original, (model, tokenizer) => estimateTarget({
     rule, model, tokenizer, forgetSample: forget, validation: splitOf(data, 'validation'), labels: data.labels, maxLength: SETTINGS.maxLength,
+    ...(keptSubjects ? { keptSubjects } : {}),
     references: { dir: references, dataset: data.name, splitSeed: 42, trainHash: datasetHash(splitOf(data, 'train')) },
   }));
 }
@@ -85,6 +87,27 @@ test('references record what each saw; a subject no other data predicts gets a l
   assert.equal(perRef.filter((r) => r.unseen_forget_rows === 8).length, 3, 'three references never saw flipper, one saw all its records');
   assert.equal(perRef.filter((r) => r.unseen_forget_rows === 0).length, 1);
   assert.match(flipped.source, /3 that never saw its subject/);
+});
+
+test('a forget row whose subject keeps records in the retain set adds no reference gap: a random record of a staying user is judged like held-out data', async () => {
+  const f = await fixture();
+  const train = splitOf(f.data, 'train');
+  const keptWithout = (forget: readonly Example[]) => new Set(train.filter((e) => !forget.some((x) => x.id === e.id)).map(subjectOf));
+  const flipper = ofUser(f.data, FLIPPER);
+  const whole = target(f, 'references', flipper, f.references, f.data, keptWithout(flipper));
+  assert.equal(whole.estimate.whole_subject_rows, 8);
+  // flipper leaves entirely, one of user-03's 8 records leaves: its subject is still trained on.
+  const mixedForget = [...flipper, ofUser(f.data, 'user-03')[0]!];
+  const mixed = target(f, 'references', mixedForget, f.references, f.data, keptWithout(mixedForget));
+  assert.deepEqual([mixed.estimate.whole_subject_rows, mixed.estimate.kept_subject_rows], [8, 1]);
+  const gap = (t: StopTarget) => t.estimate.accuracy_gap as number;
+  assert.ok(Math.abs(gap(mixed) - (gap(whole) * 8) / 9) < 1e-12, `flipper's gap spread over 9 rows: ${gap(mixed)} vs ${gap(whole)}`);
+  assert.match(mixed.source, /for the 8 of 9 rows whose whole subject is forgotten/);
+  const one = [ofUser(f.data, 'user-03')[0]!];
+  const random = target(f, 'references', one, f.references, f.data, keptWithout(one));
+  const classMatched = target(f, 'class-matched', one);
+  assert.equal(random.accuracy, classMatched.accuracy, 'no reference gap: the class-matched validation accuracy');
+  assert.match(random.source, /no reference model scored/);
 });
 
 test('references.json keeps each reference\'s validation scores: a request scores only its forget rows, with the same target as scoring everything again', async () => {

@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../io/atomic';
 // From the index, which registers every built-in method.
 import { getMethod, resolveHyperparameters, runLossMethod, stopForgetSample, type LossPoint, type RewindState } from '.';
 import { isTargetRule, type StopCheck, type StopRule, type StopTarget } from './stopping';
+import { subjectOf } from './target/partition';
 import { estimateTarget } from './target/estimate';
 import type { Classifier } from './types';
 import { isSisaDir } from './sisa/layout';
@@ -181,6 +182,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
       if (isTargetRule(stop)) {
         target = estimateTarget({
           rule: stop, model: classifier, tokenizer, forgetSample: stopForgetSample(forget, hp, seed), validation, labels: req.dataset.labels, maxLength, log,
+          keptSubjects: new Set(retain.map(subjectOf)),
           ...(stop === 'references' ? { references: { dir: requireReferences(req.references), dataset: req.dataset.name, splitSeed: req.splitSeed, trainHash: datasetHash(train) } } : {}),
         });
         log(`target forget accuracy ${(100 * target.accuracy).toFixed(1)}% (loss ${target.loss.toFixed(3)}): ${target.source}`);

@@ -22,6 +22,8 @@ export interface TargetContext {
   validation: readonly Example[];
   labels: readonly string[];
   maxLength: number;
+  /** Data subjects with records in the retain set (referencesTarget's keptSubjects). */
+  keptSubjects?: ReadonlySet<string>;
   /** references: the folder written by `deepcut references`, and what it must match. */
   references?: { dir: string; dataset: string; splitSeed?: number; trainHash: string };
   log?(line: string): void;
@@ -41,6 +43,7 @@ export function estimateTarget(ctx: TargetContext): StopTarget {
   return {
     ...referencesTarget({
       dir: ctx.references!.dir, manifest, forget: ctx.forgetSample, heldout: ctx.validation, modelRates, labels: ctx.labels, maxLength: ctx.maxLength, device: ctx.model.device as Device, log: ctx.log,
+      ...(ctx.keptSubjects ? { keptSubjects: ctx.keptSubjects } : {}),
     }),
     inputHeldout,
   };

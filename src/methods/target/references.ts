@@ -14,6 +14,7 @@ import type { StopTarget } from '../stopping';
 import { classFallbackNote, classMatched, classesWithoutHeldout, ratesByClass, type ClassRates } from './class-matched';
 import type { HeldoutScores, ReferencesManifest } from './manifest';
 import { idSetHash } from '../../data/hash';
+import { subjectOf } from './partition';
 
 export interface ReferencesTargetInput {
   dir: string;
@@ -28,6 +29,15 @@ export interface ReferencesTargetInput {
   maxLength: number;
   /** Where to score the references: the device of the model being unlearned. */
   device: Device;
+  /**
+   * Data subjects that keep records in the retain set. A forget row of such a subject (a random
+   * record of a sender who stays) is judged by class-matched held-out accuracy alone: a model
+   * retrained without the row still sees its subject's other records, and the validation split's
+   * rows (other records of mostly seen subjects) are exactly that case. The references' gap, what
+   * never seeing a subject costs, applies to rows whose whole subject is forgotten. Absent: every
+   * row gets the gap (older callers).
+   */
+  keptSubjects?: ReadonlySet<string>;
   log?(line: string): void;
 }
 
@@ -110,10 +120,24 @@ export function referencesTarget(input: ReferencesTargetInput): StopTarget {
   manifest.partitions.forEach((p) => p.ids.forEach((id) => where.set(id, [...(where.get(id) ?? []), p.index])));
   const unplaced = forget.filter((e) => !where.has(e.id));
   if (unplaced.length > 0) throw new Error(`${path.join(input.dir, 'references.json')}: no partition holds forget record '${unplaced[0]!.id}' (${unplaced.length} in all): the references were trained on other records`);
+  const model = classMatched(forget, input.modelRates);
+  const missing = classesWithoutHeldout(forget, input.modelRates);
+  const n = forget.length;
+  // Only rows whose whole subject is forgotten are judged by the references (see keptSubjects).
+  const judged = forget.filter((e) => !input.keptSubjects?.has(subjectOf(e)));
+  if (judged.length === 0) {
+    return {
+      rule: 'references', accuracy: model.accuracy, loss: model.loss,
+      source: `every forget row's data subject keeps records in the retain set, so a retrained model still sees each subject: the input model's class-matched validation accuracy (no reference model scored)`,
+      estimate: { references: path.resolve(input.dir), k: manifest.k, whole_subject_rows: 0, kept_subject_rows: n, model_heldout_accuracy: model.accuracy, model_heldout_loss: model.loss },
+      ...(missing.length > 0 ? { notes: [classFallbackNote(missing, input.labels)] } : {}),
+    };
+  }
   // Partitions are disjoint, so each row has K−1 references that never saw its subject; k = 1 would leave none.
+  const scored = { ...input, forget: judged };
   const refs = manifest.partitions.map((p) => {
     input.log?.(`references target: scoring reference ${p.index + 1}/${manifest.k}${p.heldout ? '' : ' (forget and held-out rows)'}`);
-    return scoreReference(input, p.index);
+    return scoreReference(scored, p.index);
   });
   let refForgetAccuracy = 0;
   let refHeldoutAccuracy = 0;
@@ -121,7 +145,7 @@ export function referencesTarget(input: ReferencesTargetInput): StopTarget {
   let refHeldoutLoss = 0;
   let minOut = Infinity;
   const outLosses: number[] = [];
-  forget.forEach((e, i) => {
+  judged.forEach((e, i) => {
     const out = refs.filter((r) => r.correct[i] !== undefined);
     if (out.length === 0) throw new Error(`every reference saw forget record '${e.id}' (k = ${manifest.k}): no reference shows how unseen data of its subject behaves; use --stop class-matched`);
     minOut = Math.min(minOut, out.length);
@@ -138,30 +162,31 @@ export function referencesTarget(input: ReferencesTargetInput): StopTarget {
     refForgetLoss += loss / out.length;
     refHeldoutLoss += heldLoss / out.length;
   });
-  const n = forget.length;
-  // The references' gap between held-out data and this subject's unseen rows, carried over.
-  const gapAccuracy = refHeldoutAccuracy - refForgetAccuracy;
-  const gapLoss = refForgetLoss - refHeldoutLoss;
-  const model = classMatched(forget, input.modelRates);
-  const missing = classesWithoutHeldout(forget, input.modelRates);
-  const accuracy = clamp01(model.accuracy - gapAccuracy / n);
-  const loss = Math.max(0, model.loss + gapLoss / n);
+  const m = judged.length;
+  // The references' gap between held-out data and this subject's unseen rows, carried over;
+  // summed over the judged rows and spread over all n (rows of kept subjects add no gap).
+  const gapAccuracy = (refHeldoutAccuracy - refForgetAccuracy) / n;
+  const gapLoss = (refForgetLoss - refHeldoutLoss) / n;
+  const partly = m < n ? ` for the ${m} of ${n} rows whose whole subject is forgotten (the other rows' subjects keep records in the retain set: no gap)` : '';
   return {
     rule: 'references',
-    accuracy,
-    loss,
-    source: `${manifest.k} reference models in ${input.dir} (each forget row judged by the ${minOut === manifest.k - 1 ? manifest.k - 1 : `${minOut}+`} that never saw its subject), gap carried over to the input model's class-matched validation accuracy`,
+    accuracy: clamp01(model.accuracy - gapAccuracy),
+    loss: Math.max(0, model.loss + gapLoss),
+    source: `${manifest.k} reference models in ${input.dir} (each forget row judged by the ${minOut === manifest.k - 1 ? manifest.k - 1 : `${minOut}+`} that never saw its subject), gap carried over to the input model's class-matched validation accuracy${partly}`,
     estimate: {
       references: path.resolve(input.dir),
       k: manifest.k,
+      whole_subject_rows: m,
+      kept_subject_rows: n - m,
       heldout_scores_kept: refs.every((r) => r.heldoutCached),
-      references_forget_accuracy: refForgetAccuracy / n,
-      references_heldout_accuracy: refHeldoutAccuracy / n,
-      accuracy_gap: gapAccuracy / n,
+      // Means over the judged (whole-subject) rows.
+      references_forget_accuracy: refForgetAccuracy / m,
+      references_heldout_accuracy: refHeldoutAccuracy / m,
+      accuracy_gap: gapAccuracy,
       model_heldout_accuracy: model.accuracy,
-      references_forget_loss: refForgetLoss / n,
-      references_heldout_loss: refHeldoutLoss / n,
-      loss_gap: gapLoss / n,
+      references_forget_loss: refForgetLoss / m,
+      references_heldout_loss: refHeldoutLoss / m,
+      loss_gap: gapLoss,
       model_heldout_loss: model.loss,
       // The per-sample loss distributions the gap summarises (unseen forget rows vs held-out rows).
       references_forget_loss_quantiles: quantiles(outLosses),
