@@ -4,7 +4,7 @@
 // report. It is a fixed experiment config run through the same pipeline as `deepcut experiment`.
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { parseConfig, REFERENCE_METHOD, ORIGINAL, type ExperimentConfig, type ResultRow } from '../../experiment';
+import { parseConfig, planExperiment, REFERENCE_METHOD, ORIGINAL, type ExperimentConfig, type ResultRow } from '../../experiment';
 import { runWithConsole } from './experiment';
 import { DEVICE_HELP } from '../device';
 
@@ -77,5 +77,12 @@ export function registerDemo(program: Command): void {
       console.log(demoTable(outcome.rows));
       const [report] = outcome.files.reports;
       if (report) console.log(`\nreport: ${path.relative(process.cwd(), report) || report}`);
+      const [cell] = planExperiment(config).cells;
+      if (cell) {
+        const rel = (dir: string) => path.relative(process.cwd(), dir) || dir;
+        // The way this process was started, so the line runs as printed (a checkout has no `deepcut` on PATH).
+        const cli = process.argv[1] !== undefined ? `node ${rel(process.argv[1])}` : 'deepcut';
+        console.log(`audit it record by record (RMIA, LiRA against the reference models) and check relearning:\n  ${cli} eval --model ${rel(cell.modelDir('deepcut'))} --reference ${rel(cell.modelDir(REFERENCE_METHOD))} --data spamassassin --forget largest-user --audit rmia,lira --relearn --out ${rel(path.join(config.out, 'audit'))}`);
+      }
     });
 }
