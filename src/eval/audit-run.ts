@@ -13,7 +13,8 @@
  */
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import type { Example } from '../data';
+import { splitOf, type Dataset, type Example } from '../data';
+import { datasetHash } from '../data/hash';
 import type { Device } from '../engine/device';
 import { loadReferencesFor, type ReferencesExpectation } from '../methods/target/manifest';
 import {
@@ -197,16 +198,20 @@ export interface PrepareAuditInput extends ScoreReferencesOptions {
   attacks: readonly AuditAttack[];
   /** `deepcut references` folders. */
   dirs: readonly string[];
-  /** What the references must have been trained on. */
-  expect: ReferencesExpectation;
-  /** The audited rows: forget and test in the order the evaluation scored them; population = validation. */
-  rows: AuditRows;
+  /** The data the audited models were trained on: the references must match its train split; its validation split is RMIA's population. */
+  dataset: Dataset;
+  splitSeed: number;
+  /** The audited rows, in the order the evaluation scored them. */
+  forget: readonly Example[];
+  test: readonly Example[];
 }
 
 export function prepareAudit(input: PrepareAuditInput): PreparedAudit {
-  const refs = auditReferences(input.dirs, input.expect);
-  const references = scoreReferences(refs, input.rows, input);
-  return { attacks: [...input.attacks], rows: input.rows, references, setup: auditSetup(input.attacks, references, input.rows) };
+  const ds = input.dataset;
+  const refs = auditReferences(input.dirs, { dataset: ds.name, splitSeed: input.splitSeed, trainHash: datasetHash(splitOf(ds, 'train')), labels: ds.labels });
+  const rows: AuditRows = { forget: input.forget, test: input.test, population: splitOf(ds, 'validation') };
+  const references = scoreReferences(refs, rows, input);
+  return { attacks: [...input.attacks], rows, references, setup: auditSetup(input.attacks, references, rows) };
 }
 
 /** Attacks one model: its forget and test logits from its evaluation, its population logits scored here. */

@@ -32,3 +32,9 @@ export function checkRelearnSteps(steps: readonly number[], where: string): numb
   for (const s of steps) if (!Number.isInteger(s) || s < 1) throw new Error(`${where}: step counts are positive integers, got ${s}`);
   return [...new Set(steps)].sort((a, b) => a - b);
 }
+
+/** The step counts a table shows: the first and the last after step 0 (one when they coincide). */
+export function firstAndLastSteps<T extends number | string>(steps: readonly T[]): T[] {
+  const after = steps.filter((k) => Number(k) > 0);
+  return [...new Set([after[0], after[after.length - 1]])].filter((k): k is T => k !== undefined);
+}

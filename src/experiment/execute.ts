@@ -10,7 +10,6 @@ import { detectModelKind, loadScorable, type LoadedScorable } from '../eval/scor
 import { auditScorable, prepareAudit, type AuditSetup, type PreparedAudit } from '../eval/audit-run';
 import { AUDIT_ATTACK_NAMES, type AuditAttack } from '../eval/membership-audit';
 import { relearnCheck, type RelearnMetrics, type RelearnOptions } from '../eval/relearn';
-import { datasetHash } from '../data/hash';
 import { writeFileAtomic } from '../io/atomic';
 import { samplesJsonl, SAMPLES_FILE } from '../eval/samples';
 import { provenance, relativePath, type Provenance } from '../provenance/info';
@@ -168,14 +167,11 @@ function relearnOptions(ctx: UnitContext): Omit<RelearnOptions, 'onStep'> {
 /** Scores the original's reference models on the cell's forget, test and validation rows, once per cell. */
 function prepareCellAudit(unit: EvalUnit, ctx: UnitContext, sets: EvalSets): PreparedAudit {
   if (unit.referencesDir === undefined) throw new Error(`${unit.id}: eval.audit needs the original's reference models (the plan has none for this unit)`);
-  const ds = ctx.dataset;
   const prepared = prepareAudit({
-      attacks: ctx.config.eval.audit!, dirs: [unit.referencesDir],
-      expect: { dataset: ds.name, splitSeed: ctx.config.splitSeed, trainHash: datasetHash(splitOf(ds, 'train')), labels: ds.labels },
-      rows: { forget: sets.forget, test: sets.test, population: splitOf(ds, 'validation') },
-      maxLength: ctx.config.finetune.maxLength, batchSize: ctx.config.eval.batchSize, device: ctx.device,
-      ...(ctx.config.eval.auditReferences !== undefined ? { perRow: ctx.config.eval.auditReferences } : {}),
-      onReference: (i, n) => ctx.log(`  audit: scoring reference model ${i + 1}/${n}`),
+    attacks: ctx.config.eval.audit!, dirs: [unit.referencesDir], dataset: ctx.dataset, splitSeed: ctx.config.splitSeed, forget: sets.forget, test: sets.test,
+    maxLength: ctx.config.finetune.maxLength, batchSize: ctx.config.eval.batchSize, device: ctx.device,
+    ...(ctx.config.eval.auditReferences !== undefined ? { perRow: ctx.config.eval.auditReferences } : {}),
+    onReference: (i, n) => ctx.log(`  audit: scoring reference model ${i + 1}/${n}`),
   });
   ctx.log(`  audit: ${prepared.setup.reference_models} reference models (${prepared.setup.references_per_row} per row) scored ${prepared.setup.reference_rows_scored} rows in ${prepared.setup.reference_seconds.toFixed(0)} s, once for the cell`);
   return prepared;
@@ -279,7 +275,7 @@ export function runEvalUnit(unit: EvalUnit, ctx: UnitContext): void {
   const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : 'n/a');
   const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
   const audit = Object.entries(metrics.audit ?? {}).map(([name, a]) => `; ${AUDIT_ATTACK_NAMES[name as AuditAttack]} AUC ${f3(a.auc)}, TPR@1% ${pct(a.tpr_at_1pct_fpr)}`).join('');
-  const steps = settings.relearn?.split(',');
-  const relearned = metrics.relearn && steps ? `; relearned ${steps[steps.length - 1]} steps ${pct(metrics.relearn.accuracy[steps[steps.length - 1]!]!)} (from ${pct(metrics.relearn.accuracy['0']!)})` : '';
+  const last = ctx.config.eval.relearn?.[ctx.config.eval.relearn.length - 1];
+  const relearned = metrics.relearn && last !== undefined ? `; relearned ${last} steps ${pct(metrics.relearn.accuracy[String(last)]!)} (from ${pct(metrics.relearn.accuracy['0']!)})` : '';
   ctx.log(`  accuracy forget ${pct(metrics.accuracy.forget)} | retain ${pct(metrics.accuracy.retain)} | test ${pct(metrics.accuracy.test)}; MIA loss AUC ${f3(metrics.mia.loss_auc)}; gap ${metrics.gap ? f3(metrics.gap.average) : 'n/a'}${audit}${relearned}`);
 }

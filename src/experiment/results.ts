@@ -4,6 +4,7 @@
 import { REFERENCE_METHOD } from './config';
 import { referenceSeconds, type CellResults } from './collect';
 import { ORIGINAL } from './plan';
+import { firstAndLastSteps } from '../eval/relearn-steps';
 
 export interface ResultRow {
   dataset: string;
@@ -165,8 +166,7 @@ export function resultsMarkdown(rows: readonly ResultRow[], options: { name: str
     const counts = meanStd(group.map((r) => r.forget_count));
     lines.push('', `## ${dataset}, forget \`${forget}\`${counts.n > 0 ? ` (${Math.round(counts.mean)} records)` : ''}`, '');
     // The relearning check's first and last step counts: how much of the held-back forget half came back.
-    const steps = relearnSteps(group).filter((k) => k !== '0');
-    const shown = [...new Set([steps[0], steps[steps.length - 1]])].filter((k): k is string => k !== undefined);
+    const shown = firstAndLastSteps(relearnSteps(group));
     const measured = MD_COLUMNS.filter((c) => !c.optional || group.some((r) => Number.isFinite(r[c.key] as number)));
     const cost = measured.findIndex((c) => c.key === 'wall_seconds');
     const columns: MdColumn[] = [

@@ -3,6 +3,7 @@
  * come closest to the reference model (normally Retrain, the gold standard of unlearning).
  */
 import { formatPercent, formatScore, formatSeconds } from './format';
+import { firstAndLastSteps } from '../eval/relearn-steps';
 import type { MetricMap, ModelReport } from './types';
 
 /**
@@ -33,9 +34,9 @@ export const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
 ];
 
 /**
- * Columns shown only when some row has the value: the per-example audit (eval --audit) and the
- * relearning check (eval --relearn, its last step count). For all of them the retrained model's
- * value is the target, so the best row is the closest to it.
+ * Columns shown only when some row has the value: the per-example audit (eval --audit). The
+ * retrained model's value is the target, so the best row is the closest to it. (summaryColumns
+ * adds the relearning check's first and last step counts the same way.)
  */
 export const OPTIONAL_COLUMNS: readonly SummaryColumn[] = [
   { key: 'audit.rmia.auc', label: 'RMIA AUC', description: 'Per-example membership audit with reference models (offline RMIA), forget vs test; the retrained model sets the floor.', format: formatScore, deltaUnit: 'score', best: { kind: 'closest-to-reference' } },
@@ -57,9 +58,7 @@ export function relearnSteps(models: readonly { metrics: MetricMap }[]): number[
 /** The summary columns, plus the optional ones some row has a value for. */
 export function summaryColumns(models: readonly { metrics: MetricMap }[]): SummaryColumn[] {
   const has = (key: string) => models.some((m) => typeof m.metrics[key] === 'number');
-  const steps = relearnSteps(models).filter((k) => k > 0);
-  const shown = [...new Set([steps[0], steps[steps.length - 1]])].filter((k): k is number => k !== undefined);
-  const relearn: SummaryColumn[] = shown.map((k) => ({
+  const relearn: SummaryColumn[] = firstAndLastSteps(relearnSteps(models)).map((k) => ({
     key: `relearn.accuracy.${k}`, label: `Relearned ${k} steps`, format: formatPercent, deltaUnit: 'pp', best: { kind: 'closest-to-reference' },
     description: `Accuracy on the held-back half of the forget set after ${k} fine-tuning steps on the other half; a model that forgot recovers no faster than the retrained one.`,
   }));

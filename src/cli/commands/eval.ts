@@ -24,7 +24,6 @@ import { startProgress, type Progress } from '../progress';
 import { positiveInt, nonNegativeInt, positiveNumber, parseFlag, CliError } from '../args';
 import { DEVICE_HELP, deviceFlag, deviceLine } from '../device';
 import type { Device } from '../../engine/device';
-import { datasetHash } from '../../data/hash';
 import { AUDIT_ATTACK_NAMES, type AuditAttack } from '../../eval/membership-audit';
 import { auditScorable, parseAuditAttacks, prepareAudit, type AuditSetup, type PreparedAudit } from '../../eval/audit-run';
 import { checkRelearnSteps, DEFAULT_RELEARN_STEPS, relearnCheck, type RelearnOptions } from '../../eval/relearn';
@@ -171,8 +170,9 @@ export function registerEval(program: Command): void {
       if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !f.overwrite) throw new CliError(`--out ${f.out} exists and is not empty (pass --overwrite to replace it)`);
       const record = readTrainRecord(modelDir);
       const referenceRecord = referenceDir !== undefined ? readTrainRecord(referenceDir) : undefined;
-      const maxLength = f.maxLength !== undefined ? positiveInt(f.maxLength, '--max-length') : recordedRecipe(modelDir).maxLength ?? FINETUNE_DEFAULTS.maxLength;
-      const splitSeed = f.splitSeed !== undefined ? nonNegativeInt(f.splitSeed, '--split-seed') : recordedRecipe(modelDir).splitSeed ?? DEFAULT_SEED;
+      const recipe = recordedRecipe(modelDir);
+      const maxLength = f.maxLength !== undefined ? positiveInt(f.maxLength, '--max-length') : recipe.maxLength ?? FINETUNE_DEFAULTS.maxLength;
+      const splitSeed = f.splitSeed !== undefined ? nonNegativeInt(f.splitSeed, '--split-seed') : recipe.splitSeed ?? DEFAULT_SEED;
       const options = {
         maxLength, batchSize: positiveInt(f.batch, '--batch'),
         retainSample: nonNegativeInt(f.retainSample, '--retain-sample'), seed: nonNegativeInt(f.seed, '--seed'),
@@ -222,8 +222,7 @@ export function registerEval(program: Command): void {
         if (attacks !== undefined) {
           console.log(`audit: ${attacks.join(', ')} with the reference models in ${referencesDirs.join(', ')}`);
           const prepared: PreparedAudit = prepareAudit({
-            attacks, dirs: referencesDirs, expect: { dataset: ds.name, splitSeed, trainHash: datasetHash(splitOf(ds, 'train')), labels: ds.labels },
-            rows: { forget: result.sets.forget, test: result.sets.test, population: splitOf(ds, 'validation') },
+            attacks, dirs: referencesDirs, dataset: ds, splitSeed, forget: result.sets.forget, test: result.sets.test,
             maxLength, batchSize: options.batchSize, device, ...(auditPerRow !== undefined ? { perRow: auditPerRow } : {}),
             onReference: (i, n) => console.log(`audit: scoring reference model ${i + 1}/${n}`),
           });
@@ -234,8 +233,8 @@ export function registerEval(program: Command): void {
         }
         if (steps !== undefined) {
           const relearn: RelearnOptions = {
-            steps, lr: f.relearnLr !== undefined ? positiveNumber(f.relearnLr, '--relearn-lr') : recordedRecipe(modelDir).settings?.lr ?? FINETUNE_DEFAULTS.lr,
-            batchSize: recordedRecipe(modelDir).settings?.batchSize ?? FINETUNE_DEFAULTS.batchSize, maxLength, seed: options.seed, device,
+            steps, lr: f.relearnLr !== undefined ? positiveNumber(f.relearnLr, '--relearn-lr') : recipe.settings?.lr ?? FINETUNE_DEFAULTS.lr,
+            batchSize: recipe.settings?.batchSize ?? FINETUNE_DEFAULTS.batchSize, maxLength, seed: options.seed, device,
           };
           for (const [name, dir, metrics] of [[path.basename(modelDir), modelDir, result.metrics], ...(referenceDir !== undefined && result.reference ? [[path.basename(referenceDir), referenceDir, result.reference.metrics] as const] : [])] as const) {
             if (detectModelKind(dir) !== 'hf') {
