@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "deepcut_native",
-      "sources": ["native/addon.cc", "native/tensor_handle.cc", "native/ops.cc", "native/optim.cc", "native/cpu_allocator.cc"],
+      "sources": ["native/addon.cc", "native/tensor_handle.cc", "native/ops.cc", "native/optim.cc", "native/cpu_allocator.cc", "native/distributed.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node scripts/torch-paths.js --include)"

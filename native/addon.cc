@@ -8,6 +8,7 @@ namespace deepcut {
 void RegisterTensorFunctions(Napi::Env env, Napi::Object exports);
 void RegisterOps(Napi::Env env, Napi::Object exports);
 void RegisterOptimizers(Napi::Env env, Napi::Object exports);
+void RegisterDistributed(Napi::Env env, Napi::Object exports);
 bool InstallCachingCpuAllocator();
 }  // namespace deepcut
 
@@ -18,6 +19,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   deepcut::RegisterTensorFunctions(env, exports);
   deepcut::RegisterOps(env, exports);
   deepcut::RegisterOptimizers(env, exports);
+  deepcut::RegisterDistributed(env, exports);
   return exports;
 }
 

@@ -33,9 +33,24 @@ export interface OptimizerGroupSpec {
   [option: string]: number | boolean | TensorHandle[];
 }
 
+/** A c10d Gloo process group (native/distributed.cc); collectives are in place and bucketed. */
+export interface ProcessGroupHandle {
+  allReduce(ts: TensorHandle[], op: 'sum' | 'avg', bucketBytes: number): void;
+  allReduceGrads(params: TensorHandle[], extras: TensorHandle[], bucketBytes: number): void;
+  broadcast(ts: TensorHandle[], root: number, bucketBytes: number): void;
+  barrier(): void;
+  destroy(): void;
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly destroyed: boolean;
+}
+
 /** Every function the addon exports (see native/*.cc). */
 export interface NativeBinding {
   TensorHandle: new () => TensorHandle;
+  ProcessGroupHandle: new (host: string, port: number, rank: number, worldSize: number, timeoutMs: number) => ProcessGroupHandle;
+  /** Whether the addon was built with the Gloo headers (c10d process groups). */
+  glooAvailable(): boolean;
   OptimizerHandle: new (kind: 'adamw' | 'sgd', groups: OptimizerGroupSpec[], defaults: Record<string, number | boolean>) => OptimizerHandle;
   fromTypedArray(data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array, shape: number[], dtype?: DType, device?: string): H;
   fromBytes(bytes: Uint8Array, dtype: DType, shape: number[], device?: string): H;
