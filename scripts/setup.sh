@@ -25,6 +25,11 @@ fi
 if [ -z "${LIBTORCH:-}" ] && ! dpkg -s libopenblas0-pthread >/dev/null 2>&1 && ! dpkg -s libopenblas0-openmp >/dev/null 2>&1; then
   packages+=(libopenblas0-pthread)
 fi
+# Gloo's headers: Debian's libtorch has c10d's ProcessGroupGloo compiled in, but its header
+# includes gloo/*.h (data-parallel fine-tuning, native/distributed.cc; built without it otherwise).
+if [ -z "${LIBTORCH:-}" ] && [ ! -f /usr/include/gloo/algorithm.h ]; then
+  packages+=(libgloo-dev)
+fi
 command -v g++ >/dev/null || packages+=(g++)
 command -v make >/dev/null || packages+=(make)
 command -v python3 >/dev/null || packages+=(python3)   # node-gyp runs on it
