@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../io/atomic';
 import { writeIndex, writeReport } from '../report';
 import { collectCell, type CellResults } from './collect';
 import type { ExperimentConfig } from './config';
-import { resolveDevice, type DeviceSpec } from '../engine/device';
+import { resolveDevice, type Device, type DeviceSpec } from '../engine/device';
 import { ReferenceCache, runEvalUnit, runFinetuneUnit, runReferencesUnit, runUnlearnUnit, type ProgressFactory, type UnitContext } from './execute';
 import { markerFile, unitState } from './markers';
 import { describeUnit, planExperiment, type Plan, type Unit } from './plan';
@@ -77,12 +77,62 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
   const log = options.log ?? (() => undefined);
   const progress = options.progress ?? silentProgress;
   const device = resolveDevice(options.device ?? 'auto');
+  startExperimentFolder(config, options);
+
+  const plan = planExperiment(config);
+  const env = unitEnvironment(config, plan, { device, log, progress });
+  const failed = new Set<string>();
+  const failures: { unit: Unit; error: Error }[] = [];
+  const counts: Record<UnitAction, number> = { ran: 0, resumed: 0, skipped: 0, failed: 0, blocked: 0 };
+  const total = plan.units.length;
+  for (const [i, unit] of plan.units.entries()) {
+    const head = `[${i + 1}/${total}] ${describeUnit(unit)}`;
+    const report = (action: UnitAction, error?: Error) => {
+      counts[action]++;
+      options.onUnit?.({ unit, index: i + 1, total, action, ...(error ? { error } : {}) });
+    };
+    if (unit.deps.some((d) => failed.has(d))) {
+      log(`${head}: not run, a unit it needs failed`);
+      failed.add(unit.id);
+      report('blocked');
+      continue;
+    }
+    try {
+      report(await runPlannedUnit(unit, head, env));
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      log(`${head}: FAILED: ${error.message}`);
+      failed.add(unit.id);
+      failures.push({ unit, error });
+      report('failed', error);
+    }
+  }
+
+  const written = await writeResults(config, plan, env.dataset);
+  return { plan, ...written, failures, counts };
+}
+
+/** Checks the output folder (see checkExperimentOutput), empties it on overwrite, and records the config in experiment.json. */
+export function startExperimentFolder(config: ExperimentConfig, options: { resume?: boolean; overwrite?: boolean }): void {
   checkExperimentOutput(config.out, options);
   if (options.overwrite && !options.resume) fs.rmSync(config.out, { recursive: true, force: true });
   writeFileAtomic(path.join(config.out, EXPERIMENT_FILE), `${JSON.stringify({ ...config, written_at: new Date().toISOString() }, null, 2)}\n`);
+}
 
-  const plan = planExperiment(config);
-  const byId = new Map(plan.units.map((u) => [u.id, u]));
+/** What running the units of one plan shares: loaded datasets, resolved forget sets, the cell's reference evaluation. */
+export interface UnitEnvironment {
+  config: ExperimentConfig;
+  byId: Map<string, Unit>;
+  device: Device;
+  log: (line: string) => void;
+  progress: ProgressFactory;
+  reference: ReferenceCache;
+  dataset(unit: Pick<Unit, 'dataset'>): Promise<Dataset>;
+  forgetSet(ds: Dataset, unit: Extract<Unit, { forget: unknown }>): ForgetSet;
+}
+
+export function unitEnvironment(config: ExperimentConfig, plan: Plan, options: { device: Device; log: (line: string) => void; progress: ProgressFactory }): UnitEnvironment {
+  const { log } = options;
   const datasets = new Map<string, Promise<Dataset>>();
   const dataset = (unit: Pick<Unit, 'dataset'>): Promise<Dataset> => {
     let loaded = datasets.get(unit.dataset.key);
@@ -105,56 +155,41 @@ export async function runExperiment(config: ExperimentConfig, options: RunExperi
     }
     return set;
   };
+  return { config, byId: new Map(plan.units.map((u) => [u.id, u])), ...options, reference: new ReferenceCache(), dataset, forgetSet };
+}
 
-  const reference = new ReferenceCache();
-  const failed = new Set<string>();
-  const failures: { unit: Unit; error: Error }[] = [];
-  const counts: Record<UnitAction, number> = { ran: 0, resumed: 0, skipped: 0, failed: 0, blocked: 0 };
-  const total = plan.units.length;
-  for (const [i, unit] of plan.units.entries()) {
-    const head = `[${i + 1}/${total}] ${describeUnit(unit)}`;
-    const report = (action: UnitAction, error?: Error) => {
-      counts[action]++;
-      options.onUnit?.({ unit, index: i + 1, total, action, ...(error ? { error } : {}) });
-    };
-    if (unit.deps.some((d) => failed.has(d))) {
-      log(`${head}: not run, a unit it needs failed`);
-      failed.add(unit.id);
-      report('blocked');
-      continue;
-    }
-    try {
-      const ds = await dataset(unit);
-      const forget = unit.kind === 'finetune' || unit.kind === 'references' ? undefined : forgetSet(ds, unit);
-      const extra: Record<string, unknown> = forget === undefined ? { data_hash: datasetHash(splitOf(ds, 'train')) } : { 'forget.hash': forget.hash };
-      const state = unitState(config, unit, unit.deps.map((d) => markerFile(byId.get(d)!)), extra);
-      if (state.status === 'done') {
-        log(`${head}: finished earlier, skipped`);
-        report('skipped');
-        continue;
-      }
-      // An interrupted fine-tune or unlearning run continues from its checkpoint; anything else starts clean.
-      const resume = state.status === 'partial' && unit.kind !== 'eval';
-      if (state.status === 'stale') log(`${head}: redoing (${state.reason})`);
-      else log(resume ? `${head}: resuming an interrupted run` : head);
-      if (!resume) fs.rmSync(unit.dir, { recursive: true, force: true });
-      const ctx: UnitContext = { config, dataset: ds, ...(forget ? { forget } : {}), resume, device, log, progress, reference };
-      if (unit.kind === 'finetune') runFinetuneUnit(unit, ctx);
-      else if (unit.kind === 'references') runReferencesUnit(unit, ctx);
-      else if (unit.kind === 'unlearn') await runUnlearnUnit(unit, ctx);
-      else runEvalUnit(unit, ctx);
-      report(resume ? 'resumed' : 'ran');
-    } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err));
-      log(`${head}: FAILED: ${error.message}`);
-      failed.add(unit.id);
-      failures.push({ unit, error });
-      report('failed', error);
-    }
+/**
+ * Runs one unit whose dependencies have finished: skipped when its marker says it is done,
+ * resumed from its checkpoint when interrupted, otherwise started clean. `head` starts its log lines.
+ * Throws what the unit threw. Shared by the local loop and the queue's workers.
+ */
+export async function runPlannedUnit(unit: Unit, head: string, env: UnitEnvironment): Promise<'ran' | 'resumed' | 'skipped'> {
+  const { config, log, device, progress, reference } = env;
+  const ds = await env.dataset(unit);
+  const forget = unit.kind === 'finetune' || unit.kind === 'references' ? undefined : env.forgetSet(ds, unit);
+  const extra: Record<string, unknown> = forget === undefined ? { data_hash: datasetHash(splitOf(ds, 'train')) } : { 'forget.hash': forget.hash };
+  const state = unitState(config, unit, unit.deps.map((d) => markerFile(env.byId.get(d)!)), extra);
+  if (state.status === 'done') {
+    log(`${head}: finished earlier, skipped`);
+    return 'skipped';
   }
+  // An interrupted fine-tune or unlearning run continues from its checkpoint; anything else starts clean.
+  const resume = state.status === 'partial' && unit.kind !== 'eval';
+  if (state.status === 'stale') log(`${head}: redoing (${state.reason})`);
+  else log(resume ? `${head}: resuming an interrupted run` : head);
+  if (!resume) fs.rmSync(unit.dir, { recursive: true, force: true });
+  const ctx: UnitContext = { config, dataset: ds, ...(forget ? { forget } : {}), resume, device, log, progress, reference };
+  if (unit.kind === 'finetune') runFinetuneUnit(unit, ctx);
+  else if (unit.kind === 'references') runReferencesUnit(unit, ctx);
+  else if (unit.kind === 'unlearn') await runUnlearnUnit(unit, ctx);
+  else runEvalUnit(unit, ctx);
+  return resume ? 'resumed' : 'ran';
+}
 
-  const written = await writeResults(config, plan, dataset);
-  return { plan, ...written, failures, counts };
+/** Rebuilds results.csv, results.md, the reports and the index from what is on disk (as the end of a local run does). */
+export async function writeExperimentResults(config: ExperimentConfig, plan: Plan, log: (line: string) => void = () => undefined): Promise<Pick<ExperimentOutcome, 'rows' | 'cells' | 'files'>> {
+  const env = unitEnvironment(config, plan, { device: 'cpu', log, progress: silentProgress });
+  return writeResults(config, plan, env.dataset);
 }
 
 /** results.csv, results.md, a report per cell with any finished model, and the index. */
