@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 namespace deepcut {
 
@@ -99,7 +100,7 @@ class ProcessGroupHandle : public Napi::ObjectWrap<ProcessGroupHandle> {
       opts.numWorkers = static_cast<std::size_t>(world_);
       opts.waitWorkers = true;
       opts.timeout = timeout_;
-      store_ = c10::make_intrusive<c10d::TCPStore>(host_, opts);
+      store_ = ConnectStore(opts);
       stage = "the ranks did not all join through " + Master();
       auto pgOpts = c10d::ProcessGroupGloo::Options::create(timeout_);
       pgOpts->devices.push_back(TransportDevice(host_));
@@ -116,6 +117,24 @@ class ProcessGroupHandle : public Napi::ObjectWrap<ProcessGroupHandle> {
   ~ProcessGroupHandle() override { Release(); }
 
  private:
+  // Rank 0 hosts the store and waits for the others; the others retry connecting until the
+  // timeout has passed (the master may start after them; libtorch's own connect loop can give
+  // up early for timeouts of a few seconds).
+  c10::intrusive_ptr<c10d::TCPStore> ConnectStore(c10d::TCPStoreOptions opts) {
+    if (opts.isServer) return c10::make_intrusive<c10d::TCPStore>(host_, opts);
+    auto deadline = std::chrono::steady_clock::now() + timeout_;
+    while (true) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      opts.timeout = std::max(left, std::chrono::milliseconds(1000));
+      try {
+        return c10::make_intrusive<c10d::TCPStore>(host_, opts);
+      } catch (const std::exception&) {
+        if (std::chrono::steady_clock::now() + std::chrono::milliseconds(200) >= deadline) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    }
+  }
+
   std::string Master() const { return host_ + ":" + std::to_string(port_); }
 
   std::string Context(const std::string& what) const {

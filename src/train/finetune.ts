@@ -12,6 +12,7 @@ import type { Module } from '../nn';
 import { makeBatch, chunks } from './batches';
 import { predict } from './predict';
 import { linearProbe, probedHeadReport, type LinearProbeRecord } from './linear-probe';
+import type { DataParallel } from './distributed';
 
 export interface FinetuneOptions {
   epochs: number;
@@ -45,6 +46,11 @@ export interface FinetuneOptions {
   probeTest?: readonly Example[];
   /** Phase messages (the linear probe's start and result). */
   log?: (line: string) => void;
+  /**
+   * Data-parallel: this process is one rank of a process group (distributed.ts says what each
+   * rank does); only rank 0 writes checkpoints. Without it, one process trains on every row.
+   */
+  distributed?: DataParallel;
 }
 
 export const FINETUNE_DEFAULTS: FinetuneOptions = {
@@ -80,7 +86,10 @@ export function finetune(
   let firstEpoch = 1;
   let stopped = false;
   let probe: LinearProbeRecord | undefined;
-  if (options.resume && options.checkpointDir && hasEpochCheckpoint(options.checkpointDir)) {
+  const dp = options.distributed;
+  let resume = Boolean(options.resume && options.checkpointDir && hasEpochCheckpoint(options.checkpointDir));
+  if (dp) resume = dp.agreeToResume(resume, options.checkpointDir);
+  if (resume && options.checkpointDir) {
     const saved = loadEpochCheckpoint(options.checkpointDir, model, optimizer, options);
     ({ epochs, step, stopped, linearProbe: probe } = saved);
     best = saved.best;
@@ -88,7 +97,7 @@ export function finetune(
   } else if (options.linearProbe) {
     options.log?.(`linear probe: fitting the head on frozen features of ${train.length} training and ${validation.length} validation texts`);
     probe = linearProbe(model, tokenizer, train, validation, options);
-    if (options.probeTest && options.probeTest.length > 0) {
+    if (options.probeTest && options.probeTest.length > 0 && (dp?.isLeader ?? true)) {
       const test = probedHeadReport(model, tokenizer, options.probeTest, options);
       probe = { ...probe, test_accuracy: test.accuracy, test_macro_f1: test.macroF1 };
     }
@@ -103,6 +112,12 @@ export function finetune(
       best = { epoch: 0, accuracy: probe.validation_accuracy, state };
     }
   }
+  dp?.start(model, best);
+  // A batch's mean loss over these training rows.
+  const batchLoss = (rows: readonly number[]): Tensor => {
+    const batch = makeBatch(tokenizer, rows.map((i) => train[i]!), options.maxLength, model.device);
+    return F.crossEntropy(model.forward(batch).logits, batch.labels);
+  };
   for (let epoch = firstEpoch; epoch <= options.epochs && !stopped; epoch++) {
     const epochStart = Date.now();
     model.train();
@@ -110,12 +125,13 @@ export function finetune(
     const order = permutation(train.length, mulberry32(options.seed * 1009 + epoch));
     for (const idx of chunks(order, options.batchSize)) {
       const loss = scope(() => {
-        const batch = makeBatch(tokenizer, idx.map((i) => train[i]!), options.maxLength, model.device);
-        manualSeed(mixSeed(options.seed, step)); // dropout depends on (seed, step) only: resumes are exact
+        // Dropout depends on (seed, step) only: resumes are exact. Data-parallel, on the rank too (each shard its own masks).
+        manualSeed(dp ? mixSeed(options.seed, step, dp.rank) : mixSeed(options.seed, step));
         optimizer.lr = schedule(step);
         optimizer.zeroGrad();
-        const l = F.crossEntropy(model.forward(batch).logits, batch.labels);
-        l.backward();
+        // Data-parallel: this rank's share of the batch, the gradients then summed across ranks.
+        const l = dp ? dp.backward(dp.shardOf(idx), idx.length, model.trainableParameters(), batchLoss) : batchLoss(idx);
+        if (!dp) l.backward();
         clipGradNormOnDevice(model.trainableParameters(), 1.0);
         optimizer.step();
         return l.item();
@@ -124,7 +140,8 @@ export function finetune(
       step++;
       options.onStep?.({ step, totalSteps, epoch, loss });
     }
-    const val = validation.length > 0 ? predict(model, tokenizer, validation, options) : undefined;
+    const score = () => predict(model, tokenizer, validation, options);
+    const val = validation.length > 0 ? (dp ? dp.leaderScore(score) : score()) : undefined;
     epochs.push({
       epoch, trainLoss: lossSum / stepsPerEpoch,
       validationAccuracy: val?.accuracy ?? NaN, validationMacroF1: val?.macroF1 ?? NaN, seconds: (Date.now() - epochStart) / 1000,
@@ -138,7 +155,7 @@ export function finetune(
     } else if (epoch - best.epoch >= options.patience) {
       stopped = true;
     }
-    if (options.checkpointDir) saveEpochCheckpoint(options.checkpointDir, model, optimizer, best, { epoch, step, epochs, stopped, options, linearProbe: probe });
+    if (options.checkpointDir && (dp?.isLeader ?? true)) saveEpochCheckpoint(options.checkpointDir, model, optimizer, best, { epoch, step, epochs, stopped, options, linearProbe: probe });
   }
   model.loadStateDict(best!.state);
   for (const t of best!.state.values()) t.dispose();

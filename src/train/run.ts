@@ -18,7 +18,7 @@ import { provenance, relativePath, type Provenance } from '../provenance/info';
 import { trainingLineage, writeLineage } from '../provenance/lineage';
 import { ledgerTraining } from '../provenance/record';
 
-export type FinetuneSettings = Omit<FinetuneOptions, 'checkpointDir' | 'resume' | 'onStep' | 'log' | 'probeTest'>;
+export type FinetuneSettings = Omit<FinetuneOptions, 'checkpointDir' | 'resume' | 'onStep' | 'log' | 'probeTest' | 'distributed'>;
 
 export interface FinetuneJob {
   /** Encoder folder (Hugging Face format with tokenizer.json) to start from. */
@@ -38,6 +38,8 @@ export interface FinetuneJob {
   device?: DeviceSpec;
   onStep?: FinetuneOptions['onStep'];
   log?: FinetuneOptions['log'];
+  /** Data-parallel: this process is one rank (src/train/distributed.ts); only rank 0 scores the test split and writes the folder. */
+  distributed?: FinetuneOptions['distributed'];
 }
 
 /** What train.json holds (snake_case keys throughout; records before lineages had camelCase hyperparameters). */
@@ -72,7 +74,10 @@ export interface FinetuneRecord {
   provenance: Provenance;
 }
 
-export function finetuneToFolder(job: FinetuneJob): FinetuneRecord {
+/** Data-parallel ranks other than 0 train alongside rank 0 and return undefined. */
+export function finetuneToFolder(job: FinetuneJob & { distributed?: undefined }): FinetuneRecord;
+export function finetuneToFolder(job: FinetuneJob): FinetuneRecord | undefined;
+export function finetuneToFolder(job: FinetuneJob): FinetuneRecord | undefined {
   const started = Date.now();
   const device = resolveDevice(job.device ?? 'cpu');
   const train = job.forget ? retainSplit(job.dataset, job.forget) : splitOf(job.dataset, 'train');
@@ -90,8 +95,9 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord {
     classifier.to(device);
     const result = finetune(classifier, tokenizer, train, validation, {
       ...job.settings, checkpointDir: path.join(job.out, 'checkpoint'), resume: Boolean(job.resume), onStep: job.onStep, log: job.log,
-      probeTest: testSplit,
+      probeTest: testSplit, distributed: job.distributed,
     });
+    if (job.distributed && !job.distributed.isLeader) return undefined;
     const test = predict(classifier, tokenizer, testSplit, job.settings);
     // Replacing the folder also drops the epoch checkpoint: the run is finished.
     savePretrained(classifier, job.out, { tokenizerDir: job.base, overwrite: true });

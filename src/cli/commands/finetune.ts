@@ -13,9 +13,13 @@ import { startProgress } from '../progress';
 import { positiveInt, nonNegativeInt, CliError } from '../args';
 import { runSisaFinetune } from './finetune-sisa';
 import { DEVICE_HELP, deviceFlag, deviceLine } from '../device';
+import { addDistributedOptions, distributedPlan, type DistributedFlags } from '../distributed-flags';
+import { launchLocalRanks } from '../launch';
+import { ProcessGroup } from '../../engine/distributed';
+import { DataParallel } from '../../train/distributed';
 
 
-interface FinetuneFlags {
+interface FinetuneFlags extends DistributedFlags {
   model: string; data: string; out: string; forget?: string; epochs: string; batch: string; lr: string;
   maxLength: string; patience: string; seed: string; splitSeed: string; overwrite?: boolean;
   sisaShards?: string; slices?: string; resume?: boolean; randomInit?: boolean; linearProbe: boolean; freezeLayers: string; device: string;
@@ -28,7 +32,7 @@ function positiveNumber(value: string, flag: string): number {
 }
 
 export function registerFinetune(program: Command): void {
-  program
+  const command = program
     .command('finetune')
     .description('fine-tune an encoder on a dataset; with --forget, on the retain set only (the retrain gold standard)')
     .option('--model <dir>', 'Hugging Face folder of the encoder to start from', DEFAULT_ENCODER)
@@ -49,7 +53,8 @@ export function registerFinetune(program: Command): void {
     .option('--sisa-shards <n>', 'train a SISA model (README: SISA): N shards, each its own model, predicting by majority vote')
     .option('--slices <n>', 'SISA: slices per shard, trained in stages with a checkpoint after each (default 1)')
     .option('--resume', 'continue an interrupted run in --out from its last epoch checkpoint (SISA: skip finished stages)')
-    .option('--device <device>', DEVICE_HELP, 'auto')
+    .option('--device <device>', DEVICE_HELP, 'auto');
+  addDistributedOptions(command)
     .action(async (f: FinetuneFlags) => {
       const out = path.resolve(f.out);
       if (path.resolve(f.model) === out) throw new CliError('--out must differ from --model (the input model is never modified)');
@@ -64,37 +69,54 @@ export function registerFinetune(program: Command): void {
         maxLength: positiveInt(f.maxLength, '--max-length'), patience: positiveInt(f.patience, '--patience'), seed, linearProbe: f.linearProbe,
         ...(f.freezeLayers !== '0' ? { freezeLayers: nonNegativeInt(f.freezeLayers, '--freeze-layers') } : {}),
       };
-      // Resolved after the other flags: 'auto' loads the addon, and usage errors must not need it.
-      const device = deviceFlag(f.device);
-      const started = Date.now();
-      console.log(`deepcut finetune: libtorch ${torchVersion()}, ${getNumThreads()} threads, ${deviceLine(device)}`);
-      const splitSeed = nonNegativeInt(f.splitSeed, '--split-seed');
-      const ds = await loadDataset(f.data, { seed: splitSeed, log: (line: string) => console.log(line) });
-      let train: Example[] = splitOf(ds, 'train');
-      const forget = f.forget ? resolveForgetSet(ds, f.forget, { seed: splitSeed }) : undefined;
-      if (forget) {
-        forget.warnings.forEach((w) => console.warn(`warning: ${w}`));
-        train = retainSplit(ds, forget);
-        console.log(`forget set ${forget.spec}: ${forget.ids.length} records left out, training on ${train.length}`);
-      }
-      if (sisa) {
-        const { seed: _seed, ...settings } = options;
-        runSisaFinetune({ model: f.model, out, dataset: ds, train, forget, ...sisa, seed, splitSeed, settings, resume: Boolean(f.resume), device });
+      const plan = distributedPlan(f);
+      if (plan && sisa) throw new CliError('SISA training (--sisa-shards) runs one process per shard; data-parallel flags do not apply to it');
+      if (plan && f.device !== 'auto' && f.device !== 'cpu') throw new CliError(`data-parallel fine-tuning runs on the CPU (Gloo; this build has no NCCL): --device ${f.device} is not supported with it`);
+      if (plan?.kind === 'launch') {
+        // The ranks are this command again, each with --rank/--world-size/--master (process.argv: the CLI's own).
+        await launchLocalRanks({ nproc: plan.nproc, args: process.argv.slice(2), log: (line) => console.log(`deepcut finetune: ${line}`) });
         return;
       }
-      if (f.randomInit) console.log('--random-init: encoder weights re-initialised (HF init), pretrained weights discarded');
-      const progress = startProgress('fine-tuning', Math.ceil(train.length / options.batchSize) * options.epochs, ['epoch', 'loss']);
-      // --out was checked above (absent, empty, --overwrite or --resume); the finished run replaces it.
-      const record = finetuneToFolder({
-        base: f.model, dataset: ds, forget, out, settings: options, splitSeed, randomInit: f.randomInit, resume: f.resume, device, log: (line) => console.log(line),
-        onStep: ({ step, epoch, loss }) => progress.update(step, { epoch, loss: loss.toFixed(4) }),
-      });
-      progress.stop();
-      for (const e of record.epochs) {
-        const val = Number.isFinite(e.validationAccuracy) ? `validation accuracy ${(100 * e.validationAccuracy).toFixed(1)}%, macro-F1 ${e.validationMacroF1.toFixed(3)}` : 'no validation split (the last epoch is kept)';
-        console.log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, ${val} (${e.seconds.toFixed(0)} s)`);
+      // Resolved after the other flags: 'auto' loads the addon, and usage errors must not need it.
+      const device = plan ? deviceFlag('cpu') : deviceFlag(f.device);
+      const started = Date.now();
+      // Data-parallel: join first (an unreachable master fails before minutes of loading); rank 0 alone prints and writes.
+      const dp = plan ? new DataParallel(ProcessGroup.create(plan)) : undefined;
+      try {
+        const say = dp && !dp.isLeader ? () => undefined : (line: string) => console.log(line);
+        const ranks = dp ? `, data-parallel rank ${dp.rank} of ${dp.worldSize} (Gloo, master ${dp.group.master.host}:${dp.group.master.port})` : '';
+        say(`deepcut finetune: libtorch ${torchVersion()}, ${getNumThreads()} threads, ${deviceLine(device)}${ranks}`);
+        const splitSeed = nonNegativeInt(f.splitSeed, '--split-seed');
+        const ds = await loadDataset(f.data, { seed: splitSeed, log: say });
+        let train: Example[] = splitOf(ds, 'train');
+        const forget = f.forget ? resolveForgetSet(ds, f.forget, { seed: splitSeed }) : undefined;
+        if (forget) {
+          if (!dp || dp.isLeader) forget.warnings.forEach((w) => console.warn(`warning: ${w}`));
+          train = retainSplit(ds, forget);
+          say(`forget set ${forget.spec}: ${forget.ids.length} records left out, training on ${train.length}`);
+        }
+        if (sisa) {
+          const { seed: _seed, ...settings } = options;
+          runSisaFinetune({ model: f.model, out, dataset: ds, train, forget, ...sisa, seed, splitSeed, settings, resume: Boolean(f.resume), device });
+          return;
+        }
+        if (f.randomInit) say('--random-init: encoder weights re-initialised (HF init), pretrained weights discarded');
+        const progress = !dp || dp.isLeader ? startProgress('fine-tuning', Math.ceil(train.length / options.batchSize) * options.epochs, ['epoch', 'loss']) : undefined;
+        // --out was checked above (absent, empty, --overwrite or --resume); the finished run replaces it.
+        const record = finetuneToFolder({
+          base: f.model, dataset: ds, forget, out, settings: options, splitSeed, randomInit: f.randomInit, resume: f.resume, device, log: say,
+          onStep: ({ step, epoch, loss }) => progress?.update(step, { epoch, loss: loss.toFixed(4) }), distributed: dp,
+        });
+        progress?.stop();
+        if (!record) return; // a data-parallel rank other than 0: rank 0 reports and writes
+        for (const e of record.epochs) {
+          const val = Number.isFinite(e.validationAccuracy) ? `validation accuracy ${(100 * e.validationAccuracy).toFixed(1)}%, macro-F1 ${e.validationMacroF1.toFixed(3)}` : 'no validation split (the last epoch is kept)';
+          console.log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, ${val} (${e.seconds.toFixed(0)} s)`);
+        }
+        const kept = record.best_epoch === 0 ? ' (the linear probe: no fine-tuning epoch beat it on validation)' : '';
+        console.log(`best epoch ${record.best_epoch}${kept}; test accuracy ${(100 * record.test.accuracy).toFixed(1)}%, macro-F1 ${record.test.macro_f1.toFixed(3)}; ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${out}`);
+      } finally {
+        dp?.group.destroy();
       }
-      const kept = record.best_epoch === 0 ? ' (the linear probe: no fine-tuning epoch beat it on validation)' : '';
-      console.log(`best epoch ${record.best_epoch}${kept}; test accuracy ${(100 * record.test.accuracy).toFixed(1)}%, macro-F1 ${record.test.macro_f1.toFixed(3)}; ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${out}`);
     });
 }
