@@ -12,9 +12,9 @@ import {
   splitOf,
 } from '../src/data';
 
-test('registry lists the three built-ins and rejects unknown names', () => {
-  assert.deepEqual(listBuiltinDatasets(), ['spamassassin', 'sotu', 'brown']);
-  assert.throws(() => getBuiltinDataset('imdb'), /imdb: unknown built-in dataset \(known: spamassassin, sotu, brown\)/);
+test('registry lists the five built-ins and rejects unknown names', () => {
+  assert.deepEqual(listBuiltinDatasets(), ['spamassassin', 'sotu', 'brown', 'brown-pos', 'brown-pos-full']);
+  assert.throws(() => getBuiltinDataset('imdb'), /imdb: unknown built-in dataset \(known: spamassassin, sotu, brown, brown-pos, brown-pos-full\)/);
 });
 
 test('spamassassin: 6,046 emails, ham/spam counts, senders, largest sender, load time', () => {

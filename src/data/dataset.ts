@@ -11,9 +11,13 @@ export function countBySplit(examples: readonly Example[]): Record<Split, number
   return counts;
 }
 
+/** Records per sentence label; a tagged sentence has none, so it is an error to count them (use countByTag). */
 export function countByLabel(examples: readonly Example[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const ex of examples) counts[ex.labelName] = (counts[ex.labelName] ?? 0) + 1;
+  for (const ex of examples) {
+    if (ex.tokens !== undefined) throw new Error(`countByLabel on tagged sentence '${ex.id}': token-classification records have no sentence label (use countByTag)`);
+    counts[ex.labelName] = (counts[ex.labelName] ?? 0) + 1;
+  }
   return counts;
 }
 

@@ -10,6 +10,7 @@ import { DataError } from './errors';
 import { idSetHash } from './hash';
 import { parseForgetSpec, type ForgetTerm } from './forget-spec';
 import { rngFor, shuffled } from './rng';
+import { countByTag, isTagging } from './task';
 import { DEFAULT_SEED } from './split';
 import type { Dataset, Example } from './types';
 
@@ -40,7 +41,7 @@ export function resolveForgetSet(ds: Dataset, spec: string, options: ResolveOpti
   }
   if (chosen.size === 0) throw new DataError('empty forget set', { file: `--forget '${spec}'` });
   const ids = [...chosen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return { spec, ids, hash: idSetHash(ids), warnings: forgetWarnings(train, chosen), ...(notes.length > 0 ? { notes } : {}) };
+  return { spec, ids, hash: idSetHash(ids), warnings: forgetWarnings(ds, train, chosen), ...(notes.length > 0 ? { notes } : {}) };
 }
 
 function resolveTerm(ds: Dataset, train: readonly Example[], term: ForgetTerm, options: ResolveOptions, notes: string[]): string[] {
@@ -60,6 +61,12 @@ function resolveTerm(ds: Dataset, train: readonly Example[], term: ForgetTerm, o
       return ids;
     }
     case 'class': {
+      if (isTagging(ds)) {
+        throw new DataError(
+          `dataset '${ds.name}' is token classification: its sentences have no class label to forget (its labels are tags); use ids:, user:, random: or largest-user`,
+          where,
+        );
+      }
       if (!ds.labels.includes(term.label)) {
         throw new DataError(`unknown class '${term.label}' (classes: ${ds.labels.join(', ')})`, where);
       }
@@ -125,9 +132,17 @@ export function readIdFile(ds: Dataset, file: string): string[] {
   return ids;
 }
 
-function forgetWarnings(train: readonly Example[], chosen: ReadonlySet<string>): string[] {
+function forgetWarnings(ds: Dataset, train: readonly Example[], chosen: ReadonlySet<string>): string[] {
   if (chosen.size === train.length) {
     return [`forget set is the whole train split (${train.length} records): nothing would remain to train on`];
+  }
+  if (isTagging(ds)) {
+    const trainByTag = countByTag(ds, train);
+    const forgetByTag = countByTag(ds, train.filter((ex) => chosen.has(ex.id)));
+    return Object.keys(trainByTag)
+      .sort()
+      .filter((tag) => forgetByTag[tag] === trainByTag[tag])
+      .map((tag) => `forget set contains every train token tagged '${tag}' (${trainByTag[tag]}): the tag would vanish from the retain set`);
   }
   const trainByLabel = countByLabel(train);
   const forgetByLabel = countByLabel(train.filter((ex) => chosen.has(ex.id)));
@@ -148,7 +163,7 @@ export interface UserCount {
   count: number;
 }
 
-/** Users by number of train records, most first; ties broken by name so the order is stable. */
+/** Users by number of train records (sentences, for a tagging dataset), most first; ties broken by name so the order is stable. */
 export function largestUsers(ds: Dataset, k: number): UserCount[] {
   const counts = new Map<string, number>();
   for (const ex of splitOf(ds, 'train')) {

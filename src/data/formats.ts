@@ -1,12 +1,16 @@
 /**
  * Dataset file formats: JSONL (one object per line) and CSV (header row naming the columns).
  * Fields: id, text, label, optional user and split; other fields/columns are ignored.
+ * JSONL may instead hold tagged sentences (token classification): id, tokens, tags, optional
+ * user, split, group; a line with a `tokens` field is tagged, and a file is all one form or all
+ * the other. CoNLL files: see conll.ts.
  * Blank lines are skipped in both (they hold no record); every other line yields a record or an error.
  */
 import { CsvLineParser } from './csv';
 import { DataError } from './errors';
 import { readUtf8Lines } from './lines';
 import { rawRecordFromFields, type RawRecord } from './records';
+import { taggedRecordFromFields } from './tagged';
 
 const REQUIRED_COLUMNS = ['id', 'text', 'label'] as const;
 
@@ -29,7 +33,20 @@ export async function* readJsonlObjects(file: string): AsyncGenerator<{ fields: 
 
 export async function readJsonlRecords(file: string): Promise<RawRecord[]> {
   const records: RawRecord[] = [];
-  for await (const { fields, line } of readJsonlObjects(file)) records.push(rawRecordFromFields(fields, { file, line }));
+  let first: { tagged: boolean; line: number } | undefined;
+  for await (const { fields, line } of readJsonlObjects(file)) {
+    const tagged = fields.tokens !== undefined;
+    first ??= { tagged, line };
+    if (tagged !== first.tagged) {
+      throw new DataError(
+        tagged
+          ? `a tagged sentence (field 'tokens') in a file of text/label records (line ${first.line} has no 'tokens'); a file is one form or the other`
+          : `a text/label record (no field 'tokens') in a file of tagged sentences (line ${first.line} has 'tokens'); a file is one form or the other`,
+        { file, line },
+      );
+    }
+    records.push(tagged ? taggedRecordFromFields(fields, { file, line }) : rawRecordFromFields(fields, { file, line }));
+  }
   return records;
 }
 

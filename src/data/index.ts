@@ -1,6 +1,7 @@
 /** Public API of the data layer. */
 export { SPLITS, isSplit } from './types';
 export type { DataCard, Dataset, Example, Split } from './types';
+export { countByTag, isTagging, tokenCount } from './task';
 export { DataError } from './errors';
 export type { DataLocation } from './errors';
 export { countByLabel, countBySplit, distinctUsers, splitOf } from './dataset';
@@ -13,6 +14,11 @@ export type { Rand } from './rng';
 export { buildDataset } from './records';
 export type { BuildOptions, RawRecord } from './records';
 export { readCsvRecords, readJsonlRecords } from './formats';
+export { readConllRecords } from './conll';
+export type { ConllFlavour } from './conll';
+export { taggedRecord, taggedRecordFromFields } from './tagged';
+export { UNIVERSAL_TAGS, brownToUniversal } from './builtin/brown-universal';
+export type { UniversalTag } from './builtin/brown-universal';
 export { loadDataset, loadDatasetFile } from './load';
 export type { LoadOptions } from './load';
 export { getBuiltinDataset, isBuiltinDataset, listBuiltinDatasets } from './builtin/registry';
@@ -20,4 +26,4 @@ export { FORGET_SPEC_SYNTAX, parseForgetSpec } from './forget-spec';
 export type { ForgetTerm } from './forget-spec';
 export { FORGET_FILE, largestUsers, readForgetSet, resolveForgetSet, retainSplit, writeForgetSet } from './forget';
 export type { ForgetSet, ResolveOptions, UserCount } from './forget';
-export { SLICE_SEED, SLICE_SIZE, builtinSlices, examplesToJsonl, makeSlice, sliceFileName, writeBuiltinSlices } from './slices';
+export { SLICE_SEED, SLICE_SIZE, SLICE_TAGGING_USERS, builtinSlices, examplesToJsonl, makeSlice, sliceFileName, writeBuiltinSlices } from './slices';

@@ -1,11 +1,13 @@
-/** One entry point for datasets: a built-in name or a .jsonl / .csv path. */
+/** One entry point for datasets: a built-in name or a .jsonl / .csv / .conll / .conllu path. */
 import { basename, extname } from 'node:path';
 import { getBuiltinDataset, isBuiltinDataset } from './builtin/registry';
 import { countBySplit, describeSplitCounts } from './dataset';
 import { DataError } from './errors';
+import { readConllRecords } from './conll';
 import { readCsvRecords, readJsonlRecords } from './formats';
 import { buildDataset, type BuildOptions } from './records';
 import { VALIDATION_CARVE_FRACTION } from './split';
+import { isTagging, tokenCount } from './task';
 import type { Dataset } from './types';
 
 export interface LoadOptions extends BuildOptions {
@@ -18,10 +20,12 @@ export async function loadDatasetFile(file: string, options: LoadOptions = {}): 
   let records;
   if (ext === '.jsonl') records = await readJsonlRecords(file);
   else if (ext === '.csv') records = await readCsvRecords(file);
-  else throw new DataError(`unsupported dataset file type '${ext}' (expected .jsonl or .csv)`, { file });
+  else if (ext === '.conll' || ext === '.conllu') records = await readConllRecords(file, ext === '.conll' ? 'conll' : 'conllu');
+  else throw new DataError(`unsupported dataset file type '${ext}' (expected .jsonl, .csv, .conll or .conllu)`, { file });
   if (records.length === 0) throw new DataError('no records', { file });
   const dataset = buildDataset(basename(file, extname(file)), records, options);
-  options.log?.(`read ${records.length} rows from ${file}: ${describeSplitCounts(countBySplit(dataset.examples))}`);
+  const tokens = isTagging(dataset) ? ` (tagged sentences: ${tokenCount(dataset.examples)} tokens, ${dataset.labels.length} tags)` : '';
+  options.log?.(`read ${records.length} rows from ${file}${tokens}: ${describeSplitCounts(countBySplit(dataset.examples))}`);
   if (dataset.validationCarved !== undefined) {
     options.log?.(dataset.validationCarved > 0
       ? `${file} has no validation rows: ${dataset.validationCarved} train rows (${VALIDATION_CARVE_FRACTION * 100}%, chosen by the split seed) are the validation split, for early stopping and the stopping rules`

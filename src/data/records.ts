@@ -1,6 +1,8 @@
 /**
  * Turns raw records (from a file or a built-in corpus) into a validated Dataset:
  * field checks, duplicate ids, seeded splits for records without one, and the label map.
+ * A record with `tokens` is a tagged sentence (token classification); a dataset is all one or
+ * all the other.
  */
 import { DataError, type DataLocation } from './errors';
 import { labelIndex, sortLabels } from './labels';
@@ -9,10 +11,16 @@ import { isSplit, type Dataset, type Example, type Split } from './types';
 
 export interface RawRecord {
   id: string;
+  /** For a tagged sentence: tokens joined by single spaces. */
   text: string;
+  /** '' for a tagged sentence (it has no sentence label). */
   labelName: string;
   user?: string;
   split?: Split;
+  /** Tagged sentence: the words and one tag name per word (same length, both non-empty). */
+  tokens?: string[];
+  tagNames?: string[];
+  group?: string;
   where: DataLocation;
 }
 
@@ -68,7 +76,6 @@ function optionalString(fields: Record<string, unknown>, name: string, where: Da
  * classifier trained on train could never predict it.
  */
 export function buildDataset(name: string, records: readonly RawRecord[], options: BuildOptions = {}): Dataset {
-  const seed = options.seed ?? DEFAULT_SEED;
   const seen = new Map<string, DataLocation>();
   for (const r of records) {
     const first = seen.get(r.id);
@@ -78,7 +85,16 @@ export function buildDataset(name: string, records: readonly RawRecord[], option
     }
     seen.set(r.id, r.where);
   }
+  const tagged = records.length > 0 && records[0]!.tokens !== undefined;
+  const odd = records.find((r) => (r.tokens !== undefined) !== tagged);
+  if (odd !== undefined) {
+    throw new DataError(`record '${odd.id}' is ${tagged ? 'a text/label record' : 'a tagged sentence'} but the first record '${records[0]!.id}' is ${tagged ? 'a tagged sentence' : 'a text/label record'}; a dataset is one or the other`, odd.where);
+  }
+  return tagged ? buildTaggingDataset(name, records, options) : buildSequenceDataset(name, records, options);
+}
 
+function buildSequenceDataset(name: string, records: readonly RawRecord[], options: BuildOptions): Dataset {
+  const seed = options.seed ?? DEFAULT_SEED;
   const splits = records.map((r) => r.split ?? assignSplit(r.id, seed, options.ratios));
   let labels: string[];
   if (options.labels !== undefined) {
@@ -113,9 +129,35 @@ export function buildDataset(name: string, records: readonly RawRecord[], option
 }
 
 /**
+ * Tag map rule: every tag of every record, whatever its split (a tag that train never has is
+ * never predicted, which the tag metrics show, rather than an error: rare tags are common in
+ * tagging data). A stored tag map (options.labels) must hold every tag.
+ */
+function buildTaggingDataset(name: string, records: readonly RawRecord[], options: BuildOptions): Dataset {
+  const seed = options.seed ?? DEFAULT_SEED;
+  const splits = records.map((r) => r.split ?? assignSplit(r.id, seed, options.ratios));
+  const labels = options.labels !== undefined ? [...options.labels] : sortLabels(records.flatMap((r) => r.tagNames!));
+  const index = labelIndex(labels);
+  const carved = splits.includes('validation') ? undefined : carveValidation(records, splits, seed);
+  const examples: Example[] = records.map((r, i) => {
+    const tags = r.tagNames!.map((tag) => {
+      const id = index.get(tag);
+      if (id === undefined) throw new DataError(`unknown tag '${tag}' for id '${r.id}' (not in the tag map)`, r.where);
+      return id;
+    });
+    const ex: Example = { id: r.id, text: r.text, label: -1, labelName: '', split: splits[i] as Split, tokens: r.tokens!, tags };
+    if (r.user !== undefined) ex.user = r.user;
+    if (r.group !== undefined) ex.group = r.group;
+    return ex;
+  });
+  return { name, task: 'token-classification', labels, examples, ...(carved !== undefined ? { validationCarved: carved } : {}) };
+}
+
+/**
  * Data with train and test rows only (a common export) would leave early stopping and the
  * unlearning stopping rules without held-out data: move VALIDATION_CARVE_FRACTION of train to
- * validation, chosen by (seed, id) like every split, never a label's last train row. Returns how
+ * validation, chosen by (seed, id) like every split, never a label's last train row (tagged
+ * sentences all count as one label: train keeps at least one). Returns how
  * many moved (0: train too small to spare any).
  */
 function carveValidation(records: readonly RawRecord[], splits: Split[], seed: number): number {

