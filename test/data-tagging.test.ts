@@ -257,3 +257,15 @@ test('a stored tag map is honoured and a tag outside it refused; mixing record k
     /line 2: record 'b' is a text\/label record but the first record 'a' is a tagged sentence/,
   );
 });
+
+test('brown-pos slice: 250 sentences of 10 documents, loads back through the tagged JSONL reader', async () => {
+  const slice = await loadDataset(join(FIXTURES, '..', 'brown-pos-slice.jsonl'));
+  assert.ok(isTagging(slice));
+  assert.equal(slice.examples.length, 250);
+  assert.equal(new Set(slice.examples.map((e) => e.user)).size, 10);
+  assert.ok(slice.examples.every((e) => e.group !== undefined && e.tokens!.length === e.tags!.length));
+  assert.ok(slice.labels.length <= 12);
+  const [top] = largestUsers(slice, 1);
+  assert.ok(top !== undefined && top.count > 0);
+  assert.equal(resolveForgetSet(slice, `user:${top.user}`).ids.length, top.count);
+});
