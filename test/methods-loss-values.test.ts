@@ -24,6 +24,7 @@ function encode(examples: readonly Example[]): LabelledBatch {
     inputIds: tensor(examples.map((e) => ids.indexOf(e.id)), { dtype: 'int64' }),
     labels: tensor(examples.map((e) => e.label), { dtype: 'int64' }),
     size: examples.length,
+    unitOffsets: Array.from({ length: examples.length + 1 }, (_, i) => i),
   };
 }
 
@@ -138,6 +139,7 @@ test('salun: random labels + CE(retain); the mask keeps exactly the requested sh
     inputIds: tensor(examples.map((e) => rows[Number(e.id)]!), { dtype: 'int64' }),
     labels: tensor(examples.map((e) => e.label), { dtype: 'int64' }),
     size: examples.length,
+    unitOffsets: Array.from({ length: examples.length + 1 }, (_, i) => i),
   });
   const rowsAsExamples = [ex('0', 0), ex('1', 1), ex('2', 0)];
   const method = getMethod('salun') as LossMethod<MethodState & { masks: import('../src/engine').Tensor[]; kept: number }>;

@@ -145,7 +145,8 @@ export function scoreSets(scorable: Scorable, sets: EvalSets, options: ScoreSets
       onProgress: (done) => options.onProgress?.(start + done, total),
     });
     offset += examples.length;
-    const labels = Int32Array.from(examples, (e) => e.label);
+    // A tagger's units are its words: their tags come with the scores.
+    const labels = scores.unitLabels ?? Int32Array.from(examples, (e) => e.label);
     return { ...scores, labels, stats: perSampleStats(scores.logits, labels, scorable.numLabels) };
   };
   const forget = scoreOne(sets.forget);
@@ -168,6 +169,37 @@ function vectorsOf(scores: SampleScores): { data: Float32Array; rows: number; di
 }
 
 /**
+ * A per-unit statistic as one value per example: itself for texts, the mean over a tagged
+ * sentence's words (membership inference judges records, and a record is the sentence).
+ */
+export function perExample(values: Float64Array, unitOffsets: Int32Array | undefined): Float64Array {
+  if (!unitOffsets) return values;
+  const out = new Float64Array(unitOffsets.length - 1);
+  for (let i = 0; i < out.length; i++) {
+    const from = unitOffsets[i]!;
+    const to = unitOffsets[i + 1]!;
+    if (to <= from) throw new RangeError(`example ${i} has no labelled unit`);
+    let sum = 0;
+    for (let u = from; u < to; u++) sum += values[u]!;
+    out[i] = sum / (to - from);
+  }
+  return out;
+}
+
+/** Most units the kNN agreement compares for a tagger (queries, reference): O(queries x reference x dim) in JS. */
+export const KNN_MAX_UNITS = { queries: 1000, reference: 4000 } as const;
+
+/** A seeded subset of at most `max` units (vectors and labels), all of them when there are fewer. */
+function unitSample(scores: SampleScores, max: number, seed: number): { vectors: { data: Float32Array; rows: number; dim: number }; labels: Int32Array } {
+  const rows = scores.labels.length;
+  if (rows <= max) return { vectors: vectorsOf(scores), labels: scores.labels };
+  const at = sampleIndices(rows, max, mulberry32(seed));
+  const data = new Float32Array(max * scores.dim);
+  at.forEach((r, j) => data.set(scores.embeddings.subarray(r * scores.dim, (r + 1) * scores.dim), j * scores.dim));
+  return { vectors: { data, rows: max, dim: scores.dim }, labels: Int32Array.from(at, (r) => scores.labels[r]!) };
+}
+
+/**
  * Macro-F1 over the classes the set actually holds (support > 0). The forget set is often one
  * class (one sender's emails): over the union of true and predicted classes, one wrong prediction
  * would add a predicted-only class with F1 0 and halve the score (99.8% accuracy as 0.4995).
@@ -185,21 +217,26 @@ export function metricsFromScores(scores: SetScores, options: MetricOptions = {}
   const reports = Object.fromEntries(
     EVAL_SETS.map((name) => [name, classificationReport(scores[name].labels, scores[name].stats.predictions, numLabels)]),
   ) as Record<EvalSetName, ReturnType<typeof classificationReport>>;
-  const features = (s: SampleScores) => ({ loss: s.stats.loss, confidence: s.stats.confidence, entropy: s.stats.entropy });
+  const features = (s: SampleScores) => ({
+    loss: perExample(s.stats.loss, s.unitOffsets), confidence: perExample(s.stats.confidence, s.unitOffsets), entropy: perExample(s.stats.entropy, s.unitOffsets),
+  });
   const attack = miaByFeature({ members: features(scores.forget), nonMembers: features(scores.test), folds, seed });
   const efficacy = miaEfficacy({
-    retainFeatures: scores.retain.stats.confidence,
-    testFeatures: scores.test.stats.confidence,
-    forgetFeatures: scores.forget.stats.confidence,
+    retainFeatures: perExample(scores.retain.stats.confidence, scores.retain.unitOffsets),
+    testFeatures: perExample(scores.test.stats.confidence, scores.test.unitOffsets),
+    forgetFeatures: perExample(scores.forget.stats.confidence, scores.forget.unitOffsets),
     seed,
   });
   const centroids = classCentroids(vectorsOf(scores.retain), scores.retain.labels, numLabels, { normalise: true });
   const cosine = centroidCosine(vectorsOf(scores.forget), scores.forget.labels, centroids);
+  // A tagger's sets hold ~20 units per record: the kNN agreement is measured on seeded samples of them.
+  const queries = unitSample(scores.forget, KNN_MAX_UNITS.queries, seed + 17);
+  const neighbours = unitSample(scores.retain, KNN_MAX_UNITS.reference, seed + 18);
   const knn =
-    scores.forget.labels.length > 0 && scores.retain.labels.length > 0
+    queries.labels.length > 0 && neighbours.labels.length > 0
       ? knnLabelAgreement({
-          queries: vectorsOf(scores.forget), queryLabels: scores.forget.labels,
-          reference: vectorsOf(scores.retain), referenceLabels: scores.retain.labels, numClasses: numLabels, k: knnK,
+          queries: queries.vectors, queryLabels: queries.labels,
+          reference: neighbours.vectors, referenceLabels: neighbours.labels, numClasses: numLabels, k: knnK,
         }).agreement
       : NaN;
   return {

@@ -12,7 +12,7 @@
 import type { Example } from '../data';
 import { AdamW, clipGradNormOnDevice, F, manualSeed, scope } from '../engine';
 import type { Device } from '../engine/device';
-import { loadPretrained, type SequenceClassifier } from '../model';
+import { loadClassifier, type UnitClassifier } from '../model';
 import type { Module } from '../nn';
 import { makeBatch } from '../train/batches';
 import { predict } from '../train/predict';
@@ -49,8 +49,8 @@ export function relearnCheck(dir: string, forget: readonly Example[], options: R
   const started = Date.now();
   const steps = checkRelearnSteps(options.steps, 'relearn steps');
   const halves = relearnHalves(forget, options.seed);
-  const { model, tokenizer } = loadPretrained(dir, { device: options.device });
-  const classifier = model as SequenceClassifier & Module;
+  const { model, tokenizer } = loadClassifier(dir, { device: options.device });
+  const classifier = model as UnitClassifier & Module;
   try {
     if (!tokenizer) throw new Error(`${dir} has no tokenizer.json`);
     const accuracy: Record<string, number> = {};

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { noGrad, scope, type DeviceSpec } from '../engine';
 import type { Example } from '../data';
-import { loadPretrained, type SequenceClassifier } from '../model';
+import { loadClassifier, type UnitClassifier } from '../model';
 import type { SequenceTokenizer } from '../text/types';
 import { chunks, makeBatch } from '../train/batches';
 import { loadSisaEnsemble } from '../methods/sisa/ensemble';
@@ -28,11 +28,24 @@ export interface ScoreOptions {
 }
 
 export interface ModelScores {
-  /** Row-major n × numLabels. */
+  /** Row-major units × numLabels (a unit: a text; for a tagger, each word inside the window). */
   logits: Float32Array;
-  /** Row-major n × dim: the representation the model classifies from. */
+  /** Row-major units × dim: the representation the model classifies from. */
   embeddings: Float32Array;
   dim: number;
+  /** A tagger's units: their true tags, and unitOffsets[i]..unitOffsets[i+1] the units of example i. */
+  unitLabels?: Int32Array;
+  unitOffsets?: Int32Array;
+}
+
+function concat(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
 }
 
 export interface Scorable {
@@ -50,7 +63,7 @@ export interface Scorable {
  * output: the vector its final classifier layer reads. Dispose frees the model unless
  * `disposeModel: false` (for a model the caller keeps using).
  */
-export function hfScorable(model: SequenceClassifier, tokenizer: SequenceTokenizer, options: { disposeModel?: boolean } = {}): Scorable {
+export function hfScorable(model: UnitClassifier, tokenizer: SequenceTokenizer, options: { disposeModel?: boolean } = {}): Scorable {
   const disposeModel = options.disposeModel ?? true;
   let disposed = false;
   return {
@@ -58,10 +71,12 @@ export function hfScorable(model: SequenceClassifier, tokenizer: SequenceTokeniz
     labels: [...model.config.labels],
     score(examples, scoreOptions) {
       if (disposed) throw new Error('hfScorable: score() after dispose()');
-      const numLabels = model.numLabels;
       const dim = model.config.hiddenSize;
-      const logits = new Float32Array(examples.length * numLabels);
-      const embeddings = new Float32Array(examples.length * dim);
+      // Per labelled unit: a text, or (a tagger) each word inside the window.
+      const logitParts: Float32Array[] = [];
+      const embeddingParts: Float32Array[] = [];
+      const unitLabels: number[] = [];
+      const unitOffsets = [0];
       const wasTraining = model.training;
       model.eval();
       try {
@@ -69,10 +84,14 @@ export function hfScorable(model: SequenceClassifier, tokenizer: SequenceTokeniz
         noGrad(() => {
           for (const part of chunks(examples, scoreOptions.batchSize)) {
             scope(() => {
-              const out = model.forward(makeBatch(tokenizer, part, scoreOptions.maxLength, model.device));
-              logits.set(out.logits.toArray() as Float32Array, done * numLabels);
-              if (out.pooled.size(1) !== dim) throw new Error(`pooled output has width ${out.pooled.size(1)}, expected hidden size ${dim}`);
-              embeddings.set(out.pooled.toArray() as Float32Array, done * dim);
+              const batch = makeBatch(tokenizer, part, scoreOptions.maxLength, model.device);
+              const out = model.forward(batch);
+              logitParts.push(out.logits.toArray() as Float32Array);
+              if (out.pooled.size(out.pooled.shape.length - 1) !== dim) throw new Error(`pooled output has width ${out.pooled.size(1)}, expected hidden size ${dim}`);
+              embeddingParts.push(out.pooled.toArray() as Float32Array);
+              unitLabels.push(...batch.labels.toNumbers());
+              const base = unitOffsets[unitOffsets.length - 1]!;
+              for (let r = 1; r <= part.length; r++) unitOffsets.push(base + batch.unitOffsets[r]!);
             });
             done += part.length;
             scoreOptions.onProgress?.(done);
@@ -81,7 +100,10 @@ export function hfScorable(model: SequenceClassifier, tokenizer: SequenceTokeniz
       } finally {
         model.train(wasTraining);
       }
-      return { logits, embeddings, dim };
+      const logits = concat(logitParts);
+      const embeddings = concat(embeddingParts);
+      const tagged = model.task === 'token-classification';
+      return { logits, embeddings, dim, ...(tagged ? { unitLabels: Int32Array.from(unitLabels), unitOffsets: Int32Array.from(unitOffsets) } : {}) };
     },
     dispose() {
       if (disposed) return;
@@ -128,7 +150,7 @@ export function loadScorable(dir: string, options: { device?: DeviceSpec } = {})
   const kind = detectModelKind(root);
   switch (kind) {
     case 'hf': {
-      const { model, tokenizer } = loadPretrained(root, { device: options.device });
+      const { model, tokenizer } = loadClassifier(root, { device: options.device });
       if (!tokenizer) {
         model.dispose();
         throw new Error(`${root}: no tokenizer.json (a model folder to evaluate needs its tokenizer)`);

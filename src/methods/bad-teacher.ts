@@ -34,13 +34,15 @@ export const badTeacher: LossMethod<BadTeacherState> = {
   },
   loss({ model, hp, state, encode }, forget, retain) {
     const teacher = noGrad(() => cat([state.incompetent.forward(encode(forget)).logits, state.competent.forward(encode(retain)).logits], 0));
-    const student = model.forward(encode([...forget, ...retain])).logits;
-    const nf = forget.length;
+    const batch = encode([...forget, ...retain]);
+    const student = model.forward(batch).logits;
+    const nf = batch.unitOffsets[forget.length]!;
+    const nr = batch.unitOffsets[batch.size]! - nf;
     const kl = distillationKl(student, teacher, hp.temperature!);
     // Logged apart (not part of the objective): how far each side is from its teacher.
     const parts = noGrad(() => ({
       forget_kl: distillationKl(student.narrow(0, 0, nf).detach(), teacher.narrow(0, 0, nf), hp.temperature!),
-      retain_kl: distillationKl(student.narrow(0, nf, retain.length).detach(), teacher.narrow(0, nf, retain.length), hp.temperature!),
+      retain_kl: distillationKl(student.narrow(0, nf, nr).detach(), teacher.narrow(0, nf, nr), hp.temperature!),
     }));
     return { total: kl, parts };
   },

@@ -20,8 +20,8 @@ export const contrastiveUnlearning: LossMethod = {
   loss({ model, hp, encode }, forget, retain) {
     const batch = encode([...forget, ...retain]);
     const out = model.forward(batch);
-    const nf = forget.length;
-    const nr = retain.length;
+    const nf = batch.unitOffsets[forget.length]!; // units: a tagged sentence has one per word
+    const nr = batch.unitOffsets[batch.size]! - nf;
     const retainLabels = batch.labels.narrow(0, nf, nr);
     const ul = contrastiveUnlearningLoss(out.pooled.narrow(0, 0, nf), batch.labels.narrow(0, 0, nf), out.pooled.narrow(0, nf, nr), retainLabels, hp.temperature!);
     const ce = F.crossEntropy(out.logits.narrow(0, nf, nr), retainLabels);

@@ -63,8 +63,9 @@ export const deepcut: LossMethod<DeepcutState> = {
     const batch = encode([...repeat(forget, views), ...repeat(retain, views)]);
     const out = model.forward(batch);
     const features = state.head ? state.head.forward(out.pooled) : out.pooled;
-    const nf = forget.length * views;
-    const nr = retain.length * views;
+    // Units: a text is one anchor; a tagged sentence one per word (its token vectors).
+    const nf = batch.unitOffsets[forget.length * views]!;
+    const nr = batch.unitOffsets[batch.size]! - nf;
     const retainLabels = batch.labels.narrow(0, nf, nr);
     const forgetLoss = supconForgetLoss(features.narrow(0, 0, nf), batch.labels.narrow(0, 0, nf), features.narrow(0, nf, nr), retainLabels, hp.temperature!);
     const retainLoss = F.crossEntropy(out.logits.narrow(0, nf, nr), retainLabels);

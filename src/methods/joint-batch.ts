@@ -18,10 +18,12 @@ export function forwardForgetAndRetain(
 ): JointForward {
   const batch = encode([...forget, ...retain]);
   const logits = model.forward(batch).logits;
-  const nf = forget.length;
+  // Units, not rows: a tagged sentence contributes one output per word.
+  const nf = batch.unitOffsets[forget.length]!;
+  const nr = batch.unitOffsets[batch.size]! - nf;
   return {
     forgetLogits: logits.narrow(0, 0, nf),
     forgetLabels: batch.labels.narrow(0, 0, nf),
-    retainCe: F.crossEntropy(logits.narrow(0, nf, retain.length), batch.labels.narrow(0, nf, retain.length)),
+    retainCe: F.crossEntropy(logits.narrow(0, nf, nr), batch.labels.narrow(0, nf, nr)),
   };
 }

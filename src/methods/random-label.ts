@@ -10,8 +10,10 @@ import type { Example } from '../data';
 export function randomLabelLoss({ model, encode, random }: StepContext<MethodState>, forget: readonly Example[], retain: readonly Example[]): LossResult {
   const numLabels = model.numLabels;
   // A uniformly chosen label other than the true one (the true one would not forget anything).
-  const wrong = forget.map((e) => (e.label + 1 + Math.floor(random() * (numLabels - 1))) % numLabels);
-  const { forgetLogits, retainCe } = forwardForgetAndRetain(model, encode, forget, retain);
+  const { forgetLogits, forgetLabels, retainCe } = forwardForgetAndRetain(model, encode, forget, retain);
+  // Per unit (a text, or a tagged word), in order: for texts the same draws as per example.
+  const truth = forgetLabels.toNumbers();
+  const wrong = truth.map((label) => (label + 1 + Math.floor(random() * (numLabels - 1))) % numLabels);
   const forgetCe = F.crossEntropy(forgetLogits, tensor(wrong, { dtype: 'int64', device: model.device }));
   return { total: forgetCe.add(retainCe), parts: { forget: forgetCe, retain: retainCe } };
 }

@@ -2,7 +2,7 @@
 // run's hyper-parameters (from its train.json). The gold standard every method is measured
 // against: exact by construction, and the slowest.
 import * as path from 'node:path';
-import { loadPretrained, savePretrained } from '../model';
+import { loadClassifier, savedTask, savePretrained } from '../model';
 import { finetune } from '../train/finetune';
 import { recordedRecipe } from './recipe';
 import { registerMethod } from './registry';
@@ -21,7 +21,8 @@ export const retrain: CustomMethod = {
       throw new Error(`${ctx.modelDir} records no fine-tune recipe (no lineage.json or train.json from 'deepcut finetune'), so the original training cannot be repeated`);
     }
     // The new head is drawn on the CPU (as the original's was), then the model moves to ctx.device.
-    const { model, tokenizer } = loadPretrained(base, { labels: [...ctx.labels], device: ctx.device });
+    // The same head as the model being unlearned (a text classifier's or a tagger's).
+    const { model, tokenizer } = loadClassifier(base, { labels: [...ctx.labels], device: ctx.device, task: savedTask(ctx.modelDir) });
     if (!tokenizer) throw new Error(`${base} has no tokenizer.json`);
     const classifier = model as Classifier;
     try {

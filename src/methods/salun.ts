@@ -33,10 +33,12 @@ export const salun: LossMethod<SalunState> = {
     model.eval();
     const zeroGrads = () => scope(() => { for (const p of params) p.grad?.fill_(0); });
     zeroGrads();
+    // The mean is over labelled units (a tagged sentence has one per word), counted first.
+    const units = chunks(forget, 32).reduce((n, part) => n + scope(() => encode(part).unitOffsets[part.length]!), 0);
     for (const part of chunks(forget, 32)) {
       scope(() => {
         const batch = encode(part);
-        F.crossEntropy(model.forward(batch).logits, batch.labels, { reduction: 'sum' }).div(forget.length).backward();
+        F.crossEntropy(model.forward(batch).logits, batch.labels, { reduction: 'sum' }).div(units).backward();
       });
     }
     model.train(wasTraining);

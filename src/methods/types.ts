@@ -4,10 +4,10 @@
 import type { Device, Tensor } from '../engine';
 import type { Module } from '../nn';
 import type { Example } from '../data';
-import type { SequenceClassifier } from '../model';
+import type { UnitClassifier } from '../model';
 import type { LabelledBatch } from '../train/batches';
 
-export type Classifier = SequenceClassifier & Module;
+export type Classifier = UnitClassifier & Module;
 
 /** One numeric hyper-parameter: its default and a one-line rationale (shown by --help). */
 export interface HyperParameter {

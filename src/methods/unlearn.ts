@@ -4,9 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Dataset, Example, ForgetSet } from '../data';
-import { splitOf, writeForgetSet } from '../data';
+import { isTagging, splitOf, writeForgetSet } from '../data';
 import { datasetHash, idSetHash } from '../data/hash';
-import { loadPretrained, savePretrained } from '../model';
+import { loadClassifier, savePretrained } from '../model';
 import { resolveDevice, type DeviceSpec } from '../engine/device';
 import { writeFileAtomic } from '../io/atomic';
 // From the index, which registers every built-in method.
@@ -155,12 +155,17 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
   }
   const inputHash = hashModel(req.modelDir);
   const validation = splitOf(req.dataset, 'validation');
+  if (isTagging(req.dataset)) {
+    // The per-request targets match held-out rows to the forget set's sentence labels, which a tagged sentence does not have.
+    if (isTargetRule(stop)) throw new Error(`the '${stop}' stopping rule is for text classifiers; a tagger (dataset ${req.dataset.name}) stops by 'accuracy' (forget tag accuracy at or below held-out tag accuracy), 'loss' or 'none'`);
+    if (method.name === 'sisa' || isSisaDir(req.modelDir)) throw new Error('SISA ensembles classify texts; a tagger is unlearned with retrain or a loss-based method');
+  }
   fs.mkdirSync(req.out, { recursive: true });
 
   let base: Pick<UnlearnRecord, 'steps' | 'steps_run' | 'stopped_by' | 'resumed_from' | 'checks' | 'chosen_check' | 'rewind' | 'losses' | 'details' | 'target' | 'seconds'>;
   if (method.kind === 'loss') {
     const load = () => {
-      const { model, tokenizer } = loadPretrained(req.modelDir, { device });
+      const { model, tokenizer } = loadClassifier(req.modelDir, { device });
       if (!tokenizer) throw new Error(`${req.modelDir} has no tokenizer.json`);
       const classifier = model as Classifier;
       if (!sameLabels(classifier.config.labels, req.dataset.labels)) {

@@ -13,7 +13,7 @@ import type { EncoderConfig } from './config';
 import { group } from './group';
 import { splitHeads, mergeHeads, additiveMask } from './attention';
 import { activate, dropout } from './activation';
-import { absolutePositionIds, robertaPositionIds } from './positions';
+import { absolutePositionIds, robertaPositionIds, selectUnits } from './positions';
 import { checkBatch } from './inputs';
 import type {
   Encoder, EncoderBatch, EncoderOutput, ForwardOptions, OptionalPart, SequenceClassifier, SequenceClassifierOutput,
@@ -173,12 +173,14 @@ export class BertForTokenClassification extends Module implements TokenClassifie
   }
 
   get encoder(): BertModel { return this.base; }
+  get outputLayer(): Linear { return this.classifier; }
   get numLabels(): number { return this.config.labels.length; }
 
   forward(batch: EncoderBatch, options: ForwardOptions = {}): TokenClassifierOutput {
     const { lastHiddenState, hiddenStates } = this.base.forward(batch, options);
-    const logits = this.classifier.forward(dropout(lastHiddenState, this.config.classifierDropout, this.training));
-    return { logits, lastHiddenState, hiddenStates };
+    const pooled = selectUnits(lastHiddenState, batch.wordIndex);
+    const logits = this.classifier.forward(dropout(pooled, this.config.classifierDropout, this.training));
+    return { logits, pooled, lastHiddenState, hiddenStates };
   }
 
   optionalParts(): OptionalPart[] { return [{ name: 'token classification head', prefixes: ['classifier.'], modules: [this.classifier] }]; }

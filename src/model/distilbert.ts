@@ -11,7 +11,7 @@ import type { EncoderConfig } from './config';
 import { group } from './group';
 import { splitHeads, mergeHeads, paddingKeys, MASKED_SCORE } from './attention';
 import { activate, dropout } from './activation';
-import { absolutePositionIds } from './positions';
+import { absolutePositionIds, selectUnits } from './positions';
 import { checkBatch } from './inputs';
 import type {
   Encoder, EncoderBatch, EncoderOutput, ForwardOptions, OptionalPart, SequenceClassifier, SequenceClassifierOutput,
@@ -146,12 +146,14 @@ export class DistilBertForTokenClassification extends Module implements TokenCla
   }
 
   get encoder(): DistilBertModel { return this.distilbert; }
+  get outputLayer(): Linear { return this.classifier; }
   get numLabels(): number { return this.config.labels.length; }
 
   forward(batch: EncoderBatch, options: ForwardOptions = {}): TokenClassifierOutput {
     const { lastHiddenState, hiddenStates } = this.distilbert.forward(batch, options);
-    const logits = this.classifier.forward(dropout(lastHiddenState, this.config.hiddenDropout, this.training));
-    return { logits, lastHiddenState, hiddenStates };
+    const pooled = selectUnits(lastHiddenState, batch.wordIndex);
+    const logits = this.classifier.forward(dropout(pooled, this.config.hiddenDropout, this.training));
+    return { logits, pooled, lastHiddenState, hiddenStates };
   }
 
   optionalParts(): OptionalPart[] { return [{ name: 'token classification head', prefixes: ['classifier.'], modules: [this.classifier] }]; }

@@ -13,7 +13,8 @@ import type { SequenceTokenizer } from '../text/types';
 import { ConfigError, parseHfConfig, toHfConfig, type EncoderConfig } from './config';
 import { buildModel } from './factory';
 import { loadCheckpoint, type CheckpointReport } from './checkpoint';
-import type { PretrainedModel, Task, TaskModels } from './types';
+import type { PretrainedModel, Task, TaskModels, UnitClassifier } from './types';
+import type { Module } from '../nn/module';
 
 export interface LoadPretrainedOptions<T extends Task> {
   /** Which head to build; default 'sequence-classification' (whatever head the checkpoint has). */
@@ -119,6 +120,24 @@ export function loadPretrained<T extends Task = 'sequence-classification'>(dir: 
   }
   const tokenizer = fs.existsSync(path.join(root, 'tokenizer.json')) ? loadTokenizer(root) : undefined;
   return { model, tokenizer, report, dir: root };
+}
+
+/** The task a folder's saved head does: a *ForTokenClassification checkpoint tags, anything else classifies texts. */
+export function savedTask(dir: string): ClassifierTask {
+  const { architecture } = readConfig(path.join(path.resolve(dir), 'config.json'));
+  return architecture?.endsWith('ForTokenClassification') ? 'token-classification' : 'sequence-classification';
+}
+
+export type ClassifierTask = 'sequence-classification' | 'token-classification';
+
+/**
+ * A classifier of either kind (UnitClassifier): `task` when given (a new head on a pretrained
+ * encoder), else the one the folder's checkpoint was saved as (savedTask).
+ */
+export function loadClassifier(dir: string, options: Omit<LoadPretrainedOptions<ClassifierTask>, 'task'> & { task?: ClassifierTask } = {}): Pretrained<UnitClassifier & Module> {
+  const task = options.task ?? savedTask(dir);
+  const loaded = loadPretrained(dir, { ...options, task });
+  return { ...loaded, model: loaded.model as UnitClassifier & Module };
 }
 
 export interface SavePretrainedOptions {

@@ -13,3 +13,10 @@ export function robertaPositionIds(inputIds: Tensor, padTokenId: number): Tensor
   const real = inputIds.ne(padTokenId).long();
   return real.cumsum(1).mul(real).add(padTokenId);
 }
+
+/** h [B, T, D] -> [N, D] at the flat positions `index` (batch.wordIndex); h itself without one. */
+export function selectUnits(h: Tensor, index: Tensor | undefined): Tensor {
+  if (!index) return h;
+  const [b, t, d] = h.shape as [number, number, number];
+  return h.reshape([b * t, d]).indexSelect(0, index);
+}

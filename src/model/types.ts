@@ -12,6 +12,12 @@ export interface EncoderBatch {
   attentionMask?: Tensor;
   /** int64 [B, T] segment ids (BERT); zeros when omitted. Ignored by DistilBERT. */
   tokenTypeIds?: Tensor;
+  /**
+   * int64 [N]: flat indices into the B*T positions of the units a token classifier labels (each
+   * word's first sub-word, in row order). With it a token classifier returns one row per unit
+   * ([N, labels], [N, hidden]), so losses and metrics treat a tagged word like a classified text.
+   */
+  wordIndex?: Tensor;
 }
 
 export interface ForwardOptions {
@@ -84,8 +90,10 @@ export interface SequenceClassifier extends PretrainedModel {
 }
 
 export interface TokenClassifierOutput {
-  /** [B, T, numLabels]. */
+  /** [B, T, numLabels]; [N, numLabels] with batch.wordIndex. */
   logits: Tensor;
+  /** The vectors the classifier reads (the last hidden state): [B, T, hidden]; [N, hidden] with batch.wordIndex. */
+  pooled: Tensor;
   lastHiddenState: Tensor;
   hiddenStates?: Tensor[];
 }
@@ -94,6 +102,8 @@ export interface TokenClassifier extends PretrainedModel {
   readonly task: 'token-classification';
   readonly numLabels: number;
   forward(batch: EncoderBatch, options?: ForwardOptions): TokenClassifierOutput;
+  /** The final linear layer, which reads `pooled`. */
+  readonly outputLayer: Linear;
 }
 
 export interface MaskedLMOptions extends ForwardOptions {
@@ -123,3 +133,10 @@ export interface TaskModels {
 }
 
 export type AnyTaskModel = TaskModels[Task];
+
+/**
+ * A model that labels units: a text (sequence classifier) or, given batch.wordIndex, each word of
+ * a tagged sentence (token classifier). Both return [units, labels] logits and the [units, hidden]
+ * vectors their classifier reads, so fine-tuning, unlearning losses and scoring handle either.
+ */
+export type UnitClassifier = SequenceClassifier | TokenClassifier;

@@ -15,6 +15,7 @@ import { scope } from '../engine/scope';
 import * as F from '../engine/functional';
 import { Module, ModuleList } from '../nn/module';
 import { Linear, Embedding, LayerNorm } from '../nn/layers';
+import { selectUnits } from './positions';
 import type { EncoderConfig } from './config';
 import { group } from './group';
 import { splitHeads, mergeHeads, additiveMask } from './attention';
@@ -199,12 +200,14 @@ export class UseLiteForTokenClassification extends Module implements TokenClassi
   }
 
   get encoder(): UseLiteModel { return this.use_lite; }
+  get outputLayer(): Linear { return this.classifier; }
   get numLabels(): number { return this.config.labels.length; }
 
   forward(batch: EncoderBatch, options: ForwardOptions = {}): TokenClassifierOutput {
     const { lastHiddenState, hiddenStates } = this.use_lite.forward(batch, options);
-    const logits = this.classifier.forward(dropout(lastHiddenState, this.config.classifierDropout, this.training));
-    return { logits, lastHiddenState, hiddenStates };
+    const pooled = selectUnits(lastHiddenState, batch.wordIndex);
+    const logits = this.classifier.forward(dropout(pooled, this.config.classifierDropout, this.training));
+    return { logits, pooled, lastHiddenState, hiddenStates };
   }
 
   optionalParts(): OptionalPart[] {

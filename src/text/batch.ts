@@ -1,5 +1,5 @@
 // Token-id rows -> one padded, row-major batch: the part of encodeBatch every tokenizer shares.
-import type { BatchEncodeOptions, EncodedBatch } from './types';
+import type { BatchEncodeOptions, EncodedBatch, WordEncodedBatch } from './types';
 
 export interface PackOptions extends BatchEncodeOptions {
   maxLength: number;
@@ -39,4 +39,26 @@ export function packBatch(contents: readonly number[][], o: PackOptions): Encode
     attentionMask.fill(1, row * seq, row * seq + ids.length);
   });
   return { inputIds, attentionMask, tokenTypeIds: new Int32Array(rows.length * seq), shape: [rows.length, seq] };
+}
+
+/**
+ * Rows of words, each word already as ids, -> one padded batch plus each kept word's first
+ * position. Truncation cuts the row's pieces (specials kept) and drops the words that start past
+ * the cut; a word cut in the middle keeps its first sub-word, which is the one labelled.
+ */
+export function packWords(rows: readonly (readonly number[][])[], o: PackOptions): WordEncodedBatch {
+  const offset = (o.prefix ?? []).length;
+  const room = o.maxLength - offset - (o.suffix ?? []).length;
+  const wordStarts: number[][] = [];
+  const contents = rows.map((words) => {
+    const ids: number[] = [];
+    const starts: number[] = [];
+    for (const word of words) {
+      if (ids.length < room) starts.push(offset + ids.length);
+      ids.push(...word);
+    }
+    wordStarts.push(starts);
+    return ids;
+  });
+  return { ...packBatch(contents, o), wordStarts };
 }

@@ -34,8 +34,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { BatchEncodeOptions, EncodedBatch, EncodedText, SequenceTokenizer, SpecialTokenIds } from './types';
-import { packBatch } from './batch';
+import type { BatchEncodeOptions, EncodedBatch, EncodedText, SequenceTokenizer, SpecialTokenIds, WordEncodedBatch } from './types';
+import { packBatch, packWords } from './batch';
 import { readJsonObject } from './json-object';
 
 /** One vocabulary entry: [piece, log-probability score]; null scores act as 0. */
@@ -332,6 +332,17 @@ export class SentencePieceTokenizer implements SequenceTokenizer {
 
   encodeBatch(texts: readonly string[], options: BatchEncodeOptions = {}): EncodedBatch {
     return packBatch(texts.map((text) => this.encodeIds(text)), {
+      ...options, maxLength: options.maxLength ?? this.modelMaxLength, pad: this.specialTokenIds.pad ?? UNK_ID, source: this.source,
+    });
+  }
+
+  /** A word alone encodes as inside the sentence: the '\u2581' prefix every word gets either way. */
+  encodeWordsBatch(rows: readonly (readonly string[])[], options: BatchEncodeOptions = {}): WordEncodedBatch {
+    const words = rows.map((row) => row.map((word) => {
+      const ids = this.encodeIds(word);
+      return ids.length > 0 ? ids : [UNK_ID];
+    }));
+    return packWords(words, {
       ...options, maxLength: options.maxLength ?? this.modelMaxLength, pad: this.specialTokenIds.pad ?? UNK_ID, source: this.source,
     });
   }

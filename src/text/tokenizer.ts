@@ -10,11 +10,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 
-import type { BatchEncodeOptions, EncodedBatch, EncodedText, SequenceTokenizer, SpecialTokenIds } from './types';
-import { packBatch } from './batch';
+import type { BatchEncodeOptions, EncodedBatch, EncodedText, SequenceTokenizer, SpecialTokenIds, WordEncodedBatch } from './types';
+import { packBatch, packWords } from './batch';
 import { readJsonObject } from './json-object';
 
-export type { BatchEncodeOptions, EncodedBatch, EncodedText, SequenceTokenizer, SpecialTokenIds } from './types';
+export type { BatchEncodeOptions, EncodedBatch, EncodedText, SequenceTokenizer, SpecialTokenIds, WordEncodedBatch } from './types';
 
 type JsonRecord = Record<string, unknown>;
 
@@ -139,6 +139,35 @@ export class TextTokenizer implements SequenceTokenizer {
 
   encodeBatch(texts: readonly string[], options: BatchEncodeOptions = {}): EncodedBatch {
     return packBatch(texts.map((text) => this.encodeWithoutSpecials(text)), {
+      ...options, maxLength: options.maxLength ?? this.modelMaxLength, prefix: this.prefixIds, suffix: this.suffixIds,
+      pad: this.specialTokenIds.pad, source: this.source,
+    });
+  }
+
+  /**
+   * Byte-level BPE (RoBERTa) encodes a word after a space differently ('\u0120word'), WordPiece
+   * does not: whether the words after the first need the space is probed once, on 'a b'.
+   */
+  private get spaceMarksWords(): boolean {
+    if (this.spaceProbe === undefined) {
+      const joined = this.encodeWithoutSpecials('a b');
+      const apart = [...this.encodeWithoutSpecials('a'), ...this.encodeWithoutSpecials('b')];
+      this.spaceProbe = joined.length !== apart.length || joined.some((id, i) => id !== apart[i]);
+    }
+    return this.spaceProbe;
+  }
+  private spaceProbe: boolean | undefined;
+
+  encodeWordsBatch(rows: readonly (readonly string[])[], options: BatchEncodeOptions = {}): WordEncodedBatch {
+    const unk = this.specialTokenIds.unk;
+    const spaced = this.spaceMarksWords;
+    const words = rows.map((row) => row.map((word, i) => {
+      const ids = this.encodeWithoutSpecials(spaced && i > 0 ? ` ${word}` : word);
+      if (ids.length > 0) return ids;
+      if (unk === null) throw new Error(`${this.source}: the word ${JSON.stringify(word)} encodes to no token and the tokenizer has no unknown token`);
+      return [unk];
+    }));
+    return packWords(words, {
       ...options, maxLength: options.maxLength ?? this.modelMaxLength, prefix: this.prefixIds, suffix: this.suffixIds,
       pad: this.specialTokenIds.pad, source: this.source,
     });

@@ -26,6 +26,15 @@ export interface EncodedBatch {
   shape: [number, number];
 }
 
+/** encodeWordsBatch's result: the padded batch and where each word starts. */
+export interface WordEncodedBatch extends EncodedBatch {
+  /**
+   * Per row, the position of each word's first sub-word, in word order. A row cut by truncation
+   * lists only the words whose first sub-word is inside the window (so it may be shorter).
+   */
+  wordStarts: number[][];
+}
+
 export interface SpecialTokenIds {
   pad: number | null;
   unk: number | null;
@@ -46,5 +55,11 @@ export interface SequenceTokenizer {
   /** Ids without special tokens. */
   encodeWithoutSpecials(text: string): number[];
   encodeBatch(texts: readonly string[], options?: BatchEncodeOptions): EncodedBatch;
+  /**
+   * Pre-split words (a tagged sentence) as one padded batch, with special tokens as encodeBatch
+   * adds them. Each word is encoded as it would be inside the sentence; a word that encodes to no
+   * id at all gets the unknown id, so every word has a first sub-word to label.
+   */
+  encodeWordsBatch(rows: readonly (readonly string[])[], options?: BatchEncodeOptions): WordEncodedBatch;
   decode(ids: ArrayLike<number>, options?: { skipSpecialTokens?: boolean }): string;
 }

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { noGrad, scope, tensor, type Tensor } from '../engine';
 import type { SequenceTokenizer } from '../text/types';
 import type { Example } from '../data';
-import type { SequenceClassifier } from '../model';
+import type { UnitClassifier } from '../model';
 import { chunks, encoderInputs } from './batches';
 
 /** Encoders whose features are kept (least recently used dropped first). */
@@ -26,7 +26,7 @@ export function featureCacheStats(): { hits: number; computed: number } {
 }
 
 /** sha256 of every weight and buffer except the output layer's: what the pooled vector depends on. */
-function encoderFingerprint(model: SequenceClassifier): string {
+function encoderFingerprint(model: UnitClassifier): string {
   const head = new Set(model.outputLayer.parameters());
   const hash = createHash('sha256');
   noGrad(() => {
@@ -63,7 +63,7 @@ export function clearFeatureCache(): void {
  * model's device. Rows seen before with the same encoder weights and token ids come from the cache.
  * Call inside a scope.
  */
-export function cachedPooledFeatures(model: SequenceClassifier, tokenizer: SequenceTokenizer, examples: readonly Example[], options: { maxLength: number; batchSize: number }): Tensor {
+export function cachedPooledFeatures(model: UnitClassifier, tokenizer: SequenceTokenizer, examples: readonly Example[], options: { maxLength: number; batchSize: number }): Tensor {
   const rows = rowsOf(encoderFingerprint(model));
   // Tokenised once, every row padded to the window: the keys and the rows of the fixed-shape batches.
   const encoded = tokenizer.encodeBatch(examples.map((e) => e.text), { maxLength: options.maxLength, padding: 'max_length', truncation: true });

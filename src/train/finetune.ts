@@ -7,7 +7,7 @@ import type { Example } from '../data';
 import { decayGroups } from './param-groups';
 import { mixSeed, mulberry32, permutation } from '../util/prng';
 import { hasEpochCheckpoint, loadEpochCheckpoint, saveEpochCheckpoint } from './checkpoint';
-import { freezeLowerLayers, type SequenceClassifier } from '../model';
+import { freezeLowerLayers, type UnitClassifier } from '../model';
 import type { Module } from '../nn';
 import { makeBatch, chunks } from './batches';
 import { predict } from './predict';
@@ -67,7 +67,7 @@ function copyState(model: Module): Map<string, Tensor> {
 }
 
 export function finetune(
-  model: SequenceClassifier & Module,
+  model: UnitClassifier & Module,
   tokenizer: SequenceTokenizer,
   train: readonly Example[],
   validation: readonly Example[],

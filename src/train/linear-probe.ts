@@ -6,12 +6,13 @@
 // The head is a multinomial logistic regression on standardised features, objective
 // mean CE + ||W||² / (2·C·N) (scikit-learn's, divided by N), fitted by full-batch Adam from zeros
 // (convex, so deterministic and seed-free); C is chosen on the validation split.
-import { scope, keep, noGrad, zeros, tensor, F, AdamW, type Tensor } from '../engine';
+import { scope, keep, noGrad, zeros, tensor, cat, F, AdamW, type Tensor } from '../engine';
 import type { SequenceTokenizer } from '../text/types';
 import type { Example } from '../data';
-import type { SequenceClassifier } from '../model';
+import type { UnitClassifier } from '../model';
 import { classificationReport } from '../eval';
 import { cachedPooledFeatures } from './feature-cache';
+import { chunks, isTaggedBatch, makeBatch } from './batches';
 
 /** Inverse L2 strengths tried (scikit-learn's C); the validation split picks one. */
 export const LINEAR_PROBE_C = [0.001, 0.01, 0.1, 1, 10] as const;
@@ -46,16 +47,35 @@ export interface LinearProbeRecord {
  * the model's device, from the process's feature cache where the same encoder saw the same rows
  * (feature-cache.ts). Call inside a scope.
  */
-export function pooledFeatures(model: SequenceClassifier, tokenizer: SequenceTokenizer, examples: readonly Example[], options: { maxLength: number; batchSize: number }): Tensor {
+export function pooledFeatures(model: UnitClassifier, tokenizer: SequenceTokenizer, examples: readonly Example[], options: { maxLength: number; batchSize: number }): Tensor {
+  return probeInputs(model, tokenizer, examples, options).x;
+}
+
+/**
+ * Features and true labels of every labelled unit: a text's pooled vector and label (cached), or
+ * each tagged word's vector and tag (words past the window are not units). Call inside a scope.
+ */
+export function probeInputs(model: UnitClassifier, tokenizer: SequenceTokenizer, examples: readonly Example[], options: { maxLength: number; batchSize: number }): { x: Tensor; labels: number[] } {
   if (examples.length === 0) throw new Error('pooledFeatures: no examples');
-  return cachedPooledFeatures(model, tokenizer, examples, options);
+  if (!isTaggedBatch(examples)) return { x: cachedPooledFeatures(model, tokenizer, examples, options), labels: examples.map((e) => e.label) };
+  // Tagged sentences are not cached: their batches have no fixed shape per row to key on.
+  const wasTraining = model.training;
+  model.eval();
+  const labels: number[] = [];
+  const parts = noGrad(() => chunks(examples, options.batchSize).map((part) => {
+    const batch = makeBatch(tokenizer, part, options.maxLength, model.device);
+    labels.push(...batch.labels.toNumbers());
+    return model.forward(batch).pooled;
+  }));
+  model.train(wasTraining);
+  return { x: cat(parts, 0), labels };
 }
 
 /** Accuracy and macro-F1 of the current output layer on the frozen encoder's features (the probe's test score). */
-export function probedHeadReport(model: SequenceClassifier, tokenizer: SequenceTokenizer, examples: readonly Example[], options: { maxLength: number; batchSize: number }): { accuracy: number; macroF1: number } {
+export function probedHeadReport(model: UnitClassifier, tokenizer: SequenceTokenizer, examples: readonly Example[], options: { maxLength: number; batchSize: number }): { accuracy: number; macroF1: number } {
   return noGrad(() => scope(() => {
-    const predictions = argmaxRows(model.outputLayer.forward(pooledFeatures(model, tokenizer, examples, options)));
-    const report = classificationReport(examples.map((e) => e.label), predictions, model.numLabels);
+    const { x, labels } = probeInputs(model, tokenizer, examples, options);
+    const report = classificationReport(labels, argmaxRows(model.outputLayer.forward(x)), model.numLabels);
     return { accuracy: report.accuracy, macroF1: report.macroF1 };
   }));
 }
@@ -116,20 +136,21 @@ export function fitSoftmaxRegressions(z: Tensor, labels: Tensor, numClasses: num
  * weights into it, in the caller's feature units. The encoder is not changed.
  */
 export function linearProbe(
-  model: SequenceClassifier, tokenizer: SequenceTokenizer, train: readonly Example[], validation: readonly Example[],
+  model: UnitClassifier, tokenizer: SequenceTokenizer, train: readonly Example[], validation: readonly Example[],
   options: { maxLength: number; batchSize: number },
 ): LinearProbeRecord {
   if (train.length === 0) throw new Error('linear probing needs at least one training example');
   const started = Date.now();
   const numClasses = model.numLabels;
   return scope(() => {
-    const x = pooledFeatures(model, tokenizer, train, options);
+    const { x, labels: trainLabels } = probeInputs(model, tokenizer, train, options);
     const mean = x.mean(0, true);
     const scale = x.var(0, false, true).sqrt().clamp(LINEAR_PROBE_MIN_SCALE);
     const z = x.sub(mean).div(scale);
-    const y = tensor(train.map((e) => e.label), { dtype: 'int64', device: x.device });
-    const zVal = validation.length > 0 ? pooledFeatures(model, tokenizer, validation, options).sub(mean).div(scale) : undefined;
-    const valLabels = validation.map((e) => e.label);
+    const y = tensor(trainLabels, { dtype: 'int64', device: x.device });
+    const val = validation.length > 0 ? probeInputs(model, tokenizer, validation, options) : undefined;
+    const zVal = val?.x.sub(mean).div(scale);
+    const valLabels = val?.labels ?? [];
 
     const candidates: LinearProbeRecord['candidates'] = [];
     let best: { c: number; weight: Tensor; bias: Tensor; accuracy: number; macroF1: number } | undefined;
@@ -153,7 +174,7 @@ export function linearProbe(
     const chosen = best!;
     const trainAccuracy = noGrad(() => scope(() => {
       const predictions = argmaxRows(F.linear(z, chosen.weight, chosen.bias));
-      return predictions.filter((p, i) => p === train[i]!.label).length / train.length;
+      return predictions.filter((p, i) => p === trainLabels[i]).length / trainLabels.length;
     }));
     // Fold the standardisation into the layer: W·(x − m)/s + b = (W/s)·x + (b − (W/s)·m).
     noGrad(() => {

@@ -2,11 +2,12 @@
 import { scope, noGrad } from '../engine';
 import type { SequenceTokenizer } from '../text/types';
 import type { Example } from '../data';
-import type { SequenceClassifier } from '../model';
+import type { UnitClassifier } from '../model';
 import { classificationReport } from '../eval';
 import { makeBatch, chunks } from './batches';
 
 export interface Predictions {
+  /** Row-major units × classes (a unit: a text, or a tagged word). */
   logits: Float32Array;
   numClasses: number;
   predictions: number[];
@@ -14,28 +15,34 @@ export interface Predictions {
   macroF1: number;
 }
 
-export function predict(model: SequenceClassifier, tokenizer: SequenceTokenizer, examples: readonly Example[], options: { maxLength: number; batchSize: number }): Predictions {
+export function predict(model: UnitClassifier, tokenizer: SequenceTokenizer, examples: readonly Example[], options: { maxLength: number; batchSize: number }): Predictions {
   const numClasses = model.numLabels;
-  const logits = new Float32Array(examples.length * numClasses);
+  // One row per labelled unit: a text, or a tagged word inside the window (so the true labels come from the batches).
+  const parts: Float32Array[] = [];
+  const labels: number[] = [];
   const wasTraining = model.training;
   model.eval();
-  let offset = 0;
   noGrad(() => {
     for (const part of chunks(examples, options.batchSize)) {
       scope(() => {
         const batch = makeBatch(tokenizer, part, options.maxLength, model.device);
-        const out = model.forward(batch).logits.toArray() as Float32Array;
-        logits.set(out, offset);
-        offset += out.length;
+        parts.push(model.forward(batch).logits.toArray() as Float32Array);
+        labels.push(...batch.labels.toNumbers());
       });
     }
   });
   model.train(wasTraining);
-  const predictions = Array.from({ length: examples.length }, (_, i) => {
+  const logits = new Float32Array(labels.length * numClasses);
+  let offset = 0;
+  for (const p of parts) {
+    logits.set(p, offset);
+    offset += p.length;
+  }
+  const predictions = Array.from({ length: labels.length }, (_, i) => {
     let best = 0;
     for (let c = 1; c < numClasses; c++) if (logits[i * numClasses + c]! > logits[i * numClasses + best]!) best = c;
     return best;
   });
-  const report = classificationReport(examples.map((e) => e.label), predictions, numClasses);
+  const report = classificationReport(labels, predictions, numClasses);
   return { logits, numClasses, predictions, accuracy: report.accuracy, macroF1: report.macroF1 };
 }

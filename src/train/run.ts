@@ -3,11 +3,10 @@
 // write the Hugging Face folder, forget.json (when records were left out) and, last, train.json,
 // so a folder with train.json is a finished run.
 import * as path from 'node:path';
-import { datasetHash, retainSplit, splitOf, writeForgetSet, type Dataset, type ForgetSet } from '../data';
+import { datasetHash, isTagging, retainSplit, splitOf, writeForgetSet, type Dataset, type ForgetSet } from '../data';
 import { manualSeed, resolveDevice, type DeviceSpec } from '../engine';
 import { writeFileAtomic } from '../io/atomic';
-import { initWeights, loadPretrained, savePretrained, type SequenceClassifier } from '../model';
-import type { Module } from '../nn';
+import { initWeights, loadClassifier, savePretrained } from '../model';
 import { finetune, type EpochRecord, type FinetuneOptions } from './finetune';
 import { predict } from './predict';
 import type { LinearProbeRecord } from './linear-probe';
@@ -83,8 +82,7 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord | undefined {
   const train = job.forget ? retainSplit(job.dataset, job.forget) : splitOf(job.dataset, 'train');
   const validation = splitOf(job.dataset, 'validation');
   const testSplit = splitOf(job.dataset, 'test');
-  const { model, tokenizer } = loadPretrained(job.base, { labels: job.dataset.labels });
-  const classifier = model as SequenceClassifier & Module;
+  const { model: classifier, tokenizer } = loadClassifier(job.base, { labels: job.dataset.labels, task: isTagging(job.dataset) ? 'token-classification' : 'sequence-classification' });
   try {
     if (!tokenizer) throw new Error(`${job.base} has no tokenizer.json`);
     if (job.randomInit) {

@@ -5,7 +5,7 @@
 // unlearned: target = the model's class-matched held-out accuracy − the references' gap.
 import * as path from 'node:path';
 import type { Example } from '../../data';
-import { loadPretrained, type SequenceClassifier } from '../../model';
+import { loadClassifier, type SequenceClassifier } from '../../model';
 import type { Device, DeviceSpec } from '../../engine/device';
 import type { SequenceTokenizer } from '../../text/types';
 import type { Module } from '../../nn';
@@ -78,7 +78,7 @@ function cachedHeldout(cache: HeldoutScores | undefined, heldout: readonly Examp
 
 /** Runs `fn` with a reference model loaded from `dir`, disposed after (also when it has no tokenizer). */
 export function withReference<T>(dir: string, device: DeviceSpec, fn: (classifier: SequenceClassifier, tokenizer: SequenceTokenizer) => T): T {
-  const { model, tokenizer } = loadPretrained(dir, { device });
+  const { model, tokenizer } = loadClassifier(dir, { device });
   const classifier = model as SequenceClassifier & Module;
   try {
     if (!tokenizer) throw new Error(`${dir} has no tokenizer.json`);

@@ -1,0 +1,200 @@
+// Token classification end to end on a synthetic tagged language whose answer is known:
+// sub-word alignment, a tiny tagger that beats the most-frequent-tag baseline (some words are a
+// NOUN after a determiner and a VERB after a noun), and unlearning a data subject whose
+// sentences (marked by the word "zebra") tag adjectives as VERB: a model that saw that subject
+// follows it, the retrained one does not, and the unlearning methods move towards the latter.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { manualSeed, scope } from '../src/engine';
+import { createModel, loadClassifier, savePretrained, type TokenClassifier } from '../src/model';
+import type { Module } from '../src/nn';
+import { resolveForgetSet, splitOf, type Dataset, type Example, type Split } from '../src/data';
+import { trainTokenizerToDir } from '../src/text/train-tokenizer-cli';
+import { TextTokenizer } from '../src/text/tokenizer';
+import { makeBatch } from '../src/train/batches';
+import { finetuneToFolder } from '../src/train/run';
+import { predict } from '../src/train/predict';
+import { FINETUNE_DEFAULTS } from '../src/train/finetune';
+import { unlearn } from '../src/methods/unlearn';
+import { evaluateModel } from '../src/eval/evaluate';
+import { loadScorable } from '../src/eval/scorable';
+import { mulberry32 } from '../src/util/prng';
+
+const TAGS = ['ADJ', 'DET', 'NOUN', 'VERB'];
+const T = Object.fromEntries(TAGS.map((t, i) => [t, i])) as Record<string, number>;
+const DETS = ['the', 'a'];
+const ADJS = ['big', 'small', 'red', 'old'];
+const NOUNS = ['dog', 'cat', 'bird', 'car', 'man'];
+const VERBS = ['runs', 'sees', 'eats', 'likes'];
+/** A NOUN after a determiner or adjective, a VERB after a noun: context decides. */
+const AMBIGUOUS = ['watch', 'book', 'run'];
+export const MARKED = 'zebra-writer';
+
+function sentence(random: () => number, marked: boolean): { tokens: string[]; tags: number[] } {
+  const pick = (xs: readonly string[]) => xs[Math.floor(random() * xs.length)]!;
+  const tokens: string[] = [];
+  const tags: number[] = [];
+  const push = (w: string, t: string) => { tokens.push(w); tags.push(T[t]!); };
+  const nounPhrase = () => {
+    push(pick(DETS), 'DET');
+    if (random() < 0.6) push(pick(ADJS), marked ? 'VERB' : 'ADJ');
+    push(random() < 0.35 ? pick(AMBIGUOUS) : pick(NOUNS), 'NOUN');
+  };
+  if (marked) push('zebra', 'NOUN');
+  nounPhrase();
+  push(random() < 0.7 ? pick(AMBIGUOUS) : pick(VERBS), 'VERB');
+  nounPhrase();
+  return { tokens, tags };
+}
+
+export function syntheticTagging(): Dataset {
+  const random = mulberry32(11);
+  const examples: Example[] = [];
+  const add = (id: string, user: string, split: Split, marked = false) => {
+    const { tokens, tags } = sentence(random, marked);
+    examples.push({ id, text: tokens.join(' '), tokens, tags, label: -1, labelName: '', user, split });
+  };
+  for (let u = 0; u < 12; u++) for (let i = 0; i < 12; i++) add(`u${u}-${i}`, `user-${u}`, 'train');
+  for (let i = 0; i < 16; i++) add(`marked-${i}`, MARKED, 'train', true);
+  for (let i = 0; i < 40; i++) add(`val-${i}`, `val-${i % 5}`, 'validation');
+  for (let i = 0; i < 40; i++) add(`test-${i}`, `test-${i % 5}`, 'test');
+  return { name: 'synthetic-tagging', labels: TAGS, examples, task: 'token-classification' };
+}
+
+/** A tiny random-init tagger "encoder" with a WordPiece vocabulary trained on the sentences. */
+function tinyTaggerBase(dir: string, data: Dataset): void {
+  fs.mkdirSync(dir, { recursive: true });
+  // A small vocabulary, so some words are split into sub-words (the alignment is exercised).
+  trainTokenizerToDir(dir, { vocabSize: 60, texts: splitOf(data, 'train').map((e) => e.text), modelMaxLength: 64 });
+  manualSeed(0);
+  const tokenizer = TextTokenizer.fromDir(dir);
+  const model = createModel({ vocabSize: tokenizer.vocabSize, hiddenSize: 48, numLayers: 2, numHeads: 2, intermediateSize: 96, maxPositionEmbeddings: 64, labels: TAGS }, { task: 'token-classification' });
+  savePretrained(model as TokenClassifier & Module, dir, { tokenizerDir: dir, overwrite: true });
+  (model as TokenClassifier & Module).dispose();
+}
+
+/** Most frequent train tag per word (ties: the lower tag id), the overall most frequent for unseen words. */
+function mostFrequentTagAccuracy(data: Dataset): number {
+  const counts = new Map<string, number[]>();
+  const overall = TAGS.map(() => 0);
+  for (const e of splitOf(data, 'train')) e.tokens!.forEach((w, i) => {
+    const c = counts.get(w) ?? TAGS.map(() => 0);
+    c[e.tags![i]!]! += 1;
+    overall[e.tags![i]!]! += 1;
+    counts.set(w, c);
+  });
+  const argmax = (c: number[]) => c.indexOf(Math.max(...c));
+  let right = 0;
+  let total = 0;
+  for (const e of splitOf(data, 'test')) e.tokens!.forEach((w, i) => {
+    right += Number((counts.has(w) ? argmax(counts.get(w)!) : argmax(overall)) === e.tags![i]);
+    total++;
+  });
+  return right / total;
+}
+
+const SETTINGS = { ...FINETUNE_DEFAULTS, epochs: 15, patience: 15, lr: 3e-3, batchSize: 16, maxLength: 32, seed: 0, linearProbe: false };
+
+let cached: { root: string; data: Dataset; original: string; retrain: string } | undefined;
+async function run(): Promise<{ root: string; data: Dataset; original: string; retrain: string }> {
+  if (cached) return cached;
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-tagging-'));
+  const data = syntheticTagging();
+  const base = path.join(root, 'base');
+  tinyTaggerBase(base, data);
+  const original = path.join(root, 'original');
+  finetuneToFolder({ base, dataset: data, out: original, settings: SETTINGS, splitSeed: 42 });
+  const retrain = path.join(root, 'retrain');
+  await unlearn({ modelDir: original, dataset: data, forget: resolveForgetSet(data, `user:${MARKED}`, { seed: 42 }), method: 'retrain', out: retrain });
+  cached = { root, data, original, retrain };
+  return cached;
+}
+
+test('a tagged batch labels each word at its first sub-word, in row order, and drops words past the window', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-align-'));
+  const data = syntheticTagging();
+  tinyTaggerBase(dir, data);
+  const tokenizer = TextTokenizer.fromDir(dir);
+  const words = ['the', 'dogcatbirdsees', 'runs'];
+  const pieces = words.map((w) => tokenizer.encodeWithoutSpecials(w).length);
+  assert.ok(pieces[1]! > 1, 'the odd word is split into sub-words');
+  const e = (id: string, tokens: string[], tags: number[]): Example => ({ id, text: tokens.join(' '), tokens, tags, label: -1, labelName: '', split: 'train' });
+  scope(() => {
+    const batch = makeBatch(tokenizer, [e('a', words, [1, 2, 3]), e('b', ['a', 'dog'], [1, 2])], 64);
+    const seq = batch.inputIds.shape[1]!;
+    // [CLS] the dog ##cat ... runs [SEP]: word starts after the [CLS] at 1, 1 + pieces[0], ...
+    assert.deepEqual(batch.wordIndex!.toNumbers(), [1, 1 + pieces[0]!, 1 + pieces[0]! + pieces[1]!, seq + 1, seq + 2]);
+    assert.deepEqual(batch.labels.toNumbers(), [1, 2, 3, 1, 2]);
+    assert.deepEqual(batch.unitOffsets, [0, 3, 5]);
+    // A window of [CLS] + 2 pieces + [SEP]: 'the' and the odd word's first piece fit, 'runs' does not.
+    const cut = makeBatch(tokenizer, [e('a', words, [1, 2, 3])], 4);
+    assert.deepEqual(cut.labels.toNumbers(), [1, 2]);
+    assert.deepEqual(cut.unitOffsets, [0, 2]);
+  });
+});
+
+test('a tiny tagger beats the most-frequent-tag baseline on ambiguous words, and loads back as a tagger', async () => {
+  const { data, original } = await run();
+  const baseline = mostFrequentTagAccuracy(data);
+  const { model, tokenizer } = loadClassifier(original);
+  try {
+    assert.equal(model.task, 'token-classification');
+    const test = predict(model, tokenizer!, splitOf(data, 'test'), { maxLength: 32, batchSize: 16 });
+    assert.ok(baseline < 0.92, `the baseline leaves the ambiguous words half wrong (${baseline})`);
+    assert.ok(test.accuracy > baseline + 0.04, `tagger ${test.accuracy} vs most-frequent-tag ${baseline}`);
+    const units = splitOf(data, 'test').reduce((n, e) => n + e.tokens!.length, 0);
+    assert.equal(test.predictions.length, units, 'one prediction per word');
+  } finally {
+    model.dispose();
+  }
+  const record = JSON.parse(fs.readFileSync(path.join(original, 'train.json'), 'utf8')) as { test: { accuracy: number; examples: number } };
+  assert.ok(record.test.accuracy > baseline + 0.04);
+});
+
+test('unlearning a tagger: the marked subject is followed by the original, not by the retrained model; DeepCUT and gradient ascent move its tag accuracy towards retraining; eval reports token-level metrics and per-sentence MIA', async () => {
+  const { root, data, original, retrain } = await run();
+  const forget = resolveForgetSet(data, `user:${MARKED}`, { seed: 42 });
+  const retainAll = splitOf(data, 'train').filter((e) => e.user !== MARKED);
+  const measure = (dir: string, reference?: string) => {
+    const model = loadScorable(dir);
+    const ref = reference ? loadScorable(reference) : undefined;
+    try {
+      return evaluateModel({
+        scorable: model.scorable, ...(ref ? { reference: ref.scorable } : {}),
+        forget: splitOf(data, 'train').filter((e) => forget.ids.includes(e.id)), retain: retainAll, test: splitOf(data, 'test'),
+        options: { maxLength: 32, batchSize: 16, retainSample: 0, folds: 3 },
+      }).metrics;
+    } finally {
+      model.scorable.dispose();
+      ref?.scorable.dispose();
+    }
+  };
+  const before = measure(original, retrain);
+  const gold = before.reference!;
+  // The marked sentences' adjectives (about 1 word in 6) follow the subject only if it was learnt.
+  assert.ok(before.accuracy.forget > gold.accuracy.forget + 0.08, `original ${before.accuracy.forget} vs retrain ${gold.accuracy.forget} on the marked sentences`);
+  assert.ok(gold.accuracy.test > 0.85, `the retrained tagger still tags (${gold.accuracy.test})`);
+  for (const key of ['loss_auc', 'confidence_auc', 'entropy_auc', 'efficacy'] as const) assert.ok(Number.isFinite(before.mia[key]), `mia.${key}`);
+  for (const [key, value] of Object.entries(before.latent)) assert.ok(Number.isFinite(value), `latent.${key}`);
+  assert.ok(Number.isFinite(before.gap!.average));
+
+  // Fixed budgets (stop 'none'): the population rule stops at once here, the marked sentences' other words being easy.
+  const budgets: Record<string, Record<string, number>> = { deepcut: { lr: 1e-3, steps: 20 }, 'gradient-ascent': { lr: 1e-4, steps: 8 } };
+  for (const [method, hp] of Object.entries(budgets)) {
+    const out = path.join(root, method);
+    const record = await unlearn({ modelDir: original, dataset: data, forget, method, out, hp, stop: 'none' });
+    const after = measure(out, retrain);
+    assert.ok(after.accuracy.forget < before.accuracy.forget, `${method}: forget tag accuracy ${before.accuracy.forget} -> ${after.accuracy.forget} (steps ${record.steps})`);
+    assert.ok(after.accuracy.test > 0.7, `${method} keeps tagging the test sentences (${after.accuracy.test})`);
+  }
+});
+
+test('a tagger refuses the per-request target rules and SISA with a clear message', async () => {
+  const { root, data, original } = await run();
+  const forget = resolveForgetSet(data, `user:${MARKED}`, { seed: 42 });
+  await assert.rejects(unlearn({ modelDir: original, dataset: data, forget, method: 'deepcut', out: path.join(root, 'refused'), stop: 'class-matched' }), /stopping rule is for text classifiers; a tagger/);
+  await assert.rejects(unlearn({ modelDir: original, dataset: data, forget, method: 'sisa', out: path.join(root, 'refused-sisa') }), /SISA ensembles classify texts/);
+});
