@@ -33,6 +33,8 @@ fi
 command -v g++ >/dev/null || packages+=(g++)
 command -v make >/dev/null || packages+=(make)
 command -v python3 >/dev/null || packages+=(python3)   # node-gyp runs on it
+# Grids on a job queue (deepcut experiment --queue, deepcut worker): BullMQ on Redis; the tests start their own.
+command -v redis-server >/dev/null || packages+=(redis-server)
 if [ "${DEEPCUT_WITH_TORCH_REFERENCE:-0}" = 1 ] && ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   packages+=(python3-torch)
 fi

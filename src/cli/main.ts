@@ -10,6 +10,7 @@ import { registerFinetune } from './commands/finetune';
 import { registerEval } from './commands/eval';
 import { registerUnlearn } from './commands/unlearn';
 import { registerExperiment } from './commands/experiment';
+import { registerWorker } from './commands/worker';
 import { registerConvert } from './commands/convert';
 import { registerPredict } from './commands/predict';
 import { registerVerify } from './commands/verify';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerUnlearn(program);
   registerReferences(program);
   registerExperiment(program);
+  registerWorker(program);
   registerConvert(program);
   registerPredict(program);
   registerVerify(program);

@@ -12,3 +12,4 @@ export {
   EXPERIMENT_FILE, INDEX_FILE, RESULTS_CSV, RESULTS_MD, checkExperimentOutput, runExperiment,
   type ExperimentOutcome, type RunExperimentOptions, type UnitAction, type UnitEvent,
 } from './run';
+// The job queue (src/experiment/queue) is imported on its own: it loads BullMQ and ioredis.

@@ -7,11 +7,11 @@ import {
   ConfigError, checkExperimentOutput, loadConfigFile, planExperiment, runExperiment, REFERENCE_METHOD,
   type ExperimentConfig, type ExperimentOutcome,
 } from '../../experiment';
-import { CliError } from '../args';
+import { CliError, parseFlag } from '../args';
 import { startProgress } from '../progress';
 import { DEVICE_HELP, deviceFlag, deviceLine } from '../device';
 
-interface ExperimentFlags { config: string; out?: string; resume?: boolean; overwrite?: boolean; device: string }
+interface ExperimentFlags { config: string; out?: string; resume?: boolean; overwrite?: boolean; device: string; queue?: string }
 
 const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
@@ -30,21 +30,34 @@ export function describeExperiment(config: ExperimentConfig): string[] {
 }
 
 /** Runs a validated config with console progress; throws (exit 1) when any unit failed, after writing what finished. */
-export async function runWithConsole(config: ExperimentConfig, options: { resume?: boolean; overwrite?: boolean; device: string; intro?: readonly string[] }): Promise<ExperimentOutcome> {
+export async function runWithConsole(
+  config: ExperimentConfig, options: { resume?: boolean; overwrite?: boolean; device: string; queue?: string; intro?: readonly string[] },
+): Promise<ExperimentOutcome> {
   if (options.resume && options.overwrite) throw new CliError('pass either --resume or --overwrite, not both');
+  if (options.queue !== undefined && options.device !== 'auto') throw new CliError('with --queue the units run on the workers: pass --device to `deepcut worker`');
   try {
     checkExperimentOutput(config.out, options);
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err));
   }
-  const device = deviceFlag(options.device); // after the other checks: 'auto' loads the addon
   for (const line of options.intro ?? []) console.log(line);
-  console.log(`deepcut: libtorch ${torchVersion()}, ${getNumThreads()} threads, ${deviceLine(device)}`);
-  for (const line of describeExperiment(config)) console.log(line);
   const started = Date.now();
-  const outcome = await runExperiment(config, {
-    resume: options.resume, overwrite: options.overwrite, device, log: (line) => console.log(line), progress: (label, total, fields) => startProgress(`  ${label}`, total, fields),
-  });
+  let outcome: ExperimentOutcome;
+  if (options.queue !== undefined) {
+    for (const line of describeExperiment(config)) console.log(line);
+    const url = options.queue;
+    // Loaded here: BullMQ and ioredis cost every other command ~0.2 s at start.
+    const queue = await import('../../experiment/queue');
+    parseFlag(() => queue.redisOptions(url));
+    outcome = await queue.submitExperiment(config, { url, resume: options.resume, overwrite: options.overwrite, log: (line) => console.log(line) });
+  } else {
+    const device = deviceFlag(options.device); // after the other checks: 'auto' loads the addon
+    console.log(`deepcut: libtorch ${torchVersion()}, ${getNumThreads()} threads, ${deviceLine(device)}`);
+    for (const line of describeExperiment(config)) console.log(line);
+    outcome = await runExperiment(config, {
+      resume: options.resume, overwrite: options.overwrite, device, log: (line) => console.log(line), progress: (label, total, fields) => startProgress(`  ${label}`, total, fields),
+    });
+  }
   const c = outcome.counts;
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${c.ran} units run, ${c.resumed} resumed, ${c.skipped} finished earlier, ${c.failed} failed, ${c.blocked} not run`);
   console.log(`wrote ${outcome.files.csv}, ${path.basename(outcome.files.markdown)}, ${path.basename(outcome.files.index)} and ${outcome.files.reports.length} report(s)`);
@@ -64,6 +77,7 @@ export function registerExperiment(program: Command): void {
     .option('--resume', 'continue the experiment in the output folder: skip finished units, resume interrupted ones')
     .option('--overwrite', 'delete the experiment in the output folder and start over')
     .option('--device <device>', DEVICE_HELP, 'auto')
+    .option('--queue <url>', 'put the units on a BullMQ queue on this Redis (redis://HOST:PORT) for `deepcut worker`s sharing the output folder; shows progress, writes the tables when the last unit ends')
     .action(async (f: ExperimentFlags) => {
       let config: ExperimentConfig;
       try {
@@ -72,6 +86,6 @@ export function registerExperiment(program: Command): void {
         if (err instanceof ConfigError) throw new CliError(err.message);
         throw err;
       }
-      await runWithConsole(config, { resume: f.resume, overwrite: f.overwrite, device: f.device });
+      await runWithConsole(config, { resume: f.resume, overwrite: f.overwrite, device: f.device, ...(f.queue !== undefined ? { queue: f.queue } : {}) });
     });
 }
