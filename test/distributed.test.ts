@@ -16,6 +16,7 @@ import { finetune, type FinetuneOptions } from '../src/train/finetune';
 import { DataParallel, shardRange } from '../src/train/distributed';
 import { launchLocalRanks, freeLoopbackPort, withoutRankFlags } from '../src/cli/launch';
 import { loadSafetensors, saveSafetensors } from '../src/io/safetensors';
+import { makeTinyBase } from './helpers/tiny-run';
 
 const SLICE = path.join(__dirname, '../../test/fixtures/data/spamassassin-slice.jsonl');
 const SELF = __filename;
@@ -152,6 +153,22 @@ if (process.env.DP_TEST_ROLE) {
     fs.rmSync(out, { recursive: true });
   });
 
+  test('deepcut finetune --nproc 2: rank 0 writes the folder and train.json, the other rank nothing', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-dp-cli-'));
+    makeTinyBase(path.join(root, 'base'), await loadDatasetFile(SLICE)).model.dispose();
+    const cli = path.join(__dirname, '../src/cli/main.js');
+    const out = path.join(root, 'out');
+    const code = await new Promise<number>((resolve) => {
+      spawn(process.execPath, [cli, 'finetune', '--model', path.join(root, 'base'), '--data', SLICE, '--out', out, '--epochs', '1', '--max-length', '32', '--no-linear-probe', '--nproc', '2'], { stdio: 'ignore' })
+        .on('exit', (c) => resolve(c ?? 1));
+    });
+    assert.equal(code, 0);
+    const record = JSON.parse(fs.readFileSync(path.join(out, 'train.json'), 'utf8')) as { steps: number; hyperparameters: Record<string, unknown> };
+    assert.equal(record.steps, Math.ceil(199 / 16), 'one epoch of global batches');
+    assert.ok(!('distributed' in record.hyperparameters), 'the process group is not a hyper-parameter');
+    fs.rmSync(root, { recursive: true });
+  });
+
   test('allReduce (sum, avg), broadcast, gradient all-reduce and barrier across 2 ranks', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-dp-c-'));
     const master = `127.0.0.1:${await freeLoopbackPort()}`;
@@ -189,8 +206,7 @@ if (process.env.DP_TEST_ROLE) {
       delete process.env.DP_TEST_ROLE;
       delete process.env.DP_TEST_OUT;
     }
-    // Rank 0 was blocked in an all-reduce: it failed with the collective's error (or was stopped).
-    assert.ok(fs.existsSync(path.join(out, 'blocked-0.txt')));
+    // Rank 0 failed in its all-reduce with the collective's error, or the launcher stopped it first.
     const error = path.join(out, 'error-0.txt');
     if (fs.existsSync(error)) assert.match(fs.readFileSync(error, 'utf8'), /^rank 0 of 2: all-reduce failed \(another rank stopped/);
     fs.rmSync(out, { recursive: true });
