@@ -370,7 +370,9 @@ export function latentProjection(scores: SetScores, options: { background?: numb
   const chosen: { set: EvalSetName; row: number }[] = [];
   for (const set of EVAL_SETS) {
     const rows = scores[set].labels.length;
-    const picked = set === 'forget' || rows <= background ? Array.from({ length: rows }, (_, i) => i) : sampleIndices(rows, background, random);
+    // Every forget sample, except a tagger's: its sets hold ~20 words per sentence, so at most 5x background of them.
+    const cap = set !== 'forget' ? background : scores[set].unitOffsets ? 5 * background : Infinity;
+    const picked = rows <= cap ? Array.from({ length: rows }, (_, i) => i) : sampleIndices(rows, cap, random);
     for (const row of picked) chosen.push({ set, row });
   }
   const dim = scores.forget.dim;

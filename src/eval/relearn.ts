@@ -32,16 +32,17 @@ export interface RelearnOptions {
   onStep?(step: number, total: number): void;
 }
 
-function meanLoss(logits: Float32Array, examples: readonly Example[], numClasses: number): number {
+/** Mean CE over the scored units (texts, or a tagger's words). */
+function meanLoss(logits: Float32Array, labels: readonly number[], numClasses: number): number {
   let sum = 0;
-  examples.forEach((e, i) => {
+  labels.forEach((label, i) => {
     const row = logits.subarray(i * numClasses, (i + 1) * numClasses);
     const max = Math.max(...row);
     let z = 0;
     for (const v of row) z += Math.exp(v - max);
-    sum += max + Math.log(z) - row[e.label]!;
+    sum += max + Math.log(z) - row[label]!;
   });
-  return sum / examples.length;
+  return sum / labels.length;
 }
 
 /** Relearns a copy of the model in `dir` on half of `forget` and scores the other half. */
@@ -58,7 +59,7 @@ export function relearnCheck(dir: string, forget: readonly Example[], options: R
     const score = (at: number): void => {
       const p = predict(classifier, tokenizer, halves.score, { maxLength: options.maxLength, batchSize: 32 });
       accuracy[String(at)] = p.accuracy;
-      loss[String(at)] = meanLoss(p.logits, halves.score, classifier.numLabels);
+      loss[String(at)] = meanLoss(p.logits, p.labels, classifier.numLabels);
     };
     score(0);
     const optimizer = new AdamW(classifier.trainableParameters(), { lr: options.lr, weightDecay: 0 });

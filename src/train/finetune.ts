@@ -95,7 +95,7 @@ export function finetune(
     best = saved.best;
     firstEpoch = saved.epoch + 1;
   } else if (options.linearProbe) {
-    options.log?.(`linear probe: fitting the head on frozen features of ${train.length} training and ${validation.length} validation texts`);
+    options.log?.(`linear probe: fitting the head on frozen features of ${train.length} training and ${validation.length} validation ${train[0]?.tokens ? 'sentences (their words)' : 'texts'}`);
     probe = linearProbe(model, tokenizer, train, validation, options);
     if (options.probeTest && options.probeTest.length > 0 && (dp?.isLeader ?? true)) {
       const test = probedHeadReport(model, tokenizer, options.probeTest, options);

@@ -11,6 +11,8 @@ export interface Predictions {
   logits: Float32Array;
   numClasses: number;
   predictions: number[];
+  /** The true label of each unit. */
+  labels: number[];
   accuracy: number;
   macroF1: number;
 }
@@ -44,5 +46,5 @@ export function predict(model: UnitClassifier, tokenizer: SequenceTokenizer, exa
     return best;
   });
   const report = classificationReport(labels, predictions, numClasses);
-  return { logits, numClasses, predictions, accuracy: report.accuracy, macroF1: report.macroF1 };
+  return { logits, numClasses, predictions, labels, accuracy: report.accuracy, macroF1: report.macroF1 };
 }

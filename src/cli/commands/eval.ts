@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_SEED, FORGET_SPEC_SYNTAX, loadDataset, resolveForgetSet, splitOf, type Dataset } from '../../data';
+import { DEFAULT_SEED, FORGET_SPEC_SYNTAX, isTagging, loadDataset, resolveForgetSet, splitOf, type Dataset } from '../../data';
 import { DEFAULT_RETAIN_SAMPLE, evaluateModel, latentProjection, type ModelMetrics, type UnlearningMetrics } from '../../eval/evaluate';
 import { detectModelKind, loadScorable, type LoadedScorable } from '../../eval/scorable';
 import { writeFileAtomic } from '../../io/atomic';
@@ -190,6 +190,8 @@ export function registerEval(program: Command): void {
 
       console.log(`deepcut eval: libtorch ${torchVersion()}, ${getNumThreads()} threads, ${deviceLine(device)}; max length ${maxLength}, split seed ${splitSeed}`);
       const ds = await loadDataset(f.data, { seed: splitSeed, log: (line: string) => console.log(line) });
+      // The audit's reference models are text classifiers trained by 'deepcut references' (per-request targets).
+      if (attacks !== undefined && isTagging(ds)) throw new CliError(`--audit is for text classifiers; ${f.data} is a tagging dataset (its membership inference is the per-sentence mia.* in metrics.json)`);
       const forgetSet = resolveForgetSet(ds, f.forget, { seed: splitSeed });
       // A later generation: what its lineage forgot before stays out of the retain set too.
       const lineage = readLineage(modelDir);
