@@ -11,7 +11,7 @@ import { freezeLowerLayers, type UnitClassifier } from '../model';
 import type { Module } from '../nn';
 import { makeBatch, chunks } from './batches';
 import { predict } from './predict';
-import { linearProbe, probedHeadReport, type LinearProbeRecord } from './linear-probe';
+import { LINEAR_PROBE_MAX_WORDS, linearProbe, probedHeadReport, type LinearProbeRecord } from './linear-probe';
 import type { DataParallel } from './distributed';
 
 export interface FinetuneOptions {
@@ -95,7 +95,7 @@ export function finetune(
     best = saved.best;
     firstEpoch = saved.epoch + 1;
   } else if (options.linearProbe) {
-    options.log?.(`linear probe: fitting the head on frozen features of ${train.length} training and ${validation.length} validation ${train[0]?.tokens ? 'sentences (their words)' : 'texts'}`);
+    options.log?.(`linear probe: fitting the head on frozen features of ${train.length} training and ${validation.length} validation ${train[0]?.tokens ? `sentences (seeded sentences of at most ${LINEAR_PROBE_MAX_WORDS} words of each)` : 'texts'}`);
     probe = linearProbe(model, tokenizer, train, validation, options);
     if (options.probeTest && options.probeTest.length > 0 && (dp?.isLeader ?? true)) {
       const test = probedHeadReport(model, tokenizer, options.probeTest, options);
