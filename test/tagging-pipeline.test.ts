@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { manualSeed, scope } from '../src/engine';
 import { createModel, loadClassifier, savePretrained, type TokenClassifier } from '../src/model';
 import type { Module } from '../src/nn';
-import { resolveForgetSet, splitOf, type Dataset, type Example, type Split } from '../src/data';
+import { examplesToJsonl, resolveForgetSet, splitOf, type Dataset, type Example, type Split } from '../src/data';
+import { spawnSync } from 'node:child_process';
 import { trainTokenizerToDir } from '../src/text/train-tokenizer-cli';
 import { TextTokenizer } from '../src/text/tokenizer';
 import { makeBatch } from '../src/train/batches';
@@ -197,4 +198,29 @@ test('a tagger refuses the per-request target rules and SISA with a clear messag
   const forget = resolveForgetSet(data, `user:${MARKED}`, { seed: 42 });
   await assert.rejects(unlearn({ modelDir: original, dataset: data, forget, method: 'deepcut', out: path.join(root, 'refused'), stop: 'class-matched' }), /stopping rule is for text classifiers; a tagger/);
   await assert.rejects(unlearn({ modelDir: original, dataset: data, forget, method: 'sisa', out: path.join(root, 'refused-sisa') }), /SISA ensembles classify texts/);
+});
+
+test('an experiment grid on a tagging dataset runs end to end: tables with word-level metrics and an HTML report', async () => {
+  const { root, data } = await run();
+  const file = path.join(root, 'tagged.jsonl');
+  fs.writeFileSync(file, examplesToJsonl(data.examples, data.labels));
+  const config = path.join(root, 'grid.yaml');
+  fs.writeFileSync(config, [
+    'name: tagging-grid', `out: ${path.join(root, 'grid')}`, `base_model: ${path.join(root, 'base')}`, `datasets: [${file}]`,
+    'forget: [largest-user]', 'methods: [deepcut, npo]', 'seeds: [0]',
+    'finetune: { epochs: 3, max_length: 32, lr: 0.003, linear_probe: false }',
+    'hp: { deepcut: { steps: 4, lr: 0.001 }, npo: { steps: 4 } }', 'stop: none', 'eval: { retain_sample: 60 }', '',
+  ].join('\n'));
+  const r = spawnSync(process.execPath, [path.join(__dirname, '../../dist/src/cli/main.js'), 'experiment', '--config', config], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const csv = fs.readFileSync(path.join(root, 'grid', 'results.csv'), 'utf8').trim().split('\n');
+  const header = csv[0]!.split(',');
+  const rows = csv.slice(1).map((line) => Object.fromEntries(line.split(',').map((v, i) => [header[i]!, v])));
+  assert.deepEqual(rows.map((row) => row.method).sort(), ['deepcut', 'npo', 'original', 'retrain']);
+  for (const row of rows) {
+    assert.equal(row.forget_count, '16', 'the largest subject: the marked writer');
+    for (const key of ['accuracy_forget', 'accuracy_test', 'macro_f1_test', 'mia_loss_auc']) assert.ok(Number.isFinite(Number(row[key])), `${row.method} ${key}`);
+  }
+  const reports = fs.readdirSync(path.join(root, 'grid'), { recursive: true }).map(String).filter((f) => f.endsWith('report.html'));
+  assert.ok(reports.length >= 1, 'a cell report');
 });
