@@ -21,6 +21,13 @@ export function positiveNumber(value: string, flag: string): number {
   return n;
 }
 
+/** A probability in [0, 1) (a dropout rate). */
+export function probability(value: string, flag: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new CliError(`${flag} must be a number in [0, 1), got '${value}'`);
+  return n;
+}
+
 /** Runs a parser that throws plain Errors for bad input and reports them as CliErrors. */
 export function parseFlag<T>(parse: () => T): T {
   try {

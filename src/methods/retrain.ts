@@ -22,7 +22,7 @@ export const retrain: CustomMethod = {
     }
     // The new head is drawn on the CPU (as the original's was), then the model moves to ctx.device.
     // The same head as the model being unlearned (a text classifier's or a tagger's).
-    const { model, tokenizer } = loadClassifier(base, { labels: [...ctx.labels], device: ctx.device, task: savedTask(ctx.modelDir) });
+    const { model, tokenizer } = loadClassifier(base, { labels: [...ctx.labels], device: ctx.device, task: savedTask(ctx.modelDir), ...(recipe.settings.dropout !== undefined ? { dropout: recipe.settings.dropout } : {}) });
     if (!tokenizer) throw new Error(`${base} has no tokenizer.json`);
     const classifier = model as Classifier;
     try {
@@ -31,7 +31,7 @@ export const retrain: CustomMethod = {
       const losses: { step: number; values: Record<string, number> }[] = [];
       const result = finetune(classifier, tokenizer, ctx.retain, ctx.validation, {
         epochs: h.epochs, batchSize: h.batchSize, lr: h.lr, weightDecay: h.weightDecay, warmupFraction: h.warmupFraction,
-        maxLength: h.maxLength, patience: h.patience, linearProbe: h.linearProbe, freezeLayers: h.freezeLayers, seed: ctx.seed, log: ctx.log,
+        maxLength: h.maxLength, patience: h.patience, linearProbe: h.linearProbe, freezeLayers: h.freezeLayers, ...(h.dropout !== undefined ? { dropout: h.dropout } : {}), seed: ctx.seed, log: ctx.log,
         checkpointDir: path.join(ctx.out, 'checkpoint'), resume: ctx.resume,
         onStep: ({ step, totalSteps, loss }) => {
           losses.push({ step, values: { retain: loss } });

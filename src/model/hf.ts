@@ -23,6 +23,8 @@ export interface LoadPretrainedOptions<T extends Task> {
   numLabels?: number;
   /** Label names in id order (sets numLabels); default: the config's id2label, else LABEL_i. */
   labels?: readonly string[];
+  /** Replaces every dropout probability of the config (hidden, attention, classifier). */
+  dropout?: number;
   /** Where the model's tensors go: 'cpu' (default), 'auto', 'cuda' or 'cuda:N'. The weights are read (and a new head drawn) on the CPU, then moved once. */
   device?: DeviceSpec;
 }
@@ -53,7 +55,12 @@ function readConfig(file: string): { config: EncoderConfig; architecture?: strin
   return { config: parseHfConfig(json, file), architecture };
 }
 
-function withLabels(config: EncoderConfig, options: { numLabels?: number; labels?: readonly string[] }): EncoderConfig {
+function withLabels(config: EncoderConfig, options: { numLabels?: number; labels?: readonly string[]; dropout?: number }): EncoderConfig {
+  if (options.dropout !== undefined) {
+    if (!(options.dropout >= 0 && options.dropout < 1)) throw new RangeError(`dropout must be in [0, 1), got ${options.dropout}`);
+    const p = options.dropout;
+    return withLabels({ ...config, hiddenDropout: p, attentionDropout: p, classifierDropout: p }, { ...options, dropout: undefined });
+  }
   const { numLabels, labels } = options;
   if (labels) {
     if (numLabels !== undefined && numLabels !== labels.length) throw new Error(`numLabels ${numLabels} disagrees with ${labels.length} labels`);

@@ -34,6 +34,11 @@ export interface FinetuneOptions {
    * (freezeLowerLayers). 0 when omitted: records from before the option trained everything.
    */
   freezeLayers?: number;
+  /**
+   * Dropout for the fine-tune (hidden, attention and classifier), replacing the encoder's config
+   * (applied when the model is loaded, and saved in its config.json). Omitted: the encoder's own.
+   */
+  dropout?: number;
   /** Save model, optimiser and history here after every epoch (resumable). */
   checkpointDir?: string;
   /** Continue from checkpointDir's last epoch when it holds one. */

@@ -20,6 +20,8 @@ const settingsShape = {
   linearProbe: z.boolean().optional(),
   /** Absent in records from before partial fine-tuning: every layer was trained. */
   freezeLayers: z.number().int().nonnegative().optional(),
+  /** Absent: the encoder's own dropout (its config.json) was used. */
+  dropout: z.number().min(0).max(1).optional(),
 };
 
 /** Records are snake_case (max_length, batch_size, ...); those written before the switch are camelCase. Both read as camelCase. */

@@ -82,7 +82,7 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord | undefined {
   const train = job.forget ? retainSplit(job.dataset, job.forget) : splitOf(job.dataset, 'train');
   const validation = splitOf(job.dataset, 'validation');
   const testSplit = splitOf(job.dataset, 'test');
-  const { model: classifier, tokenizer } = loadClassifier(job.base, { labels: job.dataset.labels, task: isTagging(job.dataset) ? 'token-classification' : 'sequence-classification' });
+  const { model: classifier, tokenizer } = loadClassifier(job.base, { labels: job.dataset.labels, ...(job.settings.dropout !== undefined ? { dropout: job.settings.dropout } : {}), task: isTagging(job.dataset) ? 'token-classification' : 'sequence-classification' });
   try {
     if (!tokenizer) throw new Error(`${job.base} has no tokenizer.json`);
     if (job.randomInit) {
