@@ -18,6 +18,7 @@ import { loadDatasetFile } from '../src/data';
 import { loadConfigFile, planExperiment } from '../src/experiment';
 import { GRIDS_KEY, configHash, deepcutVersion, gridKey, jobIdOf, redisOptions, type GridMeta, type UnitJobData } from '../src/experiment/queue';
 import { makeTinyBase, SPAM_SLICE } from './helpers/tiny-run';
+import { tinyGridLines } from './helpers/tiny-grid';
 
 const CLI = path.join(__dirname, '../src/cli/main.js');
 const REDIS_SERVER = process.env.DEEPCUT_REDIS_SERVER ?? 'redis-server';
@@ -108,18 +109,7 @@ let configText: string | undefined;
 async function tinyConfig(name: string): Promise<string> {
   if (configText === undefined) {
     makeTinyBase(path.join(root, 'base'), await loadDatasetFile(SPAM_SLICE));
-    configText = [
-      'base_model: base',
-      `datasets: [${JSON.stringify(SPAM_SLICE)}]`,
-      'forget: [largest-user]',
-      'methods: [deepcut, gradient-ascent]',
-      'seeds: [0]',
-      'finetune: { epochs: 2, max_length: 32, lr: 0.002 }',
-      'hp:',
-      '  deepcut: { steps: 8, evalEvery: 4, stopSample: 32, checkpointEvery: 4 }',
-      '  gradient-ascent: { steps: 8, evalEvery: 4, stopSample: 32 }',
-      'eval: { retain_sample: 60 }',
-    ].join('\n');
+    configText = tinyGridLines([0]).join('\n');
   }
   const file = path.join(root, `${name}.yaml`);
   fs.writeFileSync(file, `name: ${name}\nout: ${JSON.stringify(path.join(root, name))}\n${configText}\n`);

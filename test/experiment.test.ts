@@ -15,6 +15,7 @@ import {
 import { demoConfig } from '../src/cli/commands/demo';
 import { DEFAULT_ENCODER } from '../src/model/default-encoder';
 import { makeTinyBase, SPAM_SLICE } from './helpers/tiny-run';
+import { tinyGridLines } from './helpers/tiny-grid';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-experiment-'));
 const CLI = path.join(__dirname, '../src/cli/main.js');
@@ -121,18 +122,7 @@ let tinyConfigText: string | undefined;
 async function tinyConfig(name: string): Promise<string> {
   if (tinyConfigText === undefined) {
     makeTinyBase(path.join(root, 'base'), await loadDatasetFile(SPAM_SLICE));
-    tinyConfigText = [
-      'base_model: base',
-      `datasets: [${JSON.stringify(SPAM_SLICE)}]`,
-      'forget: [largest-user]',
-      'methods: [deepcut, gradient-ascent]',
-      'seeds: [0, 1]',
-      'finetune: { epochs: 2, max_length: 32, lr: 0.002 }',
-      'hp:',
-      '  deepcut: { steps: 8, evalEvery: 4, stopSample: 32, checkpointEvery: 4 }',
-      '  gradient-ascent: { steps: 8, evalEvery: 4, stopSample: 32 }',
-      'eval: { retain_sample: 60 }',
-    ].join('\n');
+    tinyConfigText = tinyGridLines([0, 1]).join('\n');
   }
   return writeConfig(`${name}.yaml`, `name: ${name}\nout: ${JSON.stringify(path.join(root, name))}\n${tinyConfigText}\n`);
 }
