@@ -37,7 +37,7 @@ const SPLIT_SEED = DEFAULT_SEED; // 42: the split every other command uses by de
 const JOB_FILE = 'bench-quality-job.json'; // inside an unfinished model folder; replaced with it when the fine-tune ends
 
 const HELP = `usage: node dist/bench/quality/bench.js [options]   (npm run bench:quality -- [options])
-  --datasets LIST    comma-separated built-in datasets (default ${listBuiltinDatasets().join(',')})
+  --datasets LIST    comma-separated built-in datasets (default ${listBuiltinDatasets('sequence').join(',')}: the text classifiers, which TF-IDF + LR can be compared with)
   --model DIR        encoder folder to fine-tune (default ${path.relative(repoRoot, DEFAULT_ENCODER)})
   --epochs N         fine-tune epochs (default 2, the demo's; no early stopping, best validation epoch kept)
   --max-length N     tokens per text (default 128)
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   }
   const started = new Date();
   const loadStart = os.loadavg();
-  const known = listBuiltinDatasets();
+  const known = listBuiltinDatasets('sequence');
   const datasets = (flags.datasets ?? known.join(',')).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   for (const d of datasets) if (!known.includes(d)) throw new Error(`--datasets: '${d}' is not a built-in dataset (${known.join(', ')})`);
   if (new Set(datasets).size !== datasets.length) throw new Error(`--datasets lists a dataset twice: ${flags.datasets}`);

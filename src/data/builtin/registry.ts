@@ -19,6 +19,8 @@ interface BuiltinSpec {
   preprocessing: string[];
   notes?: string[];
   records: () => RawRecord[];
+  /** Tagged sentences (word tags) instead of labelled texts. */
+  tagging?: boolean;
 }
 
 const BROWN_LICENCE = 'package MIT; corpus "distributed with the permission of the copyright holder, redistribution permitted" (package README)';
@@ -76,6 +78,7 @@ const BUILTINS: Record<string, BuiltinSpec> = {
     records: brownRecords,
   },
   'brown-pos': {
+    tagging: true,
     package: BROWN_PACKAGE,
     url: BROWN_URL,
     licence: BROWN_LICENCE,
@@ -88,6 +91,7 @@ const BUILTINS: Record<string, BuiltinSpec> = {
     records: brownPosRecords,
   },
   'brown-pos-full': {
+    tagging: true,
     package: BROWN_PACKAGE,
     url: BROWN_URL,
     licence: BROWN_LICENCE,
@@ -101,8 +105,9 @@ const BUILTINS: Record<string, BuiltinSpec> = {
 /** Parsing is the slow part and does not depend on the seed, so parsed records are kept per process. */
 const parsedRecords = new Map<string, RawRecord[]>();
 
-export function listBuiltinDatasets(): string[] {
-  return Object.keys(BUILTINS);
+/** Every built-in, or only the text-classification ones ('sequence') or the tagged ones ('token'). */
+export function listBuiltinDatasets(kind?: 'sequence' | 'token'): string[] {
+  return Object.keys(BUILTINS).filter((name) => kind === undefined || Boolean(BUILTINS[name]!.tagging) === (kind === 'token'));
 }
 
 export function isBuiltinDataset(name: string): boolean {
