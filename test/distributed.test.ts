@@ -90,7 +90,10 @@ async function worker(role: string): Promise<void> {
     try {
       group.allReduce([tensor([1])]);
     } catch (err) {
-      fs.writeFileSync(path.join(out, `error-${rank}.txt`), (err as Error).message);
+      // Through a temporary name: the launcher may stop this rank mid-write (an empty file failed CI once).
+      const file = path.join(out, `error-${rank}.txt`);
+      fs.writeFileSync(`${file}.tmp`, (err as Error).message);
+      fs.renameSync(`${file}.tmp`, file);
       throw err;
     }
   }
