@@ -1,11 +1,11 @@
 // A fixed set of examples tokenised once and scored many times: the stopping checks score the
 // same forget and held-out rows every few steps, and re-tokenising them each time cost as much
 // as the forward pass on short texts.
-import { noGrad, scope, tensor } from '../engine';
+import { noGrad, scope } from '../engine';
 import type { Example } from '../data';
 import type { UnitClassifier } from '../model';
-import type { EncodedBatch, SequenceTokenizer } from '../text/types';
-import { chunks, encoderInputs, isTaggedBatch, taggedUnits } from '../train/batches';
+import type { SequenceTokenizer } from '../text/types';
+import { batchTensors, chunks, encodeLabelled, isTaggedBatch, type EncodedLabelled } from '../train/batches';
 import { perSampleStats } from '../eval';
 
 /** Per-row outcome of one scoring pass. */
@@ -26,23 +26,13 @@ export function sampleScores(correct: boolean[], loss: number[]): SampleScores {
 }
 
 export class ScoredSample {
-  /** Per batch: the tokens, the labels of its units and, for tagged sentences, where the words start. */
-  private readonly batches: { encoded: EncodedBatch; labels: number[]; wordIndex?: number[] }[];
+  /** Per batch: the tokens and its units' labels (for tagged sentences, where the words start too). */
+  private readonly batches: EncodedLabelled[];
   private readonly units: number;
 
   constructor(readonly examples: readonly Example[], tokenizer: SequenceTokenizer, maxLength: number, readonly name = 'sample') {
-    const tagged = isTaggedBatch(examples);
-    this.batches = chunks(examples, SCORE_BATCH).map((part) => {
-      if (!tagged) {
-        return { encoded: tokenizer.encodeBatch(part.map((e) => e.text), { maxLength, padding: 'longest', truncation: true }), labels: part.map((e) => e.label) };
-      }
-      const encoded = tokenizer.encodeWordsBatch(part.map((e) => e.tokens!), { maxLength, padding: 'longest', truncation: true });
-      const seq = encoded.shape[1];
-      return {
-        encoded, labels: taggedUnits(part, encoded.wordStarts).labels,
-        wordIndex: encoded.wordStarts.flatMap((starts, row) => starts.map((p) => row * seq + p)),
-      };
-    });
+    isTaggedBatch(examples); // a mix of tagged and text rows is refused here, not at the first check
+    this.batches = chunks(examples, SCORE_BATCH).map((part) => encodeLabelled(tokenizer, part, maxLength));
     this.units = this.batches.reduce((n, b) => n + b.labels.length, 0);
   }
 
@@ -61,11 +51,10 @@ export class ScoredSample {
     const loss: number[] = [];
     try {
       noGrad(() => {
-        for (const { encoded, labels, wordIndex } of this.batches) {
+        for (const encoded of this.batches) {
+          const labels = encoded.labels;
           scope(() => {
-            const inputs = encoderInputs(encoded, model.device);
-            const batch = wordIndex ? { ...inputs, wordIndex: tensor(wordIndex, { dtype: 'int64', device: model.device }) } : inputs;
-            const logits = model.forward(batch).logits.toArray() as Float32Array;
+            const logits = model.forward(batchTensors(encoded, model.device)).logits.toArray() as Float32Array;
             const stats = perSampleStats(logits, labels, model.numLabels);
             labels.forEach((label, i) => {
               correct.push(stats.predictions[i] === label);

@@ -30,10 +30,46 @@ export function isTaggedBatch(examples: readonly Example[]): boolean {
  * token-classification examples do); `wordIndex` tells the model where those are.
  */
 export function makeBatch(tokenizer: SequenceTokenizer, examples: readonly Example[], maxLength: number, device = 'cpu'): LabelledBatch {
-  if (isTaggedBatch(examples)) return makeTaggedBatch(tokenizer, examples, maxLength, device);
-  const enc = tokenizer.encodeBatch(examples.map((e) => e.text), { maxLength, padding: 'longest', truncation: true });
-  const unitOffsets = Array.from({ length: examples.length + 1 }, (_, i) => i);
-  return { ...encoderInputs(enc, device), labels: tensor(examples.map((e) => e.label), { dtype: 'int64', device }), size: examples.length, unitOffsets };
+  return batchTensors(encodeLabelled(tokenizer, examples, maxLength), device);
+}
+
+/** A labelled batch on the host, before tensors: what makeBatch makes, kept by callers that score the same rows often. */
+export interface EncodedLabelled {
+  encoded: EncodedBatch;
+  /** The units' labels (texts' labels, or tagged words' tags), row after row. */
+  labels: number[];
+  unitOffsets: number[];
+  /** Tagged sentences: flat positions of each labelled word's first sub-word (LabelledBatch.wordIndex). */
+  wordIndex?: number[];
+}
+
+/** Tokenises texts, or tagged sentences word by word (truncating, padding to the longest row). */
+export function encodeLabelled(tokenizer: SequenceTokenizer, examples: readonly Example[], maxLength: number): EncodedLabelled {
+  const options = { maxLength, padding: 'longest', truncation: true } as const;
+  if (!isTaggedBatch(examples)) {
+    return {
+      encoded: tokenizer.encodeBatch(examples.map((e) => e.text), options),
+      labels: examples.map((e) => e.label), unitOffsets: Array.from({ length: examples.length + 1 }, (_, i) => i),
+    };
+  }
+  for (const e of examples) {
+    if (e.tags === undefined || e.tags.length !== e.tokens!.length) throw new Error(`tagged example '${e.id}' needs one tag per token`);
+  }
+  const encoded = tokenizer.encodeWordsBatch(examples.map((e) => e.tokens!), options);
+  const seq = encoded.shape[1];
+  const { labels, unitOffsets } = taggedUnits(examples, encoded.wordStarts);
+  return { encoded, labels, unitOffsets, wordIndex: encoded.wordStarts.flatMap((starts, row) => starts.map((p) => row * seq + p)) };
+}
+
+/** An encoded labelled batch as tensors on `device`; call inside a scope(). */
+export function batchTensors(b: EncodedLabelled, device = 'cpu'): LabelledBatch {
+  return {
+    ...encoderInputs(b.encoded, device),
+    labels: tensor(b.labels, { dtype: 'int64', device }),
+    ...(b.wordIndex ? { wordIndex: tensor(b.wordIndex, { dtype: 'int64', device }) } : {}),
+    size: b.unitOffsets.length - 1,
+    unitOffsets: b.unitOffsets,
+  };
 }
 
 /** The word tags a tagged batch labels, row after row (words past the window left out). */
@@ -48,22 +84,6 @@ export function taggedUnits(examples: readonly Example[], wordStarts: readonly (
   return { labels, unitOffsets };
 }
 
-function makeTaggedBatch(tokenizer: SequenceTokenizer, examples: readonly Example[], maxLength: number, device: string): LabelledBatch {
-  for (const e of examples) {
-    if (e.tags === undefined || e.tags.length !== e.tokens!.length) throw new Error(`tagged example '${e.id}' needs one tag per token`);
-  }
-  const enc = tokenizer.encodeWordsBatch(examples.map((e) => e.tokens!), { maxLength, padding: 'longest', truncation: true });
-  const seq = enc.shape[1];
-  const { labels, unitOffsets } = taggedUnits(examples, enc.wordStarts);
-  const wordIndex = enc.wordStarts.flatMap((starts, row) => starts.map((p) => row * seq + p));
-  return {
-    ...encoderInputs(enc, device),
-    labels: tensor(labels, { dtype: 'int64', device }),
-    wordIndex: tensor(wordIndex, { dtype: 'int64', device }),
-    size: examples.length,
-    unitOffsets,
-  };
-}
 
 /** An already tokenised batch as int64 model inputs on `device`; call inside a scope(). */
 export function encoderInputs(enc: EncodedBatch, device = 'cpu'): Required<Omit<EncoderBatch, 'wordIndex'>> {
