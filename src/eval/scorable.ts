@@ -17,6 +17,7 @@ import { chunks, makeBatch } from '../train/batches';
 import { loadSisaEnsemble } from '../methods/sisa/ensemble';
 import { SISA_FILE } from '../methods/sisa/layout';
 import { hashModel } from '../provenance/hash';
+import { concatFloat32 } from '../util/arrays';
 
 export interface ScoreOptions {
   /** Tokens per text (longer texts are truncated). */
@@ -38,15 +39,6 @@ export interface ModelScores {
   unitOffsets?: Int32Array;
 }
 
-function concat(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
 
 export interface Scorable {
   readonly numLabels: number;
@@ -100,8 +92,8 @@ export function hfScorable(model: UnitClassifier, tokenizer: SequenceTokenizer, 
       } finally {
         model.train(wasTraining);
       }
-      const logits = concat(logitParts);
-      const embeddings = concat(embeddingParts);
+      const logits = concatFloat32(logitParts);
+      const embeddings = concatFloat32(embeddingParts);
       const tagged = model.task === 'token-classification';
       return { logits, embeddings, dim, ...(tagged ? { unitLabels: Int32Array.from(unitLabels), unitOffsets: Int32Array.from(unitOffsets) } : {}) };
     },

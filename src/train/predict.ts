@@ -5,6 +5,7 @@ import type { Example } from '../data';
 import type { UnitClassifier } from '../model';
 import { classificationReport } from '../eval';
 import { makeBatch, chunks } from './batches';
+import { concatFloat32 } from '../util/arrays';
 
 export interface Predictions {
   /** Row-major units × classes (a unit: a text, or a tagged word). */
@@ -34,12 +35,7 @@ export function predict(model: UnitClassifier, tokenizer: SequenceTokenizer, exa
     }
   });
   model.train(wasTraining);
-  const logits = new Float32Array(labels.length * numClasses);
-  let offset = 0;
-  for (const p of parts) {
-    logits.set(p, offset);
-    offset += p.length;
-  }
+  const logits = concatFloat32(parts);
   const predictions = Array.from({ length: labels.length }, (_, i) => {
     let best = 0;
     for (let c = 1; c < numClasses; c++) if (logits[i * numClasses + c]! > logits[i * numClasses + best]!) best = c;
