@@ -55,12 +55,7 @@ function readConfig(file: string): { config: EncoderConfig; architecture?: strin
   return { config: parseHfConfig(json, file), architecture };
 }
 
-function withLabels(config: EncoderConfig, options: { numLabels?: number; labels?: readonly string[]; dropout?: number }): EncoderConfig {
-  if (options.dropout !== undefined) {
-    if (!(options.dropout >= 0 && options.dropout < 1)) throw new RangeError(`dropout must be in [0, 1), got ${options.dropout}`);
-    const p = options.dropout;
-    return withLabels({ ...config, hiddenDropout: p, attentionDropout: p, classifierDropout: p }, { ...options, dropout: undefined });
-  }
+function withLabels(config: EncoderConfig, options: { numLabels?: number; labels?: readonly string[] }): EncoderConfig {
   const { numLabels, labels } = options;
   if (labels) {
     if (numLabels !== undefined && numLabels !== labels.length) throw new Error(`numLabels ${numLabels} disagrees with ${labels.length} labels`);
@@ -71,6 +66,13 @@ function withLabels(config: EncoderConfig, options: { numLabels?: number; labels
     return { ...config, labels: Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`) };
   }
   return config;
+}
+
+/** The config with every dropout probability replaced by `dropout` (unchanged without one). */
+function withDropout(config: EncoderConfig, dropout: number | undefined): EncoderConfig {
+  if (dropout === undefined) return config;
+  if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout must be in [0, 1), got ${dropout}`);
+  return { ...config, hiddenDropout: dropout, attentionDropout: dropout, classifierDropout: dropout };
 }
 
 /** The folder's weights by name (upcast to float32); explains the formats we do not read. */
@@ -104,7 +106,7 @@ export function loadPretrained<T extends Task = 'sequence-classification'>(dir: 
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new Error(`${root}: not a directory`);
   const configFile = path.join(root, 'config.json');
   const { config: fileConfig, architecture } = readConfig(configFile);
-  const config = withLabels(fileConfig, options);
+  const config = withDropout(withLabels(fileConfig, options), options.dropout);
   const task = (options.task ?? 'sequence-classification') as T;
   const { tensors, file } = readWeights(root);
   const model = buildModel(config, task);
