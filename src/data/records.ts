@@ -40,17 +40,19 @@ export function rawRecordFromFields(fields: Record<string, unknown>, where: Data
   const record: RawRecord = { id, text, labelName, where };
   const user = optionalString(fields, 'user', where);
   if (user !== undefined) record.user = user;
-  const split = optionalString(fields, 'split', where);
-  if (split !== undefined) {
-    if (!isSplit(split)) {
-      throw new DataError(`invalid split '${split}' for id '${id}' (expected train, validation or test)`, where);
-    }
-    record.split = split;
-  }
+  const split = optionalSplit(fields, id, where);
+  if (split !== undefined) record.split = split;
   return record;
 }
 
-function requiredString(fields: Record<string, unknown>, name: string, where: DataLocation, scalarOk: boolean): string {
+/** The row's `split` field, checked; undefined when it has none. */
+export function optionalSplit(fields: Record<string, unknown>, id: string, where: DataLocation): Split | undefined {
+  const split = optionalString(fields, 'split', where);
+  if (split !== undefined && !isSplit(split)) throw new DataError(`invalid split '${split}' for id '${id}' (expected train, validation or test)`, where);
+  return split;
+}
+
+export function requiredString(fields: Record<string, unknown>, name: string, where: DataLocation, scalarOk: boolean): string {
   const value = fields[name];
   if (value === undefined || value === null || value === '') {
     throw new DataError(`missing field '${name}'`, where);
@@ -61,7 +63,7 @@ function requiredString(fields: Record<string, unknown>, name: string, where: Da
   throw new DataError(`field '${name}' must be a string, got ${typeof value}`, where);
 }
 
-function optionalString(fields: Record<string, unknown>, name: string, where: DataLocation): string | undefined {
+export function optionalString(fields: Record<string, unknown>, name: string, where: DataLocation): string | undefined {
   const value = fields[name];
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'string') return value;

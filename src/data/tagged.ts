@@ -4,8 +4,7 @@
  * its text is the tokens joined by single spaces and it has no sentence label.
  */
 import { DataError, type DataLocation } from './errors';
-import type { RawRecord } from './records';
-import { isSplit } from './types';
+import { optionalSplit, optionalString, requiredString, type RawRecord } from './records';
 
 export interface TaggedFields {
   user?: string;
@@ -34,28 +33,17 @@ export function taggedRecord(id: string, tokens: string[], tagNames: string[], w
 
 /** A JSONL object {"id", "tokens": [...], "tags": [...], "user"?, "split"?, "group"?}. */
 export function taggedRecordFromFields(fields: Record<string, unknown>, where: DataLocation): RawRecord {
-  const id = idField(fields, where);
+  const id = requiredString(fields, 'id', where, true);
   const tokens = stringArray(fields, 'tokens', id, where);
   const tags = stringArray(fields, 'tags', id, where);
   const extra: TaggedFields = {};
-  const user = optionalText(fields, 'user', where);
+  const user = optionalString(fields, 'user', where);
   if (user !== undefined) extra.user = user;
-  const group = optionalText(fields, 'group', where);
+  const group = optionalString(fields, 'group', where);
   if (group !== undefined) extra.group = group;
-  const split = optionalText(fields, 'split', where);
-  if (split !== undefined) {
-    if (!isSplit(split)) throw new DataError(`invalid split '${split}' for id '${id}' (expected train, validation or test)`, where);
-    extra.split = split;
-  }
+  const split = optionalSplit(fields, id, where);
+  if (split !== undefined) extra.split = split;
   return taggedRecord(id, tokens, tags, where, extra);
-}
-
-function idField(fields: Record<string, unknown>, where: DataLocation): string {
-  const value = fields.id;
-  if (value === undefined || value === null || value === '') throw new DataError("missing field 'id'", where);
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  throw new DataError(`field 'id' must be a string, got ${typeof value}`, where);
 }
 
 function stringArray(fields: Record<string, unknown>, name: 'tokens' | 'tags', id: string, where: DataLocation): string[] {
@@ -68,12 +56,4 @@ function stringArray(fields: Record<string, unknown>, name: 'tokens' | 'tags', i
     }
   });
   return value as string[];
-}
-
-function optionalText(fields: Record<string, unknown>, name: string, where: DataLocation): string | undefined {
-  const value = fields[name];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  throw new DataError(`field '${name}' must be a string, got ${typeof value}`, where);
 }
