@@ -109,7 +109,7 @@ let configText: string | undefined;
 async function tinyConfig(name: string): Promise<string> {
   if (configText === undefined) {
     makeTinyBase(path.join(root, 'base'), await loadDatasetFile(SPAM_SLICE));
-    configText = tinyGridLines([0]).join('\n');
+    configText = tinyGridLines([0], { longDeepcut: true }).join('\n');
   }
   const file = path.join(root, `${name}.yaml`);
   fs.writeFileSync(file, `name: ${name}\nout: ${JSON.stringify(path.join(root, name))}\n${configText}\n`);
