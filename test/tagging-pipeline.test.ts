@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { manualSeed, scope } from '../src/engine';
 import { createModel, loadClassifier, savePretrained, type TokenClassifier } from '../src/model';
 import type { Module } from '../src/nn';
-import { examplesToJsonl, resolveForgetSet, splitOf, type Dataset, type Example, type Split } from '../src/data';
+import { datasetHash, examplesToJsonl, resolveForgetSet, splitOf, type Dataset, type Example, type Split } from '../src/data';
 import { spawnSync } from 'node:child_process';
 import { trainTokenizerToDir } from '../src/text/train-tokenizer-cli';
 import { TextTokenizer } from '../src/text/tokenizer';
@@ -20,6 +20,9 @@ import { finetuneToFolder } from '../src/train/run';
 import { predict } from '../src/train/predict';
 import { FINETUNE_DEFAULTS } from '../src/train/finetune';
 import { unlearn } from '../src/methods/unlearn';
+import { estimateTarget, readReferencesManifest, trainReferences } from '../src/methods/target';
+import { subjectOf } from '../src/methods/target/partition';
+import type { Classifier } from '../src/methods/types';
 import { evaluateModel } from '../src/eval/evaluate';
 import { loadScorable } from '../src/eval/scorable';
 import { mulberry32 } from '../src/util/prng';
@@ -193,10 +196,64 @@ test('unlearning a tagger: the marked subject is followed by the original, not b
   }
 });
 
-test('a tagger refuses the per-request target rules and SISA with a clear message', async () => {
-  const { root, data, original } = await run();
+test('a tagger\'s per-request targets count words: references that never saw the marked subject put its target near the retrained model\'s word accuracy, an ordinary subject\'s near validation; unlearning stops there; SISA is refused', async (t) => {
+  const { root, data, original, retrain } = await run();
+  const train = splitOf(data, 'train');
+  const validation = splitOf(data, 'validation');
+  const references = path.join(root, 'references');
+  trainReferences({ model: original, dataset: data, splitSeed: 42, k: 4, out: references });
+  const manifest = readReferencesManifest(references);
+  const validationWords = validation.reduce((n, e) => n + e.tokens!.length, 0);
+  for (const p of manifest.partitions) {
+    assert.deepEqual(p.heldout!.units, [...validation].sort((a, b) => (a.id < b.id ? -1 : 1)).map((e) => e.tokens!.length), 'words per validation sentence, in id order');
+    assert.equal(p.heldout!.correct.length, validationWords);
+  }
+  const wordAccuracy = (dir: string, rows: readonly Example[]) => {
+    const { model, tokenizer } = loadClassifier(dir);
+    try {
+      return predict(model, tokenizer!, rows, { maxLength: 32, batchSize: 16 }).accuracy;
+    } finally {
+      model.dispose();
+    }
+  };
+  const estimate = (rule: 'references' | 'class-matched', forget: readonly Example[]) => {
+    const { model, tokenizer } = loadClassifier(original);
+    const ids = new Set(forget.map((e) => e.id));
+    try {
+      return estimateTarget({
+        rule, model: model as Classifier, tokenizer: tokenizer!, forgetSample: forget, validation, labels: data.labels, maxLength: 32,
+        keptSubjects: new Set(train.filter((e) => !ids.has(e.id)).map(subjectOf)),
+        references: { dir: references, dataset: data.name, splitSeed: 42, trainHash: datasetHash(train) },
+      });
+    } finally {
+      model.dispose();
+    }
+  };
+  const marked = train.filter((e) => e.user === MARKED);
+  const ordinary = train.filter((e) => e.user === 'user-3');
+  const markedTarget = estimate('references', marked);
+  const ordinaryTarget = estimate('references', ordinary);
+  const retrained = wordAccuracy(retrain, marked);
+  const seen = wordAccuracy(original, marked);
+  const heldout = wordAccuracy(original, validation);
+  t.diagnostic(`marked: original ${seen.toFixed(3)}, target ${markedTarget.accuracy.toFixed(3)}, retrained ${retrained.toFixed(3)}; user-3 target ${ordinaryTarget.accuracy.toFixed(3)}, validation ${heldout.toFixed(3)}`);
+  assert.equal(markedTarget.estimate.forget_units, marked.reduce((n, e) => n + e.tokens!.length, 0), 'the target counts the marked sentences\' words');
+  assert.equal(markedTarget.estimate.heldout_scores_kept, true, 'the references\' validation words come from references.json');
+  assert.ok(Math.abs(markedTarget.accuracy - retrained) <= 0.1, `marked: target ${markedTarget.accuracy} vs the retrained model's ${retrained} (original ${seen})`);
+  assert.ok(markedTarget.accuracy < seen - 0.05, `marked: target ${markedTarget.accuracy} below the original's ${seen}`);
+  assert.ok(Math.abs(ordinaryTarget.accuracy - heldout) <= 0.1, `ordinary: target ${ordinaryTarget.accuracy} near validation ${heldout}`);
+  const classMatched = estimate('class-matched', marked);
+  assert.match(classMatched.source, /tag mix/);
+  assert.ok(classMatched.accuracy > markedTarget.accuracy, 'held-out words of the same tags: no subject gap');
+
   const forget = resolveForgetSet(data, `user:${MARKED}`, { seed: 42 });
-  await assert.rejects(unlearn({ modelDir: original, dataset: data, forget, method: 'deepcut', out: path.join(root, 'refused'), stop: 'class-matched' }), /stopping rule is for text classifiers; a tagger/);
+  const out = path.join(root, 'deepcut-references');
+  const record = await unlearn({ modelDir: original, dataset: data, forget, method: 'deepcut', out, stop: 'references', references, hp: { lr: 1e-3, steps: 20 } });
+  assert.equal(record.target!.rule, 'references');
+  assert.ok(Math.abs(record.target!.accuracy - markedTarget.accuracy) < 1e-12, 'the same target inside unlearn');
+  const after = wordAccuracy(out, marked);
+  t.diagnostic(`unlearned with the references target: ${after.toFixed(3)} after ${record.steps} steps`);
+  assert.ok(Math.abs(after - record.target!.accuracy) < Math.abs(seen - record.target!.accuracy), `unlearned ${after} closer to the target ${record.target!.accuracy} than the original ${seen}`);
   await assert.rejects(unlearn({ modelDir: original, dataset: data, forget, method: 'sisa', out: path.join(root, 'refused-sisa') }), /SISA ensembles classify texts/);
 });
 

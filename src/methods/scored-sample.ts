@@ -12,7 +12,7 @@ import { perSampleStats } from '../eval';
 export interface SampleScores {
   /** Whether the model's top class is the label, per unit (a row; a tagger's word). */
   correct: boolean[];
-  /** Cross-entropy of the label, per row. */
+  /** Cross-entropy of the label, per unit. */
   loss: number[];
   accuracy: number;
   meanLoss: number;
@@ -20,7 +20,21 @@ export interface SampleScores {
 
 const SCORE_BATCH = 32;
 
-/** Per-row outcomes with their accuracy and mean loss (rows must not be empty). */
+/**
+ * Which units a set of rows scores: a text is one unit, a tagged sentence one per labelled word
+ * (words past the window left out). `offsets[r]..offsets[r + 1]` are row r's units.
+ */
+export interface UnitLayout {
+  labels: number[];
+  offsets: number[];
+}
+
+/** Units of row `row` in a layout. */
+export function unitsOf(layout: UnitLayout, row: number): number {
+  return layout.offsets[row + 1]! - layout.offsets[row]!;
+}
+
+/** Per-unit outcomes with their accuracy and mean loss (units must not be empty). */
 export function sampleScores(correct: boolean[], loss: number[]): SampleScores {
   return { correct, loss, accuracy: correct.filter(Boolean).length / correct.length, meanLoss: loss.reduce((a, b) => a + b, 0) / loss.length };
 }
@@ -28,17 +42,24 @@ export function sampleScores(correct: boolean[], loss: number[]): SampleScores {
 export class ScoredSample {
   /** Per batch: the tokens and its units' labels (for tagged sentences, where the words start too). */
   private readonly batches: EncodedLabelled[];
-  private readonly units: number;
+  /** The units scored, in the order of `score`'s outcomes. */
+  readonly layout: UnitLayout;
 
   constructor(readonly examples: readonly Example[], tokenizer: SequenceTokenizer, maxLength: number, readonly name = 'sample') {
     isTaggedBatch(examples); // a mix of tagged and text rows is refused here, not at the first check
     this.batches = chunks(examples, SCORE_BATCH).map((part) => encodeLabelled(tokenizer, part, maxLength));
-    this.units = this.batches.reduce((n, b) => n + b.labels.length, 0);
+    const labels: number[] = [];
+    const offsets = [0];
+    for (const b of this.batches) {
+      for (let r = 1; r < b.unitOffsets.length; r++) offsets.push(labels.length + b.unitOffsets[r]!);
+      labels.push(...b.labels);
+    }
+    this.layout = { labels, offsets };
   }
 
   /** Units scored: rows, or a tagger's words (an accuracy step is 1/size). */
   get size(): number {
-    return this.units;
+    return this.layout.labels.length;
   }
 
   /** Scores every row with `model` in eval mode (its train/eval mode is restored after). */

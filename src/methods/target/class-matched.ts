@@ -1,7 +1,8 @@
 // The cheap target (SCRUB+R style): what the input model does on held-out rows of the forget
 // set's classes, weighted by the forget set's class mix. A forget set of one class is compared
-// with held-out rows of that class only, not with the whole validation split.
-import type { Example } from '../../data';
+// with held-out rows of that class only, not with the whole validation split. Everything here
+// counts units, the labels a ScoredSample scores: a text's class, or a tagged word's tag (so a
+// tagger's target is held-out word accuracy weighted by the forget words' tag mix).
 import type { SampleScores } from '../scored-sample';
 import type { StopTarget } from '../stopping';
 
@@ -14,15 +15,17 @@ export interface ClassRates {
   pooled: { accuracy: number; loss: number };
 }
 
-export function ratesByClass(examples: readonly Example[], scores: SampleScores, numClasses: number): ClassRates {
-  if (examples.length === 0) throw new Error('the class-matched target needs held-out rows, and there are none');
+/** Rates of held-out units with labels `labels` (one per outcome in `scores`). */
+export function ratesByClass(labels: readonly number[], scores: SampleScores, numClasses: number): ClassRates {
+  if (labels.length === 0) throw new Error('the class-matched target needs held-out rows, and there are none');
+  if (labels.length !== scores.correct.length) throw new Error(`ratesByClass: ${labels.length} labels for ${scores.correct.length} scored units`);
   const count = new Array<number>(numClasses).fill(0);
   const right = new Array<number>(numClasses).fill(0);
   const lossSum = new Array<number>(numClasses).fill(0);
-  examples.forEach((e, i) => {
-    count[e.label]! += 1;
-    if (scores.correct[i]) right[e.label]! += 1;
-    lossSum[e.label]! += scores.loss[i]!;
+  labels.forEach((label, i) => {
+    count[label]! += 1;
+    if (scores.correct[i]) right[label]! += 1;
+    lossSum[label]! += scores.loss[i]!;
   });
   return {
     count,
@@ -32,33 +35,36 @@ export function ratesByClass(examples: readonly Example[], scores: SampleScores,
   };
 }
 
-/** Classes of `forget` with no held-out row (their rows fall back to the pooled rate). */
-export function classesWithoutHeldout(forget: readonly Example[], rates: ClassRates): number[] {
-  return [...new Set(forget.map((e) => e.label))].filter((c) => rates.count[c] === 0).sort((a, b) => a - b);
+/** Classes of the forget units (`forget`: their labels) with no held-out unit (they fall back to the pooled rate). */
+export function classesWithoutHeldout(forget: readonly number[], rates: ClassRates): number[] {
+  return [...new Set(forget)].filter((c) => rates.count[c] === 0).sort((a, b) => a - b);
 }
 
-/** The held-out accuracy and loss re-weighted to `forget`'s class mix. */
-export function classMatched(forget: readonly Example[], rates: ClassRates): { accuracy: number; loss: number } {
+/** The held-out accuracy and loss re-weighted to the class mix of the forget units (`forget`: their labels). */
+export function classMatched(forget: readonly number[], rates: ClassRates): { accuracy: number; loss: number } {
   if (forget.length === 0) throw new Error('the class-matched target needs at least one forget row');
   let accuracy = 0;
   let loss = 0;
-  for (const e of forget) {
-    accuracy += rates.accuracy[e.label]!;
-    loss += rates.loss[e.label]!;
+  for (const label of forget) {
+    accuracy += rates.accuracy[label]!;
+    loss += rates.loss[label]!;
   }
   return { accuracy: accuracy / forget.length, loss: loss / forget.length };
 }
 
-export function classMatchedTarget(forget: readonly Example[], modelRates: ClassRates, labels: readonly string[]): StopTarget {
+/** `forget`: the labels of the forget units; `tagged`: they are words' tags (said so in the source line). */
+export function classMatchedTarget(forget: readonly number[], modelRates: ClassRates, labels: readonly string[], tagged = false): StopTarget {
   const matched = classMatched(forget, modelRates);
   const missing = classesWithoutHeldout(forget, modelRates);
   const mix: Record<string, number> = {};
-  for (const e of forget) mix[labels[e.label]!] = (mix[labels[e.label]!] ?? 0) + 1;
+  for (const label of forget) mix[labels[label]!] = (mix[labels[label]!] ?? 0) + 1;
   return {
     rule: 'class-matched',
     accuracy: matched.accuracy,
     loss: matched.loss,
-    source: `the input model's validation accuracy on the forget sample's class mix (${Object.entries(mix).map(([l, n]) => `${l} ${n}`).join(', ')})`,
+    source: tagged
+      ? `the input model's validation word accuracy on the forget sample's tag mix (${forget.length} words: ${Object.entries(mix).map(([l, n]) => `${l} ${n}`).join(', ')})`
+      : `the input model's validation accuracy on the forget sample's class mix (${Object.entries(mix).map(([l, n]) => `${l} ${n}`).join(', ')})`,
     estimate: {
       forget_class_mix: mix,
       heldout_by_class: Object.fromEntries(labels.map((l, c) => [l, { count: modelRates.count[c], accuracy: modelRates.count[c]! > 0 ? modelRates.accuracy[c] : null }])),
@@ -69,5 +75,5 @@ export function classMatchedTarget(forget: readonly Example[], modelRates: Class
 }
 
 export function classFallbackNote(missing: readonly number[], labels: readonly string[]): string {
-  return `no validation rows of class ${missing.map((c) => `'${labels[c]}'`).join(', ')}: its forget rows are compared with the pooled validation accuracy`;
+  return `no validation rows of class ${missing.map((c) => `'${labels[c]}'`).join(', ')}: its forget units are compared with the pooled validation accuracy`;
 }

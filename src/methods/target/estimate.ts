@@ -36,13 +36,18 @@ export function estimateTarget(ctx: TargetContext): StopTarget {
   if (ctx.forgetSample.length === 0) throw new Error(`the '${ctx.rule}' stopping rule needs at least one forget record`);
   // References are checked before anything is scored: a mismatch is the likely mistake.
   const manifest = ctx.rule === 'references' ? loadReferencesManifest(ctx) : undefined;
-  const scores = new ScoredSample(ctx.validation, ctx.tokenizer, ctx.maxLength, 'validation split').score(ctx.model);
-  const modelRates = ratesByClass(ctx.validation, scores, ctx.labels.length);
+  const heldout = new ScoredSample(ctx.validation, ctx.tokenizer, ctx.maxLength, 'validation split');
+  const scores = heldout.score(ctx.model);
+  const modelRates = ratesByClass(heldout.layout.labels, scores, ctx.labels.length);
   const inputHeldout = { accuracy: scores.accuracy, meanLoss: scores.meanLoss };
-  if (!manifest) return { ...classMatchedTarget(ctx.forgetSample, modelRates, ctx.labels), inputHeldout };
+  // Tokenised only, for its units: a tagger's target counts the forget words the checks score.
+  const forgetUnits = new ScoredSample(ctx.forgetSample, ctx.tokenizer, ctx.maxLength, 'forget sample').layout;
+  const tagged = ctx.forgetSample.some((e) => e.tokens !== undefined);
+  if (!manifest) return { ...classMatchedTarget(forgetUnits.labels, modelRates, ctx.labels, tagged), inputHeldout };
   return {
     ...referencesTarget({
-      dir: ctx.references!.dir, manifest, forget: ctx.forgetSample, heldout: ctx.validation, modelRates, labels: ctx.labels, maxLength: ctx.maxLength, device: ctx.model.device as Device, log: ctx.log,
+      dir: ctx.references!.dir, manifest, forget: ctx.forgetSample, forgetUnits, heldout: ctx.validation, heldoutUnits: heldout.layout,
+      modelRates, labels: ctx.labels, maxLength: ctx.maxLength, device: ctx.model.device as Device, log: ctx.log,
       ...(ctx.keptSubjects ? { keptSubjects: ctx.keptSubjects } : {}),
     }),
     inputHeldout,

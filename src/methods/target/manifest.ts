@@ -34,10 +34,12 @@ export interface HeldoutScores {
   max_length: number;
   /** idSetHash of the validation ids scored. */
   ids_hash: string;
-  /** Per validation row, in the order of the ids sorted: whether the top class is the label, and its loss. */
+  /** Per validation row, in the order of the ids sorted: whether the top class is the label, and its loss (a row's units together). */
   ids: string[];
   correct: boolean[];
   loss: number[];
+  /** Units per sorted row, where rows are not one unit each (a tagger's sentences: their words in the window). */
+  units?: number[];
 }
 
 export interface ReferencesManifest {

@@ -9,7 +9,7 @@ import { loadClassifier, type SequenceClassifier } from '../../model';
 import type { Device, DeviceSpec } from '../../engine/device';
 import type { SequenceTokenizer } from '../../text/types';
 import type { Module } from '../../nn';
-import { ScoredSample, sampleScores, type SampleScores } from '../scored-sample';
+import { ScoredSample, sampleScores, unitsOf, type SampleScores, type UnitLayout } from '../scored-sample';
 import type { StopTarget } from '../stopping';
 import { classFallbackNote, classMatched, classesWithoutHeldout, ratesByClass, type ClassRates } from './class-matched';
 import type { HeldoutScores, ReferencesManifest } from './manifest';
@@ -21,9 +21,12 @@ export interface ReferencesTargetInput {
   manifest: ReferencesManifest;
   /** The forget rows the stopping checks score. */
   forget: readonly Example[];
+  /** Their units as the input model's tokenizer lays them out (a text: one; a tagged sentence: its words in the window). */
+  forgetUnits: UnitLayout;
   /** Held-out rows (the validation split). */
   heldout: readonly Example[];
-  /** The input model's per-class rates on `heldout`. */
+  heldoutUnits: UnitLayout;
+  /** The input model's per-class rates on `heldout`'s units. */
   modelRates: ClassRates;
   labels: readonly string[];
   maxLength: number;
@@ -43,9 +46,11 @@ export interface ReferencesTargetInput {
 
 interface ReferenceScores {
   index: number;
-  /** Per forget row: correct / loss, or undefined where this reference saw the row. */
+  /** Per unit of the judged forget rows: correct / loss, or undefined where this reference saw the row. */
   correct: (boolean | undefined)[];
   loss: (number | undefined)[];
+  /** Judged forget rows this reference never saw. */
+  unseenRows: number;
   rates: ClassRates;
   heldoutLosses: number[];
   /** Whether the held-out scores came from references.json (not scored again). */
@@ -60,20 +65,44 @@ function quantiles(values: readonly number[]): { p10: number; p50: number; p90: 
   return { p10: at(0.1), p50: at(0.5), p90: at(0.9) };
 }
 
-/** A reference's held-out scores as references.json keeps them (ids sorted, so any order of the rows maps). */
-export function heldoutScores(heldout: readonly Example[], scores: SampleScores, maxLength: number): HeldoutScores {
+/**
+ * A reference's held-out scores as references.json keeps them: rows in the order of their ids
+ * sorted (so any order of the rows maps), each row's units together; `units` (per sorted row)
+ * only where a row is not one unit (a tagger's sentences).
+ */
+export function heldoutScores(heldout: readonly Example[], scores: SampleScores, layout: UnitLayout, maxLength: number): HeldoutScores {
+  if (scores.correct.length !== layout.labels.length) throw new Error(`heldoutScores: ${scores.correct.length} outcomes for ${layout.labels.length} units`);
   const order = heldout.map((e, i) => i).sort((a, b) => (heldout[a]!.id < heldout[b]!.id ? -1 : heldout[a]!.id > heldout[b]!.id ? 1 : 0));
+  const span = (i: number) => Array.from({ length: unitsOf(layout, i) }, (_, k) => layout.offsets[i]! + k);
+  const units = order.map((i) => unitsOf(layout, i));
   return {
     max_length: maxLength, ids_hash: idSetHash(heldout.map((e) => e.id)),
-    ids: order.map((i) => heldout[i]!.id), correct: order.map((i) => scores.correct[i]!), loss: order.map((i) => scores.loss[i]!),
+    ids: order.map((i) => heldout[i]!.id),
+    correct: order.flatMap((i) => span(i).map((u) => scores.correct[u]!)),
+    loss: order.flatMap((i) => span(i).map((u) => scores.loss[u]!)),
+    ...(units.some((n) => n !== 1) ? { units } : {}),
   };
 }
 
-/** The kept scores in `heldout`'s order, or undefined when they were taken on other rows or another max length. */
-function cachedHeldout(cache: HeldoutScores | undefined, heldout: readonly Example[], maxLength: number): SampleScores | undefined {
+/** The kept scores in `heldout`'s order, or undefined when they were taken on other rows, another max length or another unit layout. */
+function cachedHeldout(cache: HeldoutScores | undefined, heldout: readonly Example[], layout: UnitLayout, maxLength: number): SampleScores | undefined {
   if (!cache || cache.max_length !== maxLength || cache.ids_hash !== idSetHash(heldout.map((e) => e.id))) return undefined;
-  const at = new Map(cache.ids.map((id, i) => [id, i]));
-  return sampleScores(heldout.map((e) => cache.correct[at.get(e.id)!]!), heldout.map((e) => cache.loss[at.get(e.id)!]!));
+  const counts = cache.units ?? cache.ids.map(() => 1);
+  const start = new Map<string, [number, number]>();
+  let at = 0;
+  cache.ids.forEach((id, i) => { start.set(id, [at, counts[i]!]); at += counts[i]!; });
+  if (at !== cache.correct.length) return undefined;
+  const correct: boolean[] = [];
+  const loss: number[] = [];
+  for (let r = 0; r < heldout.length; r++) {
+    const [from, count] = start.get(heldout[r]!.id)!;
+    if (count !== unitsOf(layout, r)) return undefined;
+    for (let k = 0; k < count; k++) {
+      correct.push(cache.correct[from + k]!);
+      loss.push(cache.loss[from + k]!);
+    }
+  }
+  return sampleScores(correct, loss);
 }
 
 /** Runs `fn` with a reference model loaded from `dir`, disposed after (also when it has no tokenizer). */
@@ -88,26 +117,44 @@ export function withReference<T>(dir: string, device: DeviceSpec, fn: (classifie
   }
 }
 
-function scoreReference(input: ReferencesTargetInput, index: number): ReferenceScores {
+/** Reference `index`'s outcomes on the judged forget rows (`judged`: indices into input.forget) and on the held-out units. */
+function scoreReference(input: ReferencesTargetInput, index: number, judged: readonly number[]): ReferenceScores {
   const p = input.manifest.partitions[index]!;
   const dir = path.join(input.dir, p.folder);
   const seen = new Set(p.ids);
-  const unseen = input.forget.filter((e) => !seen.has(e.id));
-  const kept = cachedHeldout(p.heldout, input.heldout, input.maxLength);
+  const unseen = judged.filter((r) => !seen.has(input.forget[r]!.id));
+  const kept = cachedHeldout(p.heldout, input.heldout, input.heldoutUnits, input.maxLength);
   let scored: SampleScores | undefined;
   let heldout = kept;
   if (unseen.length > 0 || !heldout) {
     withReference(dir, input.device, (classifier, tokenizer) => {
-      scored = unseen.length > 0 ? new ScoredSample(unseen, tokenizer, input.maxLength, 'forget rows').score(classifier) : undefined;
-      heldout ??= new ScoredSample(input.heldout, tokenizer, input.maxLength, 'held-out rows').score(classifier);
+      if (unseen.length > 0) {
+        const sample = new ScoredSample(unseen.map((r) => input.forget[r]!), tokenizer, input.maxLength, 'forget rows');
+        if (unseen.some((r, i) => unitsOf(sample.layout, i) !== unitsOf(input.forgetUnits, r))) throw new Error(`${dir}: its tokenizer splits the forget sentences' words differently from the model being unlearned: references must share the original's tokenizer`);
+        scored = sample.score(classifier);
+      }
+      if (!heldout) {
+        const sample = new ScoredSample(input.heldout, tokenizer, input.maxLength, 'held-out rows');
+        if (sample.size !== input.heldoutUnits.labels.length) throw new Error(`${dir}: its tokenizer lays out the held-out rows differently from the model being unlearned: references must share the original's tokenizer`);
+        heldout = sample.score(classifier);
+      }
     });
   }
-  const byId = new Map(unseen.map((e, i) => [e.id, i]));
+  const unseenAt = new Map(unseen.map((r, i) => [r, i]));
+  let cursor = 0;
+  const unseenStart = unseen.map((r) => { const at = cursor; cursor += unitsOf(input.forgetUnits, r); return at; });
+  const correct: (boolean | undefined)[] = [];
+  const loss: (number | undefined)[] = [];
+  for (const r of judged) {
+    const i = unseenAt.get(r);
+    for (let k = 0; k < unitsOf(input.forgetUnits, r); k++) {
+      correct.push(i === undefined ? undefined : scored!.correct[unseenStart[i]! + k]);
+      loss.push(i === undefined ? undefined : scored!.loss[unseenStart[i]! + k]);
+    }
+  }
   return {
-    index,
-    correct: input.forget.map((e) => (byId.has(e.id) ? scored!.correct[byId.get(e.id)!] : undefined)),
-    loss: input.forget.map((e) => (byId.has(e.id) ? scored!.loss[byId.get(e.id)!] : undefined)),
-    rates: ratesByClass(input.heldout, heldout!, input.labels.length),
+    index, correct, loss, unseenRows: unseen.length,
+    rates: ratesByClass(input.heldoutUnits.labels, heldout!, input.labels.length),
     heldoutLosses: heldout!.loss,
     heldoutCached: kept !== undefined,
   };
@@ -120,24 +167,28 @@ export function referencesTarget(input: ReferencesTargetInput): StopTarget {
   manifest.partitions.forEach((p) => p.ids.forEach((id) => where.set(id, [...(where.get(id) ?? []), p.index])));
   const unplaced = forget.filter((e) => !where.has(e.id));
   if (unplaced.length > 0) throw new Error(`${path.join(input.dir, 'references.json')}: no partition holds forget record '${unplaced[0]!.id}' (${unplaced.length} in all): the references were trained on other records`);
-  const model = classMatched(forget, input.modelRates);
-  const missing = classesWithoutHeldout(forget, input.modelRates);
-  const n = forget.length;
+  const n = input.forgetUnits.labels.length;
+  if (input.forgetUnits.offsets.length !== forget.length + 1) throw new Error(`referencesTarget: a unit layout of ${input.forgetUnits.offsets.length - 1} rows for ${forget.length} forget rows`);
+  if (n === 0) throw new Error('the references target needs at least one forget unit (no forget word fits the window)');
+  const model = classMatched(input.forgetUnits.labels, input.modelRates);
+  const missing = classesWithoutHeldout(input.forgetUnits.labels, input.modelRates);
   // Only rows whose whole subject is forgotten are judged by the references (see keptSubjects).
-  const judged = forget.filter((e) => !input.keptSubjects?.has(subjectOf(e)));
+  const judged = forget.map((e, r) => r).filter((r) => !input.keptSubjects?.has(subjectOf(forget[r]!)));
+  const judgedLabels = judged.flatMap((r) => input.forgetUnits.labels.slice(input.forgetUnits.offsets[r]!, input.forgetUnits.offsets[r + 1]!));
+  const judgedRowOf = judged.flatMap((r) => Array.from({ length: unitsOf(input.forgetUnits, r) }, () => r));
+  const units = { forget_units: n, whole_subject_units: judgedLabels.length };
   if (judged.length === 0) {
     return {
       rule: 'references', accuracy: model.accuracy, loss: model.loss,
       source: `every forget row's data subject keeps records in the retain set, so a retrained model still sees each subject: the input model's class-matched validation accuracy (no reference model scored)`,
-      estimate: { references: path.resolve(input.dir), k: manifest.k, whole_subject_rows: 0, kept_subject_rows: n, model_heldout_accuracy: model.accuracy, model_heldout_loss: model.loss },
+      estimate: { references: path.resolve(input.dir), k: manifest.k, whole_subject_rows: 0, kept_subject_rows: forget.length, ...units, model_heldout_accuracy: model.accuracy, model_heldout_loss: model.loss },
       ...(missing.length > 0 ? { notes: [classFallbackNote(missing, input.labels)] } : {}),
     };
   }
   // Partitions are disjoint, so each row has K−1 references that never saw its subject; k = 1 would leave none.
-  const scored = { ...input, forget: judged };
   const refs = manifest.partitions.map((p) => {
     input.log?.(`references target: scoring reference ${p.index + 1}/${manifest.k}${p.heldout ? '' : ' (forget and held-out rows)'}`);
-    return scoreReference(scored, p.index);
+    return scoreReference(input, p.index, judged);
   });
   let refForgetAccuracy = 0;
   let refHeldoutAccuracy = 0;
@@ -145,16 +196,16 @@ export function referencesTarget(input: ReferencesTargetInput): StopTarget {
   let refHeldoutLoss = 0;
   let minOut = Infinity;
   const outLosses: number[] = [];
-  judged.forEach((e, i) => {
+  judgedLabels.forEach((label, i) => {
     const out = refs.filter((r) => r.correct[i] !== undefined);
-    if (out.length === 0) throw new Error(`every reference saw forget record '${e.id}' (k = ${manifest.k}): no reference shows how unseen data of its subject behaves; use --stop class-matched`);
+    if (out.length === 0) throw new Error(`every reference saw forget record '${forget[judgedRowOf[i]!]!.id}' (k = ${manifest.k}): no reference shows how unseen data of its subject behaves; use --stop class-matched`);
     minOut = Math.min(minOut, out.length);
     let acc = 0; let heldAcc = 0; let loss = 0; let heldLoss = 0;
     for (const r of out) {
       acc += r.correct[i] ? 1 : 0;
-      heldAcc += r.rates.accuracy[e.label]!;
+      heldAcc += r.rates.accuracy[label]!;
       loss += r.loss[i]!;
-      heldLoss += r.rates.loss[e.label]!;
+      heldLoss += r.rates.loss[label]!;
       outLosses.push(r.loss[i]!);
     }
     refForgetAccuracy += acc / out.length;
@@ -162,12 +213,13 @@ export function referencesTarget(input: ReferencesTargetInput): StopTarget {
     refForgetLoss += loss / out.length;
     refHeldoutLoss += heldLoss / out.length;
   });
-  const m = judged.length;
-  // The references' gap between held-out data and this subject's unseen rows, carried over;
-  // summed over the judged rows and spread over all n (rows of kept subjects add no gap).
+  const m = judgedLabels.length;
+  const rows = judged.length;
+  // The references' gap between held-out data and this subject's unseen units, carried over;
+  // summed over the judged units and spread over all n (units of kept subjects add no gap).
   const gapAccuracy = (refHeldoutAccuracy - refForgetAccuracy) / n;
   const gapLoss = (refForgetLoss - refHeldoutLoss) / n;
-  const partly = m < n ? ` for the ${m} of ${n} rows whose whole subject is forgotten (the other rows' subjects keep records in the retain set: no gap)` : '';
+  const partly = rows < forget.length ? ` for the ${rows} of ${forget.length} rows whose whole subject is forgotten (the other rows' subjects keep records in the retain set: no gap)` : '';
   return {
     rule: 'references',
     accuracy: clamp01(model.accuracy - gapAccuracy),
@@ -176,10 +228,11 @@ export function referencesTarget(input: ReferencesTargetInput): StopTarget {
     estimate: {
       references: path.resolve(input.dir),
       k: manifest.k,
-      whole_subject_rows: m,
-      kept_subject_rows: n - m,
+      whole_subject_rows: rows,
+      kept_subject_rows: forget.length - rows,
+      ...units,
       heldout_scores_kept: refs.every((r) => r.heldoutCached),
-      // Means over the judged (whole-subject) rows.
+      // Means over the judged (whole-subject) rows' units.
       references_forget_accuracy: refForgetAccuracy / m,
       references_heldout_accuracy: refHeldoutAccuracy / m,
       accuracy_gap: gapAccuracy,
@@ -194,7 +247,7 @@ export function referencesTarget(input: ReferencesTargetInput): StopTarget {
       per_reference: refs.map((r) => {
         const mine = r.correct.filter((c): c is boolean => c !== undefined);
         return {
-          index: r.index, unseen_forget_rows: mine.length,
+          index: r.index, unseen_forget_rows: r.unseenRows,
           forget_accuracy: mine.length > 0 ? mine.filter(Boolean).length / mine.length : null,
           heldout_accuracy: r.rates.pooled.accuracy,
         };

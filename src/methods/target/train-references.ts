@@ -112,6 +112,8 @@ export function trainReferences(job: ReferencesJob): ReferencesManifest {
 
 /** A finished reference's scores on the validation split, kept in references.json (each request then scores only its forget rows). */
 function scoreHeldout(dir: string, validation: readonly Example[], maxLength: number, device: DeviceSpec | undefined): ReturnType<typeof heldoutScores> {
-  return withReference(dir, device ?? 'cpu', (classifier, tokenizer) =>
-    heldoutScores(validation, new ScoredSample(validation, tokenizer, maxLength, 'validation rows').score(classifier), maxLength));
+  return withReference(dir, device ?? 'cpu', (classifier, tokenizer) => {
+    const sample = new ScoredSample(validation, tokenizer, maxLength, 'validation rows');
+    return heldoutScores(validation, sample.score(classifier), sample.layout, maxLength);
+  });
 }
