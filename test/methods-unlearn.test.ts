@@ -88,3 +88,26 @@ test('a stopping rule with no held-out rows is refused before any step (never a 
   assert.equal(record.steps, 2);
   assert.deepEqual(record.validation, { count: 0, carved_from_train: 0 });
 });
+
+test('hp dropout sets the rate every dropout layer trains at while unlearning; the saved model keeps its own rates; a dropout-0 model warns that DeepCUT\'s views are identical', async () => {
+  const run = await tinyRun();
+  // The tiny original at dropout 0, as the dropout-0 fine-tuning recipe leaves a model.
+  const still = path.join(run.root, 'original-dropout-0');
+  fs.cpSync(run.original, still, { recursive: true });
+  const configFile = path.join(still, 'config.json');
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  Object.assign(config, { hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, classifier_dropout: 0 });
+  fs.writeFileSync(configFile, JSON.stringify(config));
+  const forget = resolveForgetSet(run.dataset, 'random:0.1', { seed: 1 });
+  const go = (name: string, hp: Record<string, number>) => unlearn({ modelDir: still, dataset: run.dataset, forget, method: 'deepcut', out: path.join(run.root, name), hp: { steps: 3, lr: 5e-4, ...hp }, stop: 'none' });
+  const identical = await go('views-identical', {});
+  assert.ok(identical.notes?.some((n) => /2 views of each sample are identical/.test(n)), JSON.stringify(identical.notes));
+  const viewed = await go('views-dropout', { dropout: 0.1 });
+  assert.equal(viewed.hyperparameters.dropout, 0.1);
+  assert.ok(!viewed.notes?.some((n) => /identical/.test(n)), 'dropout given: no warning');
+  assert.notDeepEqual(viewed.losses.map((l) => l.values), identical.losses.map((l) => l.values), 'the runs trained at different dropout rates');
+  const saved = JSON.parse(fs.readFileSync(path.join(run.root, 'views-dropout', 'config.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual([saved.hidden_dropout_prob, saved.attention_probs_dropout_prob], [0, 0], 'the unlearned model records the input\'s rates');
+  assert.ok(!fs.readFileSync(path.join(run.root, 'views-dropout', 'lineage.json'), 'utf8').includes('identical'), 'a run note, not a lineage note');
+  await assert.rejects(go('bad-dropout', { dropout: 1.5 }), /hyper-parameter 'dropout' must be a rate in \[0, 1\), or -1/);
+});

@@ -14,6 +14,7 @@ export const LOOP_HYPERPARAMETERS: Readonly<Record<string, HyperParameter>> = {
   weightDecay: { default: 0, help: 'AdamW weight decay (off: decay would pull every weight, not just the forgotten knowledge)' },
   checkpointEvery: { default: 25, help: 'steps between resumable checkpoints' },
   tolerance: { default: 0.01, help: 'target rules: a check this close to the target (accuracy) ends the run without replaying the steps before it (the references\' target itself is uncertain by about 1.4 points on 256 rows)' },
+  dropout: { default: -1, help: 'dropout rate of every dropout layer while unlearning (-1: the input model\'s own rates); the saved model keeps its own rates. DeepCUT\'s views differ only through dropout, so a model fine-tuned at dropout 0 needs this for them to' },
   freezeLayers: { default: 0, help: 'keep the embeddings and this many lower layers fixed (default: what the input model\'s fine-tune froze, from its recipe; those weights never saw the data)' },
 };
 
@@ -41,6 +42,7 @@ export function resolveHyperparameters(method: UnlearningMethod, overrides: Read
       throw new Error(`hyper-parameter '${name}' must be a ${zeroAllowed ? 'non-negative' : 'positive'} integer, got ${v}`);
     }
   }
+  if (hp.dropout !== undefined && !(hp.dropout === -1 || (hp.dropout >= 0 && hp.dropout < 1))) throw new Error(`hyper-parameter 'dropout' must be a rate in [0, 1), or -1 for the input model's own rates, got ${hp.dropout}`);
   if (hp.tolerance !== undefined && !(hp.tolerance >= 0 && hp.tolerance <= 1)) throw new Error(`hyper-parameter 'tolerance' must be an accuracy distance from 0 to 1, got ${hp.tolerance}`);
   return Object.freeze(hp);
 }

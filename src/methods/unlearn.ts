@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Dataset, Example, ForgetSet } from '../data';
 import { isTagging, splitOf, writeForgetSet } from '../data';
 import { datasetHash, idSetHash } from '../data/hash';
-import { loadClassifier, savePretrained } from '../model';
+import { loadClassifier, savedConfig, savePretrained } from '../model';
 import { resolveDevice, type DeviceSpec } from '../engine/device';
 import { writeFileAtomic } from '../io/atomic';
 // From the index, which registers every built-in method.
@@ -143,6 +143,8 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
   // The model's history: the retain set excludes everything forgotten so far, not only this request.
   const parent = readLineage(req.modelDir);
   const notes = [...(parent.notes ?? [])];
+  /** Notes on this run only (unlearn.json), not on the model's lineage (inherited by later deletions). */
+  const runNotes: string[] = [];
   notes.forEach((n) => log(`note: ${n}`));
   const previous = new Set(forgottenIds(parent));
   const union = new Set([...previous, ...forgetIds]);
@@ -162,8 +164,16 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
 
   let base: Pick<UnlearnRecord, 'steps' | 'steps_run' | 'stopped_by' | 'resumed_from' | 'checks' | 'chosen_check' | 'rewind' | 'losses' | 'details' | 'target' | 'seconds'>;
   if (method.kind === 'loss') {
-    const load = () => {
-      const { model, tokenizer } = loadClassifier(req.modelDir, { device });
+    // hp.dropout: the rate every dropout layer trains at here; the saved model records its own rates.
+    const ownRates = savedConfig(req.modelDir);
+    const dropout = hp.dropout !== undefined && hp.dropout >= 0 ? hp.dropout : undefined;
+    if (dropout !== undefined && dropout !== ownRates.hiddenDropout) log(`dropout while unlearning: ${dropout} (the model's own: hidden ${ownRates.hiddenDropout}, attention ${ownRates.attentionDropout})`);
+    if ((hp.views ?? 1) > 1 && (dropout ?? Math.max(ownRates.hiddenDropout, ownRates.attentionDropout, ownRates.classifierDropout)) === 0) {
+      runNotes.push(`${method.name}'s ${hp.views} views of each sample are identical: the model has no dropout (fine-tuned at dropout 0); --hp dropout=0.1 makes them differ`);
+      log(`warning: ${runNotes[runNotes.length - 1]}`);
+    }
+    const load = (rate?: number) => {
+      const { model, tokenizer } = loadClassifier(req.modelDir, { device, ...(rate !== undefined ? { dropout: rate } : {}) });
       if (!tokenizer) throw new Error(`${req.modelDir} has no tokenizer.json`);
       const classifier = model as Classifier;
       if (!sameLabels(classifier.config.labels, req.dataset.labels)) {
@@ -172,7 +182,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
       }
       return { classifier, tokenizer };
     };
-    const { classifier, tokenizer } = load();
+    const { classifier, tokenizer } = load(dropout);
     try {
       const loadOriginal = () => {
         const copy = load().classifier;
@@ -198,7 +208,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
       });
       if (result.resumedFrom !== undefined) log(`resumed from step ${result.resumedFrom}`);
       if (result.chosen) log(`returned the state of the check at step ${result.chosen.step} (forget accuracy ${(100 * result.chosen.forgetAccuracy).toFixed(1)}%, ${result.stepsRun} steps run)`);
-      savePretrained(classifier, req.out, { tokenizerDir: req.modelDir, overwrite: true });
+      savePretrained(classifier, req.out, { tokenizerDir: req.modelDir, overwrite: true, dropoutOf: ownRates });
       base = {
         steps: result.steps, steps_run: result.stepsRun, stopped_by: result.stoppedBy, checks: result.checks, losses: result.losses,
         seconds: { target: targetSeconds, steps: result.seconds.steps, checks: result.seconds.checks },
@@ -242,7 +252,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
     generation: lineage.generation, previously_forgotten: parent.forgotten, forgotten: lineage.forgotten, retain: retainInfo, retain_count: retain.length,
     validation: { count: validation.length, carved_from_train: req.dataset.validationCarved ?? 0 },
     seed, hyperparameters: snakeKeys(hp) as Record<string, number>, stop, max_length: maxLength, ...base,
-    ...(notes.length > 0 ? { notes } : {}), wall_seconds: (Date.now() - started) / 1000, provenance: provenance({ device }),
+    ...(notes.length + runNotes.length > 0 ? { notes: [...notes, ...runNotes] } : {}), wall_seconds: (Date.now() - started) / 1000, provenance: provenance({ device }),
   };
   writeFileAtomic(path.join(req.out, UNLEARN_RECORD), `${JSON.stringify(out, null, 2)}\n`);
   writeLineage(req.out, lineage);

@@ -132,6 +132,11 @@ export function loadPretrained<T extends Task = 'sequence-classification'>(dir: 
 }
 
 /** The task a folder's saved head does: a *ForTokenClassification checkpoint tags, anything else classifies texts. */
+/** The encoder config a model folder records (config.json, parsed; no weights read). */
+export function savedConfig(dir: string): EncoderConfig {
+  return readConfig(path.join(path.resolve(dir), 'config.json')).config;
+}
+
 export function savedTask(dir: string): ClassifierTask {
   const { architecture } = readConfig(path.join(path.resolve(dir), 'config.json'));
   return architecture?.endsWith('ForTokenClassification') ? 'token-classification' : 'sequence-classification';
@@ -154,6 +159,8 @@ export interface SavePretrainedOptions {
   tokenizerDir?: string;
   /** Replace an existing folder (atomically). Without it an existing folder is an error. */
   overwrite?: boolean;
+  /** The dropout rates config.json records (default: the model's): a run that trained with other rates saves the model's own. */
+  dropoutOf?: Pick<EncoderConfig, 'hiddenDropout' | 'attentionDropout' | 'classifierDropout'>;
 }
 
 /**
@@ -166,7 +173,9 @@ export function savePretrained(model: PretrainedModel, dir: string, options: Sav
     throw new Error(`${target} already exists; refusing to overwrite it (pass overwrite: true to replace it)`);
   }
   writeDirAtomic(target, (staging) => {
-    writeFileAtomic(path.join(staging, 'config.json'), `${JSON.stringify(toHfConfig(model.config, model.architecture), null, 2)}\n`);
+    const d = options.dropoutOf;
+    const config = d ? { ...model.config, hiddenDropout: d.hiddenDropout, attentionDropout: d.attentionDropout, classifierDropout: d.classifierDropout } : model.config;
+    writeFileAtomic(path.join(staging, 'config.json'), `${JSON.stringify(toHfConfig(config, model.architecture), null, 2)}\n`);
     // Tensors on a GPU are copied to the host as they are written (safetensors holds CPU bytes).
     saveSafetensors(path.join(staging, 'model.safetensors'), model.stateDict(), { format: 'pt' });
     if (options.tokenizerDir) copyTokenizerFiles(path.resolve(options.tokenizerDir), staging);

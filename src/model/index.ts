@@ -10,7 +10,7 @@ export { initWeights } from './init';
 export { buildModel, createModel, TASKS } from './factory';
 export { freezeLowerLayers } from './freeze';
 export { loadCheckpoint, type CheckpointReport } from './checkpoint';
-export { loadPretrained, loadClassifier, savedTask, type ClassifierTask, savePretrained, copyTokenizerFiles, TOKENIZER_FILES, type LoadPretrainedOptions, type Pretrained, type SavePretrainedOptions } from './hf';
+export { loadPretrained, loadClassifier, savedConfig, savedTask, type ClassifierTask, savePretrained, copyTokenizerFiles, TOKENIZER_FILES, type LoadPretrainedOptions, type Pretrained, type SavePretrainedOptions } from './hf';
 export { UseLiteModel, UseLiteEmbeddings, UseLiteLayer, UseLiteForSequenceClassification, UseLiteForTokenClassification, defaultInvTimescales } from './use-lite';
 export { convertUseLite, findUseLitePackage, USE_LITE_PACKAGE, type ConvertUseLiteOptions, type ConvertUseLiteResult } from './convert/use-lite';
 export { readTfjsWeights, type TfjsWeight } from './convert/tfjs-weights';
