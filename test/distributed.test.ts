@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { manualSeed, tensor, ProcessGroup, parseMaster, noGrad, scope, type Tensor } from '../src/engine';
-import { createModel, type SequenceClassifier } from '../src/model';
+import { createModel, type UnitClassifier } from '../src/model';
 import type { Module } from '../src/nn';
 import { loadDatasetFile, splitOf } from '../src/data';
 import { trainTokenizerToDir } from '../src/text/train-tokenizer-cli';
@@ -19,6 +19,8 @@ import { loadSafetensors, saveSafetensors } from '../src/io/safetensors';
 import { makeTinyBase } from './helpers/tiny-run';
 
 const SLICE = path.join(__dirname, '../../test/fixtures/data/spamassassin-slice.jsonl');
+// Tagged sentences of different lengths: a rank's share of a batch holds a different share of its words.
+const TAGGED_SLICE = path.join(__dirname, '../../test/fixtures/data/brown-pos-slice.jsonl');
 const SELF = __filename;
 // 37 rows in batches of 8: the last batch (5 rows) splits 3/2 between two ranks.
 const TRAIN_ROWS = 37;
@@ -30,12 +32,12 @@ function flag(name: string): string | undefined {
 }
 
 /** The same tiny encoder in every process (dropout off); `perturb` moves its weights so a broadcast must undo it. */
-function tinyModel(tokenizer: TextTokenizer, labels: readonly string[], perturb = false): SequenceClassifier & Module {
+function tinyModel(tokenizer: TextTokenizer, labels: readonly string[], perturb = false, tagger = false): UnitClassifier & Module {
   manualSeed(0);
   const model = createModel({
     vocabSize: tokenizer.vocabSize, hiddenSize: 32, numLayers: 1, numHeads: 2, intermediateSize: 64, maxPositionEmbeddings: 32, labels: [...labels],
     hiddenDropout: 0, attentionDropout: 0, classifierDropout: 0,
-  }) as SequenceClassifier & Module;
+  }, tagger ? { task: 'token-classification' } : undefined) as UnitClassifier & Module;
   if (perturb) noGrad(() => { for (const p of model.parameters()) scope(() => { p.copy_(p.add(0.5)); }); });
   return model;
 }
@@ -47,9 +49,10 @@ async function worker(role: string): Promise<void> {
   const master = flag('--master');
   const out = process.env.DP_TEST_OUT!;
   if (role === 'train') {
-    const ds = await loadDatasetFile(SLICE);
+    const tagger = process.env.DP_TEST_TAGGER === '1';
+    const ds = await loadDatasetFile(tagger ? TAGGED_SLICE : SLICE);
     const tokenizer = TextTokenizer.fromDir(process.env.DP_TEST_TOKENIZER!);
-    const model = tinyModel(tokenizer, ds.labels, rank !== 0);
+    const model = tinyModel(tokenizer, ds.labels, rank !== 0, tagger);
     const group = master ? ProcessGroup.create({ rank, worldSize, master, timeoutMs: 60_000 }) : undefined;
     const result = finetune(model, tokenizer, splitOf(ds, 'train').slice(0, TRAIN_ROWS), splitOf(ds, 'validation'), {
       ...OPTIONS, ...(group ? { distributed: new DataParallel(group) } : {}),
@@ -123,38 +126,42 @@ if (process.env.DP_TEST_ROLE) {
     assert.deepEqual(withoutRankFlags(['finetune', '--nproc', '2', '--data', 'x', '--rank=1']), ['finetune', '--data', 'x']);
   });
 
-  test('2 data-parallel ranks x half batch reach the weights of 1 process x the whole batch', async (t) => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-dp-'));
-    const ds = await loadDatasetFile(SLICE);
-    trainTokenizerToDir(out, { vocabSize: 400, texts: splitOf(ds, 'train').map((e) => e.text), modelMaxLength: 32 });
-    const env = { DP_TEST_ROLE: 'train', DP_TEST_OUT: out, DP_TEST_TOKENIZER: out };
-    const master = `127.0.0.1:${await freeLoopbackPort()}`;
-    const codes = await Promise.all([
-      run([], env),
-      run(['--rank', '0', '--world-size', '2', '--master', master], env),
-      run(['--rank', '1', '--world-size', '2', '--master', master], env),
-    ]);
-    assert.deepEqual(codes, [0, 0, 0]);
-    const single = loadSafetensors(path.join(out, 'weights-single-0.safetensors'));
-    const k = JSON.parse(fs.readFileSync(path.join(out, 'record-single-0.json'), 'utf8')) as { losses: number[]; steps: number; best: number };
-    assert.equal(k.steps, 10, '2 epochs of ceil(37 / 8) steps');
-    for (const rank of [0, 1]) {
-      const dp = loadSafetensors(path.join(out, `weights-dp-${rank}.safetensors`));
-      let worst = 0;
-      for (const [name, t] of single) {
-        const a = t.toArray();
-        const b = dp.get(name)!.toArray();
-        for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(Number(a[i]) - Number(b[i])));
+  for (const tagger of [false, true]) {
+    test(tagger
+      ? '2 data-parallel ranks of a tagger reach the weights of 1 process: each rank\'s word-mean loss is weighted by its share of the batch\'s words'
+      : '2 data-parallel ranks x half batch reach the weights of 1 process x the whole batch', async (t) => {
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-dp-'));
+      const ds = await loadDatasetFile(tagger ? TAGGED_SLICE : SLICE);
+      trainTokenizerToDir(out, { vocabSize: 400, texts: splitOf(ds, 'train').map((e) => e.text), modelMaxLength: 32 });
+      const env = { DP_TEST_ROLE: 'train', DP_TEST_OUT: out, DP_TEST_TOKENIZER: out, DP_TEST_TAGGER: tagger ? '1' : '0' };
+      const master = `127.0.0.1:${await freeLoopbackPort()}`;
+      const codes = await Promise.all([
+        run([], env),
+        run(['--rank', '0', '--world-size', '2', '--master', master], env),
+        run(['--rank', '1', '--world-size', '2', '--master', master], env),
+      ]);
+      assert.deepEqual(codes, [0, 0, 0]);
+      const single = loadSafetensors(path.join(out, 'weights-single-0.safetensors'));
+      const k = JSON.parse(fs.readFileSync(path.join(out, 'record-single-0.json'), 'utf8')) as { losses: number[]; steps: number; best: number };
+      assert.equal(k.steps, 10, '2 epochs of ceil(37 / 8) steps');
+      for (const rank of [0, 1]) {
+        const dp = loadSafetensors(path.join(out, `weights-dp-${rank}.safetensors`));
+        let worst = 0;
+        for (const [name, t] of single) {
+          const a = t.toArray();
+          const b = dp.get(name)!.toArray();
+          for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(Number(a[i]) - Number(b[i])));
+        }
+        assert.ok(worst < 1e-5, `rank ${rank}: largest weight difference ${worst} after ${k.steps} steps`);
+        t.diagnostic(`rank ${rank}: largest weight difference ${worst.toExponential(2)} after ${k.steps} steps`);
+        const rec = JSON.parse(fs.readFileSync(path.join(out, `record-dp-${rank}.json`), 'utf8')) as typeof k;
+        assert.equal(rec.steps, k.steps);
+        assert.equal(rec.best, k.best, 'the same epoch kept (validation is rank 0\'s on both ranks)');
+        rec.losses.forEach((l, i) => assert.ok(Math.abs(l - k.losses[i]!) < 1e-5, `epoch ${i + 1} loss ${l} vs ${k.losses[i]}`));
       }
-      assert.ok(worst < 1e-5, `rank ${rank}: largest weight difference ${worst} after ${k.steps} steps`);
-      t.diagnostic(`rank ${rank}: largest weight difference ${worst.toExponential(2)} after ${k.steps} steps`);
-      const rec = JSON.parse(fs.readFileSync(path.join(out, `record-dp-${rank}.json`), 'utf8')) as typeof k;
-      assert.equal(rec.steps, k.steps);
-      assert.equal(rec.best, k.best, 'the same epoch kept (validation is rank 0\'s on both ranks)');
-      rec.losses.forEach((l, i) => assert.ok(Math.abs(l - k.losses[i]!) < 1e-5, `epoch ${i + 1} loss ${l} vs ${k.losses[i]}`));
-    }
-    fs.rmSync(out, { recursive: true });
-  });
+      fs.rmSync(out, { recursive: true });
+    });
+  }
 
   test('deepcut finetune --nproc 2: rank 0 writes the folder and train.json, the other rank nothing', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-dp-cli-'));

@@ -3,8 +3,9 @@
 //  - the start: every parameter and buffer broadcast from rank 0 (after the linear probe, which
 //    every rank computes itself: see syncModel);
 //  - each step: every rank takes its contiguous share of the global batch (shardOf), weighs its
-//    mean loss by share/global rows, and the gradients are summed across ranks in buckets, so
-//    the summed gradient is the gradient of the mean over the whole global batch, however
+//    mean loss by its share of the batch's labelled units (rows; a tagger's words: counted by one
+//    small all-reduce), and the gradients are summed across ranks in buckets, so the summed
+//    gradient is the gradient of the mean over the whole global batch, however
 //    unevenly the last batch divides (a rank with no rows adds zeros);
 //  - clipping and the optimiser step then run on identical gradients, so the weights stay
 //    identical on every rank without further communication;
@@ -91,17 +92,23 @@ export class DataParallel {
   }
 
   /**
-   * One step's backward on this rank's share `rows` of a global batch of `globalRows`:
-   * `meanLoss(rows)` is the mean loss over those rows (built in the caller's scope); its
-   * gradient, weighted by rows/globalRows, is summed with the other ranks' into every trainable
-   * parameter's .grad. Returns the global batch's mean loss (the same on every rank), a
-   * one-element tensor of the caller's scope. Call inside a scope().
+   * One step's backward on this rank's share `rows` of a global batch: `meanLoss(rows)` is the
+   * mean loss over those rows' labelled units (a text is one; a tagged sentence one per word in
+   * the window) with their count, built in the caller's scope. The counts are summed across ranks
+   * first, so each rank's gradient is weighted by units/global units and the sum over ranks is the
+   * global batch's mean-loss gradient, however the words fall; it is summed with the other ranks'
+   * into every trainable parameter's .grad. Returns the global batch's mean loss (the same on
+   * every rank), a one-element tensor of the caller's scope. Call inside a scope().
    */
-  backward<T>(rows: readonly T[], globalRows: number, parameters: readonly Tensor[], meanLoss: (rows: readonly T[]) => Tensor): Tensor {
+  backward<T>(rows: readonly T[], parameters: readonly Tensor[], meanLoss: (rows: readonly T[]) => { loss: Tensor; units: number }): Tensor {
     // In the caller's scope: the returned loss is the caller's.
     const total = tensor([0], { dtype: 'float32' });
-    if (rows.length > 0) {
-      const weighted = meanLoss(rows).mul(rows.length / globalRows);
+    const mine = rows.length > 0 ? meanLoss(rows) : undefined;
+    const units = tensor([mine?.units ?? 0], { dtype: 'float32' });
+    this.group.allReduce([units]);
+    const globalUnits = units.item();
+    if (mine && mine.units > 0) {
+      const weighted = mine.loss.mul(mine.units / globalUnits);
       weighted.backward();
       noGrad(() => total.copy_(weighted.detach().reshape([1])));
     }

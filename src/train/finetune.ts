@@ -118,10 +118,10 @@ export function finetune(
     }
   }
   dp?.start(model, best);
-  // A batch's mean loss over these training rows.
-  const batchLoss = (rows: readonly number[]): Tensor => {
+  // A batch's mean loss over these training rows' labelled units (texts; a tagger's words), and how many.
+  const batchLoss = (rows: readonly number[]): { loss: Tensor; units: number } => {
     const batch = makeBatch(tokenizer, rows.map((i) => train[i]!), options.maxLength, model.device);
-    return F.crossEntropy(model.forward(batch).logits, batch.labels);
+    return { loss: F.crossEntropy(model.forward(batch).logits, batch.labels), units: batch.unitOffsets[batch.unitOffsets.length - 1]! };
   };
   for (let epoch = firstEpoch; epoch <= options.epochs && !stopped; epoch++) {
     const epochStart = Date.now();
@@ -135,7 +135,7 @@ export function finetune(
         optimizer.lr = schedule(step);
         optimizer.zeroGrad();
         // Data-parallel: this rank's share of the batch, the gradients then summed across ranks.
-        const l = dp ? dp.backward(dp.shardOf(idx), idx.length, model.trainableParameters(), batchLoss) : batchLoss(idx);
+        const l = dp ? dp.backward(dp.shardOf(idx), model.trainableParameters(), batchLoss) : batchLoss(idx).loss;
         if (!dp) l.backward();
         clipGradNormOnDevice(model.trainableParameters(), 1.0);
         optimizer.step();
