@@ -16,6 +16,7 @@ import { demoConfig } from '../src/cli/commands/demo';
 import { DEFAULT_ENCODER } from '../src/model/default-encoder';
 import { makeTinyBase, SPAM_SLICE } from './helpers/tiny-run';
 import { tinyGridLines } from './helpers/tiny-grid';
+import { expectedRecord } from '../src/experiment/markers';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-experiment-'));
 const CLI = path.join(__dirname, '../src/cli/main.js');
@@ -106,6 +107,19 @@ test('plan shares work: one original per dataset x seed, one retrain per dataset
   const position = new Map(plan.units.map((u, i) => [u.id, i]));
   plan.units.forEach((u, i) => u.deps.forEach((d) => assert.ok(position.get(d)! < i, `${d} before ${u.id}`)));
   for (const u of unlearn) assert.equal(u.modelDir, path.join(c.out, u.dataset.key, `seed-${u.seed}`, ORIGINAL));
+});
+
+test('a finished retrain is kept when only the stopping rule changes (it stops by none); a loss-based run is not', () => {
+  const config = (stop: string) => parseConfig(
+    { name: 'grid', datasets: ['spamassassin'], forget: ['largest-user'], methods: ['deepcut'], seeds: [0], stop },
+    { source: 'inline', baseDir: root, out: path.join(root, 'grid') },
+  );
+  const unitOf = (c: ExperimentConfig, method: string) => planExperiment(c).units.find((u) => u.kind === 'unlearn' && u.method === method)!;
+  const a = config('accuracy');
+  const b = config('references');
+  assert.deepEqual(expectedRecord(a, unitOf(a, REFERENCE_METHOD)), expectedRecord(b, unitOf(b, REFERENCE_METHOD)));
+  assert.equal(expectedRecord(a, unitOf(a, REFERENCE_METHOD)).stop, undefined);
+  assert.equal(expectedRecord(b, unitOf(b, 'deepcut')).stop, 'references');
 });
 
 interface Run { config: ExperimentConfig; events: UnitEvent[]; labels: string[] }

@@ -65,7 +65,8 @@ export function expectedRecord(config: ExperimentConfig, unit: Unit): Record<str
       };
     case 'unlearn':
       return {
-        method: unit.method, seed: unit.seed, stop: config.stop, max_length: config.finetune.maxLength,
+        // Only a loss-based method stops by a rule: a retrain made under another stop rule is the same retrain.
+        method: unit.method, seed: unit.seed, ...(getMethod(unit.method).kind === 'loss' ? { stop: config.stop } : {}), max_length: config.finetune.maxLength,
         ...prefixed('hyperparameters', unlearnHyperparameters(config, unit.method)),
       };
     case 'references':

@@ -77,7 +77,7 @@ export function loadCheckpoint<H>(dir: string, model: Module, modules: Record<st
   const progress = JSON.parse(fs.readFileSync(path.join(dir, 'progress.json'), 'utf8')) as Progress<H>;
   const want = JSON.stringify(identity);
   const got = JSON.stringify(progress.identity);
-  if (want !== got) throw new Error(`${dir}: checkpoint is from a different run and cannot be resumed\n  checkpoint: ${got}\n  this run:   ${want}`);
+  if (want !== got) throw new Error(`${dir}: checkpoint is from a different run and cannot be resumed (delete ${path.dirname(dir)} to start this run over)\n  checkpoint: ${got}\n  this run:   ${want}`);
   loadStateDictFile(model, path.join(dir, 'model.safetensors'));
   for (const [name, m] of Object.entries(modules)) loadStateDictFile(m, path.join(dir, `module-${name}.safetensors`));
   optimizer.loadState(path.join(dir, 'optimizer.bin'));
