@@ -131,12 +131,12 @@ export function loadPretrained<T extends Task = 'sequence-classification'>(dir: 
   return { model, tokenizer, report, dir: root };
 }
 
-/** The task a folder's saved head does: a *ForTokenClassification checkpoint tags, anything else classifies texts. */
 /** The encoder config a model folder records (config.json, parsed; no weights read). */
 export function savedConfig(dir: string): EncoderConfig {
   return readConfig(path.join(path.resolve(dir), 'config.json')).config;
 }
 
+/** The task a folder's saved head does: a *ForTokenClassification checkpoint tags, anything else classifies texts. */
 export function savedTask(dir: string): ClassifierTask {
   const { architecture } = readConfig(path.join(path.resolve(dir), 'config.json'));
   return architecture?.endsWith('ForTokenClassification') ? 'token-classification' : 'sequence-classification';

@@ -5,6 +5,7 @@
 import type { Example } from '../../data';
 import type { SequenceTokenizer } from '../../text/types';
 import { ScoredSample } from '../scored-sample';
+import { isTaggedBatch } from '../../train/batches';
 import type { StopTarget, TargetRule } from '../stopping';
 import type { Classifier } from '../types';
 import { classMatchedTarget, ratesByClass } from './class-matched';
@@ -42,8 +43,7 @@ export function estimateTarget(ctx: TargetContext): StopTarget {
   const inputHeldout = { accuracy: scores.accuracy, meanLoss: scores.meanLoss };
   // Tokenised only, for its units: a tagger's target counts the forget words the checks score.
   const forgetUnits = new ScoredSample(ctx.forgetSample, ctx.tokenizer, ctx.maxLength, 'forget sample').layout;
-  const tagged = ctx.forgetSample.some((e) => e.tokens !== undefined);
-  if (!manifest) return { ...classMatchedTarget(forgetUnits.labels, modelRates, ctx.labels, tagged), inputHeldout };
+  if (!manifest) return { ...classMatchedTarget(forgetUnits.labels, modelRates, ctx.labels, isTaggedBatch(ctx.forgetSample)), inputHeldout };
   return {
     ...referencesTarget({
       dir: ctx.references!.dir, manifest, forget: ctx.forgetSample, forgetUnits, heldout: ctx.validation, heldoutUnits: heldout.layout,

@@ -125,6 +125,8 @@ function scoreReference(input: ReferencesTargetInput, index: number, judged: rea
   const unseen = judged.filter((r) => !seen.has(input.forget[r]!.id));
   const kept = cachedHeldout(p.heldout, input.heldout, input.heldoutUnits, input.maxLength);
   let scored: SampleScores | undefined;
+  /** Where each unseen row's units start in `scored`. */
+  let unseenOffsets: readonly number[] = [];
   let heldout = kept;
   if (unseen.length > 0 || !heldout) {
     withReference(dir, input.device, (classifier, tokenizer) => {
@@ -132,6 +134,7 @@ function scoreReference(input: ReferencesTargetInput, index: number, judged: rea
         const sample = new ScoredSample(unseen.map((r) => input.forget[r]!), tokenizer, input.maxLength, 'forget rows');
         if (unseen.some((r, i) => unitsOf(sample.layout, i) !== unitsOf(input.forgetUnits, r))) throw new Error(`${dir}: its tokenizer splits the forget sentences' words differently from the model being unlearned: references must share the original's tokenizer`);
         scored = sample.score(classifier);
+        unseenOffsets = sample.layout.offsets;
       }
       if (!heldout) {
         const sample = new ScoredSample(input.heldout, tokenizer, input.maxLength, 'held-out rows');
@@ -141,15 +144,13 @@ function scoreReference(input: ReferencesTargetInput, index: number, judged: rea
     });
   }
   const unseenAt = new Map(unseen.map((r, i) => [r, i]));
-  let cursor = 0;
-  const unseenStart = unseen.map((r) => { const at = cursor; cursor += unitsOf(input.forgetUnits, r); return at; });
   const correct: (boolean | undefined)[] = [];
   const loss: (number | undefined)[] = [];
   for (const r of judged) {
     const i = unseenAt.get(r);
     for (let k = 0; k < unitsOf(input.forgetUnits, r); k++) {
-      correct.push(i === undefined ? undefined : scored!.correct[unseenStart[i]! + k]);
-      loss.push(i === undefined ? undefined : scored!.loss[unseenStart[i]! + k]);
+      correct.push(i === undefined ? undefined : scored!.correct[unseenOffsets[i]! + k]);
+      loss.push(i === undefined ? undefined : scored!.loss[unseenOffsets[i]! + k]);
     }
   }
   return {
