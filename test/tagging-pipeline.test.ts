@@ -25,6 +25,9 @@ import { subjectOf } from '../src/methods/target/partition';
 import type { Classifier } from '../src/methods/types';
 import { evaluateModel } from '../src/eval/evaluate';
 import { loadScorable } from '../src/eval/scorable';
+import { loadSisaEnsemble, readSisaManifest } from '../src/methods/sisa';
+import { runSisaFinetune } from '../src/cli/commands/finetune-sisa';
+import { loadTextClassifier, readTextInputs } from '../src/api/predict';
 import { mulberry32 } from '../src/util/prng';
 
 const TAGS = ['ADJ', 'DET', 'NOUN', 'VERB'];
@@ -196,7 +199,7 @@ test('unlearning a tagger: the marked subject is followed by the original, not b
   }
 });
 
-test('a tagger\'s per-request targets count words: references that never saw the marked subject put its target near the retrained model\'s word accuracy, an ordinary subject\'s near validation; unlearning stops there; SISA is refused', async (t) => {
+test('a tagger\'s per-request targets count words: references that never saw the marked subject put its target near the retrained model\'s word accuracy, an ordinary subject\'s near validation; unlearning stops there', async (t) => {
   const { root, data, original, retrain } = await run();
   const train = splitOf(data, 'train');
   const validation = splitOf(data, 'validation');
@@ -254,7 +257,106 @@ test('a tagger\'s per-request targets count words: references that never saw the
   const after = wordAccuracy(out, marked);
   t.diagnostic(`unlearned with the references target: ${after.toFixed(3)} after ${record.steps} steps`);
   assert.ok(Math.abs(after - record.target!.accuracy) < Math.abs(seen - record.target!.accuracy), `unlearned ${after} closer to the target ${record.target!.accuracy} than the original ${seen}`);
-  await assert.rejects(unlearn({ modelDir: original, dataset: data, forget, method: 'sisa', out: path.join(root, 'refused-sisa') }), /SISA ensembles classify texts/);
+});
+
+test('SISA for a tagger: shards vote word by word; forgetting the marked subject retrains only its shards and its words follow the retrained model; a text dataset is refused', async (t) => {
+  const { root, data, retrain } = await run();
+  const sisa = path.join(root, 'sisa');
+  runSisaFinetune({
+    model: path.join(root, 'base'), out: sisa, dataset: data, train: splitOf(data, 'train'), shards: 2, slices: 2, seed: 0, splitSeed: 42,
+    settings: (({ seed: _seed, ...rest }) => rest)(SETTINGS), resume: false, device: 'cpu',
+  });
+  const manifest = readSisaManifest(sisa);
+  assert.equal(manifest.task, 'token-classification');
+  const trained = JSON.parse(fs.readFileSync(path.join(sisa, 'train.json'), 'utf8')) as { test: { accuracy: number; examples: number; prediction: string } };
+  const test = splitOf(data, 'test');
+  assert.equal(trained.test.examples, test.reduce((n, e) => n + e.tokens!.length, 0), 'train.json counts test words');
+  assert.equal(trained.test.prediction, 'majority vote per word');
+  const baseline = mostFrequentTagAccuracy(data);
+  t.diagnostic(`SISA 2x2 tagger: test word accuracy ${trained.test.accuracy.toFixed(3)} (most-frequent-tag ${baseline.toFixed(3)})`);
+  assert.ok(trained.test.accuracy > baseline, `the SISA tagger ${trained.test.accuracy} beats the most-frequent-tag baseline ${baseline}`);
+
+  // The ensemble's units are a single tagger's: the same words, each with a vote.
+  const ensemble = loadSisaEnsemble(sisa);
+  const scores = ensemble.score(test, { maxLength: 32, batchSize: 16 });
+  ensemble.dispose();
+  const single = loadScorable(retrain);
+  const singleScores = single.scorable.score(test, { maxLength: 32, batchSize: 16 });
+  single.scorable.dispose();
+  assert.deepEqual(scores.unitOffsets, singleScores.unitOffsets);
+  assert.deepEqual(scores.unitLabels, singleScores.unitLabels);
+  assert.equal(scores.predictions.length, scores.unitLabels!.length);
+  assert.equal(scores.votes.length, scores.unitLabels!.length * TAGS.length);
+  for (let u = 0; u < scores.predictions.length; u++) assert.equal(TAGS.reduce((n, _, c) => n + scores.votes[u * TAGS.length + c]!, 0), 2, 'two shards vote on every word');
+
+  const forget = resolveForgetSet(data, `user:${MARKED}`, { seed: 42 });
+  const out = path.join(root, 'sisa-unlearned');
+  const record = await unlearn({ modelDir: sisa, dataset: data, forget, method: 'sisa', out });
+  const details = record.details as { shards_retrained: number; per_shard: { forget_ids: number }[] };
+  const holding = manifest.assignment.filter((slices) => slices.flat().some((id) => forget.ids.includes(id))).length;
+  assert.equal(details.shards_retrained, holding);
+  assert.equal(details.per_shard.reduce((n, s) => n + s.forget_ids, 0), forget.ids.length);
+  const marked = splitOf(data, 'train').filter((e) => e.user === MARKED);
+  const wordAccuracy = (dir: string) => {
+    const { scorable } = loadScorable(dir);
+    try {
+      const s = scorable.score(marked, { maxLength: 32, batchSize: 16 });
+      const k = TAGS.length;
+      let right = 0;
+      for (let u = 0; u < s.unitLabels!.length; u++) {
+        let best = 0;
+        for (let c = 1; c < k; c++) if (s.logits[u * k + c]! > s.logits[u * k + best]!) best = c;
+        right += Number(best === s.unitLabels![u]);
+      }
+      return right / s.unitLabels!.length;
+    } finally {
+      scorable.dispose();
+    }
+  };
+  const [before, unlearned, retrained] = [wordAccuracy(sisa), wordAccuracy(out), wordAccuracy(retrain)];
+  t.diagnostic(`marked words: SISA ${before.toFixed(3)}, SISA unlearned ${unlearned.toFixed(3)}, retrained single model ${retrained.toFixed(3)}`);
+  assert.ok(unlearned < before - 0.05, `the unlearned ensemble ${unlearned} no longer follows the marked subject (before ${before})`);
+  assert.ok(Math.abs(unlearned - retrained) <= 0.1, `the unlearned ensemble ${unlearned} near the retrained model ${retrained}`);
+
+  // Token-level evaluation of the ensemble, against the retrained model.
+  const model = loadScorable(out);
+  const reference = loadScorable(retrain);
+  try {
+    const metrics = evaluateModel({
+      scorable: model.scorable, reference: reference.scorable, forget: marked, retain: splitOf(data, 'train').filter((e) => e.user !== MARKED), test,
+      options: { maxLength: 32, batchSize: 16, retainSample: 0, folds: 3 },
+    }).metrics;
+    assert.ok(Math.abs(metrics.accuracy.forget - unlearned) < 1e-12, 'evaluation scores the marked words as above');
+    assert.ok(Math.abs(metrics.reference!.accuracy.forget - retrained) < 1e-12);
+    assert.ok(Number.isFinite(metrics.gap!.average) && Number.isFinite(metrics.mia.loss_auc));
+  } finally {
+    model.scorable.dispose();
+    reference.scorable.dispose();
+  }
+
+  // Tagging new sentences: the ensemble's vote and a single tagger, a word past the window untagged.
+  const sentence = splitOf(data, 'test')[0]!;
+  for (const dir of [out, retrain]) {
+    const tagger = loadTextClassifier(dir, { device: 'cpu' });
+    try {
+      assert.equal(tagger.task, 'token-classification');
+      const [given, split] = tagger.tag([sentence.tokens!, sentence.text]);
+      assert.deepEqual(split!.tokens, sentence.tokens, 'a text is split on whitespace');
+      assert.deepEqual(split!.tags, given!.tags);
+      const truth = sentence.tags!.map((t) => TAGS[t]);
+      assert.ok(given!.tags.filter((tag, i) => tag === truth[i]).length >= truth.length - 1, `${dir}: ${given!.tags.join(' ')} vs ${truth.join(' ')}`);
+      assert.ok(given!.scores.every((p) => p !== null && p > 0 && p <= 1));
+      const [cut] = tagger.tag([sentence.tokens!], { maxLength: 4 });
+      assert.equal(cut!.tags.at(-1), null, 'a word past the window gets no tag');
+      assert.throws(() => tagger.predict(['the dog runs']), /is a tagger: tag\(\) gives a tag per word/);
+    } finally {
+      tagger.dispose();
+    }
+  }
+
+  // A text dataset cannot unlearn a tagger ensemble.
+  const texts: Dataset = { ...data, task: undefined, examples: data.examples.map(({ tokens: _t, tags: _g, ...e }) => ({ ...e, label: 0, labelName: TAGS[0]! })) };
+  await assert.rejects(unlearn({ modelDir: sisa, dataset: texts, forget, method: 'sisa', out: path.join(root, 'sisa-refused') }), /token-classification shards cannot be unlearned on a text dataset/);
 });
 
 test('an experiment grid on a tagging dataset runs end to end: tables with word-level metrics and an HTML report', async () => {
@@ -280,4 +382,14 @@ test('an experiment grid on a tagging dataset runs end to end: tables with word-
   }
   const reports = fs.readdirSync(path.join(root, 'grid'), { recursive: true }).map(String).filter((f) => f.endsWith('report.html'));
   assert.ok(reports.length >= 1, 'a cell report');
+});
+
+test('predict input files: a tagged JSONL line gives its words; bad tokens are refused with the line', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepcut-tag-inputs-'));
+  const good = path.join(dir, 'good.jsonl');
+  fs.writeFileSync(good, '{"id": "s1", "tokens": ["The", "dog"], "tags": ["DET", "NOUN"]}\n{"text": "a cat runs"}\n');
+  assert.deepEqual(await readTextInputs(good), [{ id: 's1', text: 'The dog', tokens: ['The', 'dog'] }, { text: 'a cat runs' }]);
+  const bad = path.join(dir, 'bad.jsonl');
+  fs.writeFileSync(bad, '{"tokens": ["ok"]}\n{"tokens": ["fine", ""]}\n');
+  await assert.rejects(readTextInputs(bad), (e: Error) => /bad\.jsonl/.test(e.message) && /line 2/.test(e.message) && /'tokens'/.test(e.message));
 });

@@ -1,6 +1,7 @@
 // Labels and probabilities for new text from a model folder, as a Hugging Face text-classification
 // pipeline gives them: a fine-tuned or unlearned model (deepcut finetune / unlearn) or a SISA
-// folder (majority vote of its shards, probabilities = the shards' mean softmax).
+// folder (majority vote of its shards, probabilities = the shards' mean softmax). A tagger's
+// folder tags words instead (tag(): one tag per word, as a token-classification pipeline).
 import * as path from 'node:path';
 import { CsvLineParser } from '../data/csv';
 import { DataError } from '../data/errors';
@@ -20,6 +21,16 @@ export interface TextPrediction {
   labelId: number;
   /** Every label's probability (softmax; for SISA the shards' mean softmax), by name. */
   probabilities: Record<string, number>;
+}
+
+/** A tagger's answer for one sentence: a tag per word. */
+export interface TagPrediction {
+  /** The words tagged: the caller's, or the text split on whitespace. */
+  tokens: string[];
+  /** Each word's tag; null for a word past the window (maxLength sub-words), which the model never reads. */
+  tags: (string | null)[];
+  /** The probability of each word's tag (SISA: the shards' mean softmax of the voted tag); null past the window. */
+  scores: (number | null)[];
 }
 
 export interface PredictOptions {
@@ -44,7 +55,11 @@ export interface TextClassifier {
   readonly maxLength: number;
   /** Where the model computes ('cpu', 'cuda:0'). */
   readonly device: Device;
+  /** 'token-classification' for a tagger (use tag()), else 'sequence-classification' (predict()). */
+  readonly task: 'sequence-classification' | 'token-classification';
   predict(texts: readonly string[], options?: Pick<PredictOptions, 'batchSize' | 'maxLength'>): TextPrediction[];
+  /** A tagger: a tag per word of each sentence (given as words, or as a text split on whitespace). */
+  tag(sentences: readonly (string | readonly string[])[], options?: Pick<PredictOptions, 'batchSize' | 'maxLength'>): TagPrediction[];
   dispose(): void;
   [Symbol.dispose](): void;
 }
@@ -74,6 +89,15 @@ export function loadTextClassifier(modelDir: string, options: Pick<PredictOption
   const { scorable } = loaded;
   const labels = [...scorable.labels];
   const defaultLength = options.maxLength ?? recordedRecipe(loaded.dir).maxLength ?? FINETUNE_DEFAULTS.maxLength;
+  const task = scorable.task ?? 'sequence-classification';
+  const settings = (given: Pick<PredictOptions, 'batchSize' | 'maxLength'>) => {
+    const maxLength = given.maxLength ?? defaultLength;
+    const batchSize = given.batchSize ?? PREDICT_BATCH_SIZE;
+    for (const [name, v] of [['maxLength', maxLength], ['batchSize', batchSize]] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${name} must be a positive integer, got ${v}`);
+    }
+    return { maxLength, batchSize };
+  };
   let disposed = false;
   const dispose = () => {
     if (disposed) return;
@@ -86,13 +110,11 @@ export function loadTextClassifier(modelDir: string, options: Pick<PredictOption
     labels,
     maxLength: defaultLength,
     device,
+    task,
     predict(texts, predictOptions = {}) {
       if (disposed) throw new Error(`${loaded.dir}: predict() after dispose()`);
-      const maxLength = predictOptions.maxLength ?? defaultLength;
-      const batchSize = predictOptions.batchSize ?? PREDICT_BATCH_SIZE;
-      for (const [name, v] of [['maxLength', maxLength], ['batchSize', batchSize]] as const) {
-        if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${name} must be a positive integer, got ${v}`);
-      }
+      if (task === 'token-classification') throw new Error(`${loaded.dir} is a tagger: tag() gives a tag per word`);
+      const { maxLength, batchSize } = settings(predictOptions);
       texts.forEach((t, i) => {
         if (typeof t !== 'string') throw new TypeError(`text ${i} is not a string`);
       });
@@ -110,6 +132,37 @@ export function loadTextClassifier(modelDir: string, options: Pick<PredictOption
           labelId,
           probabilities: Object.fromEntries(labels.map((name, c) => [name, probabilities[i * k + c]!])),
         };
+      });
+    },
+    tag(sentences, tagOptions = {}) {
+      if (disposed) throw new Error(`${loaded.dir}: tag() after dispose()`);
+      if (task !== 'token-classification') throw new Error(`${loaded.dir} classifies texts: predict() gives a label per text`);
+      const { maxLength, batchSize } = settings(tagOptions);
+      const words = sentences.map((s, i) => {
+        const tokens = typeof s === 'string' ? s.split(/\s+/).filter((w) => w !== '') : [...s];
+        if (tokens.length === 0) throw new TypeError(`sentence ${i} has no words`);
+        if (tokens.some((w) => typeof w !== 'string' || w === '')) throw new TypeError(`sentence ${i}: every word must be a non-empty string`);
+        return tokens;
+      });
+      if (words.length === 0) return [];
+      // Tags are unused by scoring; every word gets tag 0.
+      const examples: Example[] = words.map((tokens, i) => ({ id: String(i), text: tokens.join(' '), tokens, tags: tokens.map(() => 0), label: -1, labelName: '', split: 'test' }));
+      const scores = scorable.score(examples, { maxLength, batchSize });
+      const offsets = scores.unitOffsets!;
+      const k = labels.length;
+      const units = offsets[words.length]!;
+      const sisa = loaded.kind === 'sisa' ? (scores as SisaScores) : undefined;
+      const probabilities = sisa ? Float64Array.from(sisa.probabilities) : softmaxRows(scores.logits, units, k);
+      return words.map((tokens, i) => {
+        // The first words of a sentence are its units; the rest fell past the window.
+        const tags: (string | null)[] = tokens.map(() => null);
+        const confidences: (number | null)[] = tokens.map(() => null);
+        for (let u = offsets[i]!; u < offsets[i + 1]!; u++) {
+          const tagId = sisa ? sisa.predictions[u]! : argmaxRow(probabilities, u, k);
+          tags[u - offsets[i]!] = labels[tagId]!;
+          confidences[u - offsets[i]!] = probabilities[u * k + tagId]!;
+        }
+        return { tokens, tags, scores: confidences };
       });
     },
     dispose,
@@ -131,6 +184,8 @@ export function predictTexts(modelDir: string, texts: readonly string[], options
 export interface TextInput {
   id?: string;
   text: string;
+  /** A tagged file's words (a tagger tags them as given; a text classifier reads `text`, their join). */
+  tokens?: string[];
 }
 
 function idOf(value: unknown, where: { file: string; line: number }): string | undefined {
@@ -141,8 +196,8 @@ function idOf(value: unknown, where: { file: string; line: number }): string | u
 }
 
 /**
- * Texts to classify from a file: .jsonl (objects with `text`, optional `id`; other fields such as
- * `label` are ignored, so a dataset file works as is), .csv (a header row with a `text` column,
+ * Texts to classify from a file: .jsonl (objects with `text` or a tagged sentence's `tokens`,
+ * optional `id`; other fields such as `label` or `tags` are ignored, so a dataset file works as is), .csv (a header row with a `text` column,
  * optional `id`), anything else one text per non-blank line.
  */
 export async function readTextInputs(file: string): Promise<TextInput[]> {
@@ -150,8 +205,17 @@ export async function readTextInputs(file: string): Promise<TextInput[]> {
   const out: TextInput[] = [];
   if (ext === '.jsonl') {
     for await (const { fields, line } of readJsonlObjects(file)) {
-      if (typeof fields.text !== 'string') throw new DataError(`missing string field 'text'`, { file, line });
       const id = idOf(fields.id, { file, line });
+      if (fields.tokens !== undefined) {
+        const tokens = fields.tokens;
+        if (!Array.isArray(tokens) || tokens.length === 0 || tokens.some((w) => typeof w !== 'string' || w === '')) {
+          throw new DataError(`field 'tokens' must be a non-empty array of non-empty strings`, { file, line });
+        }
+        const words = tokens as string[];
+        out.push({ ...(id === undefined ? {} : { id }), text: typeof fields.text === 'string' ? fields.text : words.join(' '), tokens: words });
+        continue;
+      }
+      if (typeof fields.text !== 'string') throw new DataError(`missing string field 'text' (or 'tokens', a tagged sentence's words)`, { file, line });
       out.push(id === undefined ? { text: fields.text } : { id, text: fields.text });
     }
   } else if (ext === '.csv') {

@@ -13,7 +13,7 @@ import { noGrad, scope, type DeviceSpec } from '../engine';
 import type { Example } from '../data';
 import { loadClassifier, type UnitClassifier } from '../model';
 import type { SequenceTokenizer } from '../text/types';
-import { chunks, makeBatch } from '../train/batches';
+import { chunks, isTaggedBatch, makeBatch } from '../train/batches';
 import { loadSisaEnsemble } from '../methods/sisa/ensemble';
 import { SISA_FILE } from '../methods/sisa/layout';
 import { hashModel } from '../provenance/hash';
@@ -41,6 +41,8 @@ export interface ModelScores {
 
 
 export interface Scorable {
+  /** What a unit is: a text (sequence-classification, also when absent) or a tagged word. */
+  readonly task?: 'sequence-classification' | 'token-classification';
   readonly numLabels: number;
   /** Label names in id order (logit column i is labels[i]). */
   readonly labels: readonly string[];
@@ -59,11 +61,17 @@ export function hfScorable(model: UnitClassifier, tokenizer: SequenceTokenizer, 
   const disposeModel = options.disposeModel ?? true;
   let disposed = false;
   return {
+    task: model.task,
     numLabels: model.numLabels,
     labels: [...model.config.labels],
     score(examples, scoreOptions) {
       if (disposed) throw new Error('hfScorable: score() after dispose()');
       const dim = model.config.hiddenSize;
+      const taggedInput = isTaggedBatch(examples);
+      if (examples.length > 0 && taggedInput !== (model.task === 'token-classification')) {
+        throw new Error(taggedInput ? 'a text classifier cannot score tagged sentences (tokens and tags): give it texts, or give the sentences to a tagger'
+          : 'a tagger scores words: give it tokenised sentences (examples with tokens and tags), not plain texts');
+      }
       // Per labelled unit: a text, or (a tagger) each word inside the window.
       const logitParts: Float32Array[] = [];
       const embeddingParts: Float32Array[] = [];

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Dataset, Example, ForgetSet } from '../data';
-import { isTagging, splitOf, writeForgetSet } from '../data';
+import { splitOf, writeForgetSet } from '../data';
 import { datasetHash, idSetHash } from '../data/hash';
 import { loadClassifier, savedConfig, savePretrained } from '../model';
 import { resolveDevice, type DeviceSpec } from '../engine/device';
@@ -157,9 +157,6 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
   }
   const inputHash = hashModel(req.modelDir);
   const validation = splitOf(req.dataset, 'validation');
-  if (isTagging(req.dataset)) {
-    if (method.name === 'sisa' || isSisaDir(req.modelDir)) throw new Error('SISA ensembles classify texts; a tagger is unlearned with retrain or a loss-based method');
-  }
   fs.mkdirSync(req.out, { recursive: true });
 
   let base: Pick<UnlearnRecord, 'steps' | 'steps_run' | 'stopped_by' | 'resumed_from' | 'checks' | 'chosen_check' | 'rewind' | 'losses' | 'details' | 'target' | 'seconds'>;

@@ -2,7 +2,7 @@
 // trains a SISA folder (sisa.json, shard-K/, checkpoints/) instead of one model and records
 // train.json with the same fields as a plain run, the test metrics coming from the majority vote.
 import * as path from 'node:path';
-import { datasetHash, splitOf, writeForgetSet, type Dataset, type Example, type ForgetSet } from '../../data';
+import { datasetHash, isTagging, splitOf, writeForgetSet, type Dataset, type Example, type ForgetSet } from '../../data';
 import { classificationReport } from '../../eval';
 import { writeFileAtomic } from '../../io/atomic';
 import { loadSisaEnsemble, trainSisa, type SisaSettings } from '../../methods/sisa';
@@ -39,7 +39,7 @@ export function runSisaFinetune(req: SisaFinetuneRequest): void {
   };
   log(`SISA: ${req.shards} shards x ${req.slices} slices over ${req.train.length} training examples`);
   const outcome = trainSisa({
-    out: req.out, base: path.resolve(req.model), labels: req.dataset.labels, train: req.train, validation: splitOf(req.dataset, 'validation'),
+    out: req.out, base: path.resolve(req.model), labels: req.dataset.labels, task: isTagging(req.dataset) ? 'token-classification' : 'sequence-classification', train: req.train, validation: splitOf(req.dataset, 'validation'),
     shards: req.shards, slices: req.slices, seed: req.seed, settings: req.settings, splitSeed: req.splitSeed, resume: req.resume, device: req.device, log,
     onStep: ({ step, total, values }) => {
       progress ??= startProgress('SISA fine-tuning', total, ['loss']);
@@ -50,9 +50,13 @@ export function runSisaFinetune(req: SisaFinetuneRequest): void {
   const test = splitOf(req.dataset, 'test');
   const ensemble = loadSisaEnsemble(req.out, { device: req.device });
   let report: ReturnType<typeof classificationReport>;
+  let units = test.length;
   try {
     const scores = ensemble.score(test, { maxLength: req.settings.maxLength, batchSize: req.settings.batchSize });
-    report = classificationReport(test.map((e) => e.label), Array.from(scores.predictions), req.dataset.labels.length);
+    // A tagger's units are words: their tags come with the scores, as in evaluation.
+    const truth = scores.unitLabels ? Array.from(scores.unitLabels) : test.map((e) => e.label);
+    report = classificationReport(truth, Array.from(scores.predictions), req.dataset.labels.length);
+    units = truth.length;
   } finally {
     ensemble.dispose();
   }
@@ -71,7 +75,7 @@ export function runSisaFinetune(req: SisaFinetuneRequest): void {
     forget: req.forget ? { spec: req.forget.spec, count: req.forget.ids.length, hash: req.forget.hash } : null,
     steps: outcome.steps,
     sisa: { shards: req.shards, slices: req.slices, stages: outcome.manifest.stages, resumed_stages: outcome.shards.reduce((s, o) => s + o.stagesResumed, 0) },
-    test: { accuracy: report.accuracy, macro_f1: report.macroF1, examples: test.length, prediction: 'majority vote' },
+    test: { accuracy: report.accuracy, macro_f1: report.macroF1, examples: units, prediction: isTagging(req.dataset) ? 'majority vote per word' : 'majority vote' },
     wall_seconds: (Date.now() - started) / 1000, provenance: provenance({ device: req.device }),
   };
   writeFileAtomic(path.join(req.out, 'train.json'), `${JSON.stringify(record, null, 2)}\n`);

@@ -1,5 +1,6 @@
 // `deepcut predict`: labels and probabilities for new text from a model folder, one JSON line per
-// text on stdout, e.g. to check what an unlearned model now says about a forgotten record.
+// text on stdout, e.g. to check what an unlearned model now says about a forgotten record. A
+// tagger's folder prints a tag per word instead.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -23,10 +24,10 @@ function checkModel(dir: string): string {
 export function registerPredict(program: Command): void {
   program
     .command('predict')
-    .description('labels and probabilities for new text: one JSON line per text, {"id"|"text", "label", "probabilities": {label: p}}')
+    .description('labels and probabilities for new text: one JSON line per text, {"id"|"text", "label", "probabilities": {label: p}}; a tagger: {"id"|"text", "tokens", "tags", "scores"}')
     .requiredOption('--model <dir>', 'model folder (fine-tuned, unlearned or SISA; Hugging Face format with tokenizer.json)')
     .option('--text <text>', 'a text to classify, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--data <file>', '.jsonl (objects with text, optional id; a dataset file works as is), .csv (text column, optional id) or one text per line')
+    .option('--data <file>', '.jsonl (objects with text or tokens, optional id; a dataset file works as is), .csv (text column, optional id) or one text per line (a tagger splits texts on whitespace)')
     .option('--max-length <n>', "tokens per text (default: the model's train.json or sisa.json, else 128)")
     .option('--batch <n>', 'texts per forward pass', String(PREDICT_BATCH_SIZE))
     .addHelpText('after', '\nExamples:\n  deepcut predict --model runs/demo/spamassassin/largest-user/seed-0/models/deepcut --text "Win a free cruise"\n  deepcut predict --model DIR --data forget.jsonl   # what the model says about each forgotten record')
@@ -46,12 +47,10 @@ export function registerPredict(program: Command): void {
         const chunk = Math.max(batchSize, 256);
         for (let start = 0; start < inputs.length; start += chunk) {
           const part = inputs.slice(start, start + chunk);
-          const predictions = classifier.predict(part.map((p) => p.text), { batchSize });
-          const lines = predictions.map((p, i) => {
-            const input = part[i]!;
-            const key = input.id !== undefined ? { id: input.id } : { text: input.text };
-            return JSON.stringify({ ...key, label: p.label, probabilities: p.probabilities });
-          });
+          const keyOf = (input: TextInput) => (input.id !== undefined ? { id: input.id } : { text: input.text });
+          const lines = classifier.task === 'token-classification'
+            ? classifier.tag(part.map((p) => p.tokens ?? p.text), { batchSize }).map((p, i) => JSON.stringify({ ...keyOf(part[i]!), tokens: p.tokens, tags: p.tags, scores: p.scores }))
+            : classifier.predict(part.map((p) => p.text), { batchSize }).map((p, i) => JSON.stringify({ ...keyOf(part[i]!), label: p.label, probabilities: p.probabilities }));
           process.stdout.write(`${lines.join('\n')}\n`);
         }
       } finally {

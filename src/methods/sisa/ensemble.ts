@@ -1,4 +1,5 @@
-// Prediction with a SISA model: every shard classifies, the majority of their argmax votes
+// Prediction with a SISA model: every shard classifies (a tagger: every word inside the window,
+// the shards sharing one tokenizer and so the same words), the majority of their argmax votes
 // wins (ties go to the tied class with the highest mean softmax probability, then the lowest
 // label id). For evaluation the ensemble is also one Scorable: logits = log of the mean softmax
 // (so argmax, loss and membership statistics work as for one model) and the embedding is the
@@ -12,13 +13,13 @@
 import type { DeviceSpec } from '../../engine/device';
 import * as path from 'node:path';
 import type { Example } from '../../data';
-import { loadPretrained, type SequenceClassifier } from '../../model';
+import { loadClassifier, type UnitClassifier } from '../../model';
 import type { SequenceTokenizer } from '../../text/types';
 import { hfScorable, type ModelScores, type Scorable, type ScoreOptions } from '../../eval/scorable';
-import { readSisaManifest, shardDir, type SisaManifest } from './layout';
+import { readSisaManifest, shardDir, sisaTask, type SisaManifest } from './layout';
 
 export interface SisaScores extends ModelScores {
-  /** Majority vote per example. */
+  /** Majority vote per unit (a text, or a tagger's word). */
   predictions: Int32Array;
   /** Row-major n × numLabels: how many shards voted for each label. */
   votes: Int32Array;
@@ -26,13 +27,16 @@ export interface SisaScores extends ModelScores {
   probabilities: Float32Array;
 }
 
-/** One shard's raw output for n examples. */
+/** One shard's raw output for n units (texts, or a tagger's words). */
 export interface ShardOutput {
   /** Row-major n × numLabels. */
   logits: Float32Array;
   /** Row-major n × dim (the pooled vector the shard's classifier reads). */
   pooled: Float32Array;
   dim: number;
+  /** A tagger's units: their tags and where each example's words start (ModelScores). */
+  unitLabels?: Int32Array;
+  unitOffsets?: Int32Array;
 }
 
 function softmaxRow(logits: Float32Array, row: number, k: number, into: Float64Array): void {
@@ -71,9 +75,10 @@ export function majorityVote(votes: ArrayLike<number>, probabilities: ArrayLike<
   return out;
 }
 
-/** Combines the shards' outputs for the same n examples into the ensemble's scores. */
+/** Combines the shards' outputs for the same n units into the ensemble's scores. */
 export function combineShards(shards: readonly ShardOutput[], n: number, numLabels: number): SisaScores {
   if (shards.length === 0) throw new Error('a SISA ensemble needs at least one shard with training data');
+  const units = sameUnits(shards);
   const probabilities = new Float32Array(n * numLabels);
   const votes = new Int32Array(n * numLabels);
   const p = new Float64Array(numLabels);
@@ -99,17 +104,30 @@ export function combineShards(shards: readonly ShardOutput[], n: number, numLabe
     }
     column += s.dim;
   }
-  return { logits, embeddings, dim, probabilities, votes, predictions: majorityVote(votes, probabilities, numLabels) };
+  return { logits, embeddings, dim, probabilities, votes, predictions: majorityVote(votes, probabilities, numLabels), ...units };
 }
 
-function scoreShard(model: SequenceClassifier, tokenizer: SequenceTokenizer, examples: readonly Example[], options: ScoreOptions): ShardOutput {
+/** The units every shard scored: the same words, or the vote would mix different ones. */
+function sameUnits(shards: readonly ShardOutput[]): Pick<ShardOutput, 'unitLabels' | 'unitOffsets'> {
+  const first = shards[0]!;
+  const same = (a?: Int32Array, b?: Int32Array) => a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((v, i) => v === b[i]));
+  for (const s of shards) {
+    if (!same(s.unitLabels, first.unitLabels) || !same(s.unitOffsets, first.unitOffsets)) {
+      throw new Error('SISA shards scored different words (their tokenizers or windows differ); a per-word vote needs the same words from every shard');
+    }
+  }
+  return first.unitOffsets ? { unitLabels: first.unitLabels!, unitOffsets: first.unitOffsets } : {};
+}
+
+function scoreShard(model: UnitClassifier, tokenizer: SequenceTokenizer, examples: readonly Example[], options: ScoreOptions): ShardOutput {
   // One shard scores exactly like a single model; progress is reported per shard by the caller.
-  const { logits, embeddings, dim } = hfScorable(model, tokenizer, { disposeModel: false }).score(examples, { ...options, onProgress: undefined });
-  return { logits, pooled: embeddings, dim };
+  const { logits, embeddings, dim, unitLabels, unitOffsets } = hfScorable(model, tokenizer, { disposeModel: false }).score(examples, { ...options, onProgress: undefined });
+  return { logits, pooled: embeddings, dim, ...(unitOffsets ? { unitLabels: unitLabels!, unitOffsets } : {}) };
 }
 
 export interface SisaEnsemble extends Scorable {
   readonly manifest: SisaManifest;
+  readonly task: 'sequence-classification' | 'token-classification';
   /** The shards that vote (a shard whose every training id was forgotten does not). */
   readonly shards: readonly number[];
   score(examples: readonly Example[], options: ScoreOptions): SisaScores;
@@ -121,12 +139,13 @@ export function loadSisaEnsemble(dir: string, options: { device?: DeviceSpec } =
   const manifest = readSisaManifest(root);
   const voting = manifest.assignment.map((slices, k) => (slices.some((ids) => ids.length > 0) ? k : -1)).filter((k) => k >= 0);
   if (voting.length === 0) throw new Error(`${root}: every shard's training data has been forgotten; the SISA model cannot predict`);
-  const models: { model: SequenceClassifier; tokenizer: SequenceTokenizer }[] = [];
+  const models: { model: UnitClassifier; tokenizer: SequenceTokenizer }[] = [];
   try {
     for (const k of voting) {
-      const { model, tokenizer } = loadPretrained(shardDir(root, k), { device: options.device });
+      const { model, tokenizer } = loadClassifier(shardDir(root, k), { device: options.device });
       models.push({ model, tokenizer: tokenizer! });
       if (!tokenizer) throw new Error(`${shardDir(root, k)}: no tokenizer.json`);
+      if (model.task !== sisaTask(manifest)) throw new Error(`${shardDir(root, k)}: a ${model.task} model in a SISA folder of ${sisaTask(manifest)} shards (sisa.json)`);
       const labels = model.config.labels;
       if (labels.length !== manifest.labels.length || labels.some((l, i) => l !== manifest.labels[i])) {
         throw new Error(`${shardDir(root, k)}: labels [${labels.join(', ')}] differ from sisa.json's [${manifest.labels.join(', ')}]`);
@@ -139,6 +158,7 @@ export function loadSisaEnsemble(dir: string, options: { device?: DeviceSpec } =
   let disposed = false;
   return {
     manifest,
+    task: sisaTask(manifest),
     shards: voting,
     numLabels: manifest.labels.length,
     labels: [...manifest.labels],
@@ -150,7 +170,8 @@ export function loadSisaEnsemble(dir: string, options: { device?: DeviceSpec } =
         // Progress in examples over all shards, scaled to the example count the caller expects.
         options.onProgress?.(Math.floor((examples.length * (i + 1)) / models.length));
       });
-      return combineShards(outputs, examples.length, manifest.labels.length);
+      const units = outputs[0]!.unitOffsets ? outputs[0]!.unitOffsets[examples.length]! : examples.length;
+      return combineShards(outputs, units, manifest.labels.length);
     },
     dispose() {
       if (disposed) return;

@@ -7,7 +7,7 @@ import { registerMethod } from '../registry';
 import { resolveDevice, type DeviceSpec } from '../../engine/device';
 import type { CustomMethod, RunContext, RunResult } from '../types';
 import {
-  assignShards, assignmentHash, firstAffectedSlices, modelHash, readSisaManifest, removeIds, SISA_FORMAT,
+  assignShards, assignmentHash, firstAffectedSlices, modelHash, readSisaManifest, removeIds, sisaTask, SISA_FORMAT,
   type SisaManifest, type SisaSettings,
 } from './layout';
 import { runSisaPlan, type SisaOutcome } from './train';
@@ -21,6 +21,8 @@ export interface TrainSisaOptions {
   /** Pretrained encoder every shard starts from. */
   base: string;
   labels: readonly string[];
+  /** Text classifiers (default) or taggers, which vote word by word. */
+  task?: 'sequence-classification' | 'token-classification';
   train: readonly Example[];
   validation: readonly Example[];
   shards: number;
@@ -42,7 +44,8 @@ export function trainSisa(options: TrainSisaOptions): SisaOutcome {
   const assignment = assignShards(options.train.map((e) => e.id), options.shards, options.slices, options.seed);
   const manifest: Omit<SisaManifest, 'stages'> = {
     format: SISA_FORMAT, version: 1, shards: options.shards, slices: options.slices, seed: options.seed,
-    base_model: options.base, base_hash: modelHash(options.base), labels: [...options.labels], hyperparameters: { ...options.settings },
+    base_model: options.base, base_hash: modelHash(options.base), labels: [...options.labels],
+    ...(options.task === 'token-classification' ? { task: options.task } : {}), hyperparameters: { ...options.settings },
     validation_hash: idSetHash(options.validation.map((e) => e.id)),
     ...(options.splitSeed !== undefined ? { split_seed: options.splitSeed } : {}),
     assignment, assignment_hash: assignmentHash(assignment), forgotten: [],
@@ -71,6 +74,10 @@ export function unlearnSisa(ctx: RunContext): RunResult & { details: SisaUnlearn
   const source = readSisaManifest(ctx.modelDir);
   if (source.labels.length !== ctx.labels.length || source.labels.some((l, i) => l !== ctx.labels[i])) {
     throw new Error(`${ctx.modelDir}: the SISA model's labels [${source.labels.join(', ')}] differ from the dataset's [${ctx.labels.join(', ')}]`);
+  }
+  const tagged = [...ctx.retain, ...ctx.forget].some((e) => e.tokens !== undefined);
+  if (tagged !== (sisaTask(source) === 'token-classification')) {
+    throw new Error(`${ctx.modelDir}: a SISA model of ${sisaTask(source)} shards cannot be unlearned on a ${tagged ? 'tagged' : 'text'} dataset`);
   }
   const validationHash = idSetHash(ctx.validation.map((e) => e.id));
   if (validationHash !== source.validation_hash) {

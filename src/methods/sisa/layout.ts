@@ -45,6 +45,8 @@ const manifestSchema = z.object({
   /** sha256 of the base encoder's config.json + model.safetensors: retraining from slice 0 must start from the same weights. */
   base_hash: z.string(),
   labels: z.array(z.string()).min(1),
+  /** What every shard is: a text classifier (absent in older folders) or a tagger voting word by word. */
+  task: z.enum(['sequence-classification', 'token-classification']).optional(),
   hyperparameters: settingsSchema,
   /** idSetHash of the validation ids early stopping used; a retrained stage must see the same ones. */
   validation_hash: z.string(),
@@ -58,6 +60,11 @@ const manifestSchema = z.object({
 });
 
 export type SisaManifest = z.infer<typeof manifestSchema>;
+
+/** The shards' task (folders written before taggers had SISA hold text classifiers). */
+export function sisaTask(manifest: Pick<SisaManifest, 'task'>): 'sequence-classification' | 'token-classification' {
+  return manifest.task ?? 'sequence-classification';
+}
 
 export function shardDirName(shard: number): string {
   return `shard-${shard}`;

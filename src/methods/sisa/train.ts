@@ -19,16 +19,16 @@ import { manualSeed, type Device } from '../../engine';
 import { loadStateDictFile, saveSafetensors } from '../../io/safetensors';
 import { writeDirAtomic, writeFileAtomic } from '../../io/atomic';
 import { seedFromString, type Example } from '../../data';
-import { loadPretrained, savePretrained, TOKENIZER_FILES, type SequenceClassifier } from '../../model';
+import { loadClassifier, savePretrained, TOKENIZER_FILES, type ClassifierTask, type UnitClassifier } from '../../model';
 import type { Module } from '../../nn';
 import type { SequenceTokenizer } from '../../text/types';
 import { finetune } from '../../train/finetune';
 import {
-  SISA_FILE, SISA_PROGRESS_FILE, checkpointFile, modelHash, shardDir, stageIds, writeSisaManifest,
+  SISA_FILE, SISA_PROGRESS_FILE, checkpointFile, modelHash, shardDir, sisaTask, stageIds, writeSisaManifest,
   type SisaManifest, type StageRecord,
 } from './layout';
 
-type Classifier = SequenceClassifier & Module;
+type Classifier = UnitClassifier & Module;
 
 export interface SisaPlan {
   /** Output folder (a new SISA folder). */
@@ -141,9 +141,9 @@ export function runSisaPlan(plan: SisaPlan): SisaOutcome {
     let loaded: { model: Classifier; tokenizer: SequenceTokenizer; tokenizerDir: string };
     if (last < 0) {
       checkBase();
-      loaded = load(plan.base, manifest.labels, headSeed(manifest.seed, k), plan.device ?? 'cpu');
+      loaded = load(plan.base, manifest.labels, sisaTask(manifest), headSeed(manifest.seed, k), plan.device ?? 'cpu');
     } else {
-      loaded = load(template, manifest.labels, headSeed(manifest.seed, k), plan.device ?? 'cpu');
+      loaded = load(template, manifest.labels, sisaTask(manifest), headSeed(manifest.seed, k), plan.device ?? 'cpu');
       loadStateDictFile(loaded.model, checkpointFile(out, k, last));
     }
     const { model, tokenizer, tokenizerDir } = loaded;
@@ -210,7 +210,7 @@ function openProgress(plan: SisaPlan): Progress {
   const { manifest } = plan;
   const identity = createHash('sha256').update(JSON.stringify({
     assignment: manifest.assignment_hash, settings: manifest.hyperparameters, seed: manifest.seed, base: manifest.base_hash,
-    labels: manifest.labels, validation: manifest.validation_hash, from: plan.from, source: plan.source?.manifest.assignment_hash ?? null,
+    labels: manifest.labels, task: sisaTask(manifest), validation: manifest.validation_hash, from: plan.from, source: plan.source?.manifest.assignment_hash ?? null,
   })).digest('hex');
   const file = path.join(plan.out, SISA_PROGRESS_FILE);
   if (plan.resume && fs.existsSync(path.join(plan.out, SISA_FILE))) {
@@ -233,11 +233,11 @@ function openProgress(plan: SisaPlan): Progress {
   return progress;
 }
 
-/** A classifier with `dir`'s architecture and tokenizer; a new head is initialised under `seed`. */
-function load(dir: string, labels: readonly string[], seed: number, device: Device): { model: Classifier; tokenizer: SequenceTokenizer; tokenizerDir: string } {
+/** A `task` model with `dir`'s architecture and tokenizer; a new head is initialised under `seed`. */
+function load(dir: string, labels: readonly string[], task: ClassifierTask, seed: number, device: Device): { model: Classifier; tokenizer: SequenceTokenizer; tokenizerDir: string } {
   manualSeed(seed);
   // The head is drawn on the CPU under `seed`, then the model moves: the same start on every device.
-  const { model, tokenizer } = loadPretrained(dir, { labels, device });
+  const { model, tokenizer } = loadClassifier(dir, { labels, task, device });
   if (!tokenizer) {
     model.dispose();
     throw new Error(`${dir} has no tokenizer.json`);
