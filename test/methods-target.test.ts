@@ -12,6 +12,7 @@ import { loadPretrained, type SequenceClassifier } from '../src/model';
 import { predict } from '../src/train/predict';
 import { estimateTarget, partitionBySubject, readReferencesManifest, trainReferences, REFERENCES_FILE } from '../src/methods/target';
 import { subjectOf } from '../src/methods/target/partition';
+import { readUnseenScores, unseenScoresFile } from '../src/methods/target/unseen-scores';
 import type { Classifier } from '../src/methods/types';
 import type { StopTarget } from '../src/methods/stopping';
 import { TINY_HYPERPARAMETERS } from './helpers/tiny-run';
@@ -127,14 +128,48 @@ test('references.json keeps each reference\'s validation scores: a request score
   const stripped = readReferencesManifest(bare);
   for (const p of stripped.partitions) delete p.heldout;
   fs.writeFileSync(path.join(bare, REFERENCES_FILE), JSON.stringify(stripped));
+  // ... and without the kept unseen-row scores: the references score the forget rows again.
+  for (const p of stripped.partitions) fs.rmSync(unseenScoresFile(bare, p.folder));
   const rescored = target(f, 'references', forget, bare);
   assert.equal(rescored.estimate.heldout_scores_kept, false);
+  assert.equal(rescored.estimate.forget_scores_kept, false);
   assert.equal(kept.accuracy, rescored.accuracy);
   assert.ok(Math.abs(kept.loss - rescored.loss) < 1e-6, `${kept.loss} vs ${rescored.loss}`);
   // --resume on finished references fills in scores an older run did not keep.
   trainReferences({ model: f.original, dataset: f.data, splitSeed: 42, k: 4, out: bare, resume: true });
   assert.ok(readReferencesManifest(bare).partitions.every((p, i) => JSON.stringify(p.heldout) === JSON.stringify(manifest.partitions[i]!.heldout)));
+  for (const p of manifest.partitions) {
+    assert.equal(fs.readFileSync(unseenScoresFile(bare, p.folder), 'utf8'), fs.readFileSync(unseenScoresFile(f.references, p.folder), 'utf8'), `${p.folder}: the same unseen-row scores again`);
+  }
   fs.rmSync(bare, { recursive: true, force: true });
+});
+
+test('each reference keeps its outcomes on every train record it never saw: a request\'s target is a lookup that runs no reference model', async () => {
+  const f = await fixture();
+  const manifest = readReferencesManifest(f.references);
+  const train = splitOf(f.data, 'train');
+  for (const p of manifest.partitions) {
+    const own = new Set(p.ids);
+    const kept = readUnseenScores(unseenScoresFile(f.references, p.folder), { modelHash: p.model_hash!, maxLength: SETTINGS.maxLength })!;
+    assert.deepEqual([...kept.at.keys()].sort(), train.filter((e) => !own.has(e.id)).map((e) => e.id).sort(), `${p.folder}: exactly the records it never saw`);
+    assert.equal(readUnseenScores(unseenScoresFile(f.references, p.folder), { modelHash: 'another-model', maxLength: SETTINGS.maxLength }), undefined, 'scores of another model are not used');
+  }
+  const flipper = ofUser(f.data, FLIPPER);
+  const fromKept = target(f, 'references', flipper);
+  assert.equal(fromKept.estimate.forget_scores_kept, true);
+  assert.equal(fromKept.estimate.heldout_scores_kept, true);
+  // The kept outcomes are the references' own: the flipper's 8 records, each judged by the 3 that never saw it.
+  const perRef = fromKept.estimate.per_reference as { index: number; unseen_forget_rows: number; forget_accuracy: number | null }[];
+  for (const r of perRef.filter((x) => x.unseen_forget_rows > 0)) {
+    const p = manifest.partitions[r.index]!;
+    const scored = withModel(path.join(f.references, p.folder), (m, tok) => predict(m as SequenceClassifier, tok, flipper, { maxLength: SETTINGS.maxLength, batchSize: 32 }).accuracy);
+    assert.equal(r.forget_accuracy, scored, `${p.folder}: the kept outcomes equal scoring it now`);
+  }
+  // A damaged file is an error naming it, never a silent rescore.
+  const file = unseenScoresFile(f.references, manifest.partitions[0]!.folder);
+  const copy = path.join(f.root, 'damaged.unseen-scores.json');
+  fs.writeFileSync(copy, fs.readFileSync(file, 'utf8').slice(0, 100));
+  assert.throws(() => readUnseenScores(copy, { modelHash: manifest.partitions[0]!.model_hash!, maxLength: SETTINGS.maxLength }), /damaged\.unseen-scores\.json: not valid JSON/);
 });
 
 test('class-matched: a one-class forget set is compared with held-out rows of that class', async () => {

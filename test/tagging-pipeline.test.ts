@@ -242,6 +242,7 @@ test('a tagger\'s per-request targets count words: references that never saw the
   t.diagnostic(`marked: original ${seen.toFixed(3)}, target ${markedTarget.accuracy.toFixed(3)}, retrained ${retrained.toFixed(3)}; user-3 target ${ordinaryTarget.accuracy.toFixed(3)}, validation ${heldout.toFixed(3)}`);
   assert.equal(markedTarget.estimate.forget_units, marked.reduce((n, e) => n + e.tokens!.length, 0), 'the target counts the marked sentences\' words');
   assert.equal(markedTarget.estimate.heldout_scores_kept, true, 'the references\' validation words come from references.json');
+  assert.equal(markedTarget.estimate.forget_scores_kept, true, 'and the marked words\' outcomes from each reference\'s kept unseen-row scores');
   assert.ok(Math.abs(markedTarget.accuracy - retrained) <= 0.1, `marked: target ${markedTarget.accuracy} vs the retrained model's ${retrained} (original ${seen})`);
   assert.ok(markedTarget.accuracy < seen - 0.05, `marked: target ${markedTarget.accuracy} below the original's ${seen}`);
   assert.ok(Math.abs(ordinaryTarget.accuracy - heldout) <= 0.1, `ordinary: target ${ordinaryTarget.accuracy} near validation ${heldout}`);

@@ -15,6 +15,7 @@ import { classFallbackNote, classMatched, classesWithoutHeldout, ratesByClass, t
 import type { HeldoutScores, ReferencesManifest } from './manifest';
 import { idSetHash } from '../../data/hash';
 import { subjectOf } from './partition';
+import { readUnseenScores, unseenScoresFile } from './unseen-scores';
 
 export interface ReferencesTargetInput {
   dir: string;
@@ -55,6 +56,8 @@ interface ReferenceScores {
   heldoutLosses: number[];
   /** Whether the held-out scores came from references.json (not scored again). */
   heldoutCached: boolean;
+  /** Whether the forget rows' outcomes came from the reference's kept unseen-row scores (no model run). */
+  unseenCached: boolean;
 }
 
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
@@ -127,10 +130,16 @@ function scoreReference(input: ReferencesTargetInput, index: number, judged: rea
   let scored: SampleScores | undefined;
   /** Where each unseen row's units start in `scored`. */
   let unseenOffsets: readonly number[] = [];
+  const lookup = unseen.length > 0 && p.model_hash !== undefined ? cachedUnseen(unseenScoresFile(input.dir, p.folder), p.model_hash, unseen.map((r) => input.forget[r]!), unseen.map((r) => unitsOf(input.forgetUnits, r)), input.maxLength) : undefined;
+  if (lookup) {
+    scored = lookup.scores;
+    unseenOffsets = lookup.offsets;
+  }
   let heldout = kept;
-  if (unseen.length > 0 || !heldout) {
+  if ((unseen.length > 0 && !lookup) || !heldout) {
+    input.log?.(`references target: scoring reference ${index + 1}/${input.manifest.k} (${[unseen.length > 0 && !lookup ? `${unseen.length} forget rows` : '', !heldout ? 'held-out rows' : ''].filter(Boolean).join(' and ')}; no kept scores for them)`);
     withReference(dir, input.device, (classifier, tokenizer) => {
-      if (unseen.length > 0) {
+      if (unseen.length > 0 && !lookup) {
         const sample = new ScoredSample(unseen.map((r) => input.forget[r]!), tokenizer, input.maxLength, 'forget rows');
         if (unseen.some((r, i) => unitsOf(sample.layout, i) !== unitsOf(input.forgetUnits, r))) throw new Error(`${dir}: its tokenizer splits the forget sentences' words differently from the model being unlearned: references must share the original's tokenizer`);
         scored = sample.score(classifier);
@@ -158,7 +167,27 @@ function scoreReference(input: ReferencesTargetInput, index: number, judged: rea
     rates: ratesByClass(input.heldoutUnits.labels, heldout!, input.labels.length),
     heldoutLosses: heldout!.loss,
     heldoutCached: kept !== undefined,
+    unseenCached: unseen.length === 0 || lookup !== undefined,
   };
+}
+
+/** The rows' kept outcomes laid out as `units` says, or undefined when any row is missing or laid out differently. */
+function cachedUnseen(file: string, modelHash: string, rows: readonly Example[], units: readonly number[], maxLength: number): { scores: SampleScores; offsets: number[] } | undefined {
+  const kept = readUnseenScores(file, { modelHash, maxLength });
+  if (!kept) return undefined;
+  const correct: boolean[] = [];
+  const loss: number[] = [];
+  const offsets = [0];
+  for (let i = 0; i < rows.length; i++) {
+    const span = kept.at.get(rows[i]!.id);
+    if (!span || span[1] !== units[i]) return undefined;
+    for (let k = span[0]; k < span[0] + span[1]; k++) {
+      correct.push(kept.correct[k] === 1);
+      loss.push(kept.loss[k]!);
+    }
+    offsets.push(correct.length);
+  }
+  return { scores: sampleScores(correct, loss), offsets };
 }
 
 export function referencesTarget(input: ReferencesTargetInput): StopTarget {
@@ -187,10 +216,7 @@ export function referencesTarget(input: ReferencesTargetInput): StopTarget {
     };
   }
   // Partitions are disjoint, so each row has K−1 references that never saw its subject; k = 1 would leave none.
-  const refs = manifest.partitions.map((p) => {
-    input.log?.(`references target: scoring reference ${p.index + 1}/${manifest.k}${p.heldout ? '' : ' (forget and held-out rows)'}`);
-    return scoreReference(input, p.index, judged);
-  });
+  const refs = manifest.partitions.map((p) => scoreReference(input, p.index, judged));
   let refForgetAccuracy = 0;
   let refHeldoutAccuracy = 0;
   let refForgetLoss = 0;
@@ -233,6 +259,7 @@ export function referencesTarget(input: ReferencesTargetInput): StopTarget {
       kept_subject_rows: forget.length - rows,
       ...units,
       heldout_scores_kept: refs.every((r) => r.heldoutCached),
+      forget_scores_kept: refs.every((r) => r.unseenCached),
       // Means over the judged (whole-subject) rows' units.
       references_forget_accuracy: refForgetAccuracy / m,
       references_heldout_accuracy: refHeldoutAccuracy / m,

@@ -2,7 +2,8 @@
 // each with the original's recipe (lineage.json / train.json), so that for any data subject K−1
 // of them never saw it. Together they cost about one fine-tune (each sees 1/K of the data for
 // the same epochs). Resumable: finished references are skipped, an interrupted one continues
-// from its last epoch checkpoint.
+// from its last epoch checkpoint. Each finished reference then scores, once, the validation split
+// and the train records it never saw, so that a request's target runs no reference model.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { datasetHash, idSetHash, splitOf, type Dataset, type ForgetSet } from '../../data';
@@ -17,6 +18,7 @@ import { partitionBySubject } from './partition';
 import { heldoutScores, withReference } from './references';
 import { ScoredSample } from '../scored-sample';
 import type { Example } from '../../data';
+import { readUnseenScores, unseenScoresFile, writeUnseenScores } from './unseen-scores';
 import { REFERENCES_FILE, REFERENCES_FORMAT, readReferencesManifest, writeReferencesManifest, type ReferencesManifest } from './manifest';
 
 export interface ReferencesJob {
@@ -78,6 +80,18 @@ export function trainReferences(job: ReferencesJob): ReferencesManifest {
     p.heldout = scoreHeldout(dir, validation, settings.maxLength, job.device);
     writeReferencesManifest(job.out, manifest);
   };
+  const keepUnseen = (p: ReferencesManifest['partitions'][number], dir: string): void => {
+    const file = unseenScoresFile(job.out, p.folder);
+    if (readUnseenScores(file, { modelHash: p.model_hash!, maxLength: settings.maxLength })) return;
+    const own = new Set(p.ids);
+    const rows = train.filter((e) => !own.has(e.id));
+    if (rows.length === 0) return;
+    log(`reference ${p.index + 1}/${manifest.k}: scoring the ${rows.length} train records it never saw, once (a request's target is then a lookup)`);
+    withReference(dir, job.device ?? 'cpu', (classifier, tokenizer) => {
+      const sample = new ScoredSample(rows, tokenizer, settings.maxLength, 'unseen train rows');
+      writeUnseenScores(file, rows, sample.score(classifier), sample.layout, { modelHash: p.model_hash!, maxLength: settings.maxLength });
+    });
+  };
   for (const p of manifest.partitions) {
     const dir = path.join(job.out, p.folder);
     // train.json is written last, so a folder with it holds a finished reference.
@@ -89,6 +103,7 @@ export function trainReferences(job: ReferencesJob): ReferencesManifest {
       if (!p.heldout && validation.length > 0) log(`reference ${p.index + 1}/${manifest.k}: finished; scoring its ${validation.length} validation rows once for later requests`);
       else log(`reference ${p.index + 1}/${manifest.k}: finished (${p.count} records), skipped`);
       keepHeldout(p, dir);
+      keepUnseen(p, dir);
       continue;
     }
     // Fine-tuning on one partition = leaving every other train record out.
@@ -106,6 +121,7 @@ export function trainReferences(job: ReferencesJob): ReferencesManifest {
     p.wall_seconds = record.wall_seconds;
     writeReferencesManifest(job.out, manifest);
     keepHeldout(p, dir);
+    keepUnseen(p, dir);
   }
   return manifest;
 }
