@@ -13,9 +13,6 @@ import { predict } from '../src/train/predict';
 import { estimateTarget, partitionBySubject, readReferencesManifest, trainReferences, REFERENCES_FILE } from '../src/methods/target';
 import { subjectOf } from '../src/methods/target/partition';
 import { readUnseenScores, unseenScoresFile } from '../src/methods/target/unseen-scores';
-import { referenceAnchorWeights } from '../src/methods/target/anchor-weights';
-import { unlearn } from '../src/methods/unlearn';
-import { idSetHash } from '../src/data/hash';
 import type { Classifier } from '../src/methods/types';
 import type { StopTarget } from '../src/methods/stopping';
 import { TINY_HYPERPARAMETERS } from './helpers/tiny-run';
@@ -213,35 +210,4 @@ test('references for other data, unfinished or changed references are refused wi
   assert.deepEqual(again.partitions.map((p) => p.model_hash), readReferencesManifest(f.references).partitions.map((p) => p.model_hash));
   assert.throws(() => trainReferences({ model: f.original, dataset: f.data, splitSeed: 42, k: 3, out: f.references, resume: true }), /planned for another original, data, k, seed or recipe/);
   assert.throws(() => trainReferences({ model: f.original, dataset: f.data, splitSeed: 42, k: 4, out: f.references }), /already holds references.json \(pass --resume/);
-});
-
-test('anchor weights: forget units the references miss weigh more than ones they get right, mean 1; rows of staying subjects weigh 1; DeepCUT records them', async () => {
-  const f = await fixture();
-  const manifest = readReferencesManifest(f.references);
-  const train = splitOf(f.data, 'train');
-  const flipper = ofUser(f.data, FLIPPER);
-  const ordinary = ofUser(f.data, 'user-05');
-  const staying = ofUser(f.data, 'user-03')[0]!;
-  const forget = [...flipper, ...ordinary, staying];
-  const ids = new Set(forget.map((e) => e.id));
-  const kept = new Set(train.filter((e) => !ids.has(e.id)).map(subjectOf));
-  const weights = referenceAnchorWeights({ dir: f.references, manifest, forget, maxLength: SETTINGS.maxLength, keptSubjects: kept });
-  const w = (e: Example) => weights.byId.get(e.id)![0]!;
-  const judged = [...flipper, ...ordinary];
-  const mean = judged.reduce((s, e) => s + w(e), 0) / judged.length;
-  assert.ok(Math.abs(mean - 1) < 1e-5, `judged units average 1 (${mean})`);
-  assert.equal(w(staying), 1, 'a record of a subject who stays weighs 1');
-  const flipMean = flipper.reduce((s, e) => s + w(e), 0) / flipper.length;
-  const ordMean = ordinary.reduce((s, e) => s + w(e), 0) / ordinary.length;
-  // The tiny references are unsure (p ≈ 0.5 either way), so the weights differ only a little here.
-  assert.ok(flipMean > 1 && ordMean < 1, `flipper (missed by the references) ${flipMean} vs user-05 ${ordMean}`);
-  assert.deepEqual([weights.summary.judged_units, weights.summary.kept_subject_units], [judged.length, 1]);
-  assert.throws(() => referenceAnchorWeights({ dir: f.references, manifest, forget, maxLength: SETTINGS.maxLength + 1 }), /no kept unseen-record scores at max length/);
-
-  const out = path.join(f.root, 'deepcut-anchor-weights');
-  const spec = { spec: `user:${FLIPPER}`, ids: flipper.map((e) => e.id), hash: idSetHash(flipper.map((e) => e.id)), warnings: [] };
-  const record = await unlearn({ modelDir: f.original, dataset: f.data, forget: spec, method: 'deepcut', out, references: f.references, hp: { anchorWeights: 1, steps: 5 }, stop: 'none' });
-  assert.equal(record.anchor_weights!.judged_units, flipper.length);
-  assert.equal(record.hyperparameters.anchorWeights ?? record.hyperparameters.anchor_weights, 1);
-  await assert.rejects(unlearn({ modelDir: f.original, dataset: f.data, forget: spec, method: 'deepcut', out: path.join(f.root, 'aw-no-refs'), hp: { anchorWeights: 1, steps: 5 }, stop: 'none' }), /needs the reference models' folder/);
 });

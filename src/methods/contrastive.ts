@@ -50,12 +50,11 @@ export function contrastiveUnlearningLoss(anchors: Tensor, anchorLabels: Tensor,
  * sample sits with the other class, instead of pushing the representation without end.
  * Anchors without a positive are left out.
  */
-export function supconForgetLoss(anchors: Tensor, anchorLabels: Tensor, candidates: Tensor, candidateLabels: Tensor, temperature: number, weights?: Tensor): Tensor {
+export function supconForgetLoss(anchors: Tensor, anchorLabels: Tensor, candidates: Tensor, candidateLabels: Tensor, temperature: number): Tensor {
   const { sim, other, positives } = pairs(anchors, anchorLabels, candidates, candidateLabels, temperature);
   const logProb = sim.sub(sim.logsumexp(1, true));
   const perAnchor = logProb.mul(other).sum(1).neg().div(positives.clamp(1));
-  // Weights (mean 1 over the whole forget set) scale each anchor's push; the mean stays over anchors, so a batch of low-weight anchors pushes little.
-  return meanOver(weights ? perAnchor.mul(weights) : perAnchor, positives.gt(0).float());
+  return meanOver(perAnchor, positives.gt(0).float());
 }
 
 /** KL(teacher ‖ student) of temperature-softened predictions, mean over the batch (SCRUB's distance). */

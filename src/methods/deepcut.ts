@@ -11,8 +11,7 @@
 // - views: each forget and retain sample is encoded `views` times in one batch; dropout makes
 //   the views differ, and every view of a forget sample is an anchor.
 // - retain CE is taken on every retain view (dropout-augmented retain loss).
-import { F, tensor, type Tensor } from '../engine';
-import type { Example } from '../data';
+import { F, type Tensor } from '../engine';
 import { Linear, Module } from '../nn';
 import { registerMethod } from './registry';
 import { supconForgetLoss } from './contrastive';
@@ -39,22 +38,6 @@ function repeat<T>(items: readonly T[], times: number): T[] {
   return Array.from({ length: times }, () => items).flat();
 }
 
-/** The anchors' weights in batch order (every view of every forget row), checked against the batch's units. */
-function anchorWeightTensor(weights: ReadonlyMap<string, Float32Array> | undefined, forget: readonly Example[], views: number, unitOffsets: readonly number[], device: string): Tensor {
-  if (!weights) throw new Error('deepcut: anchorWeights = 1 needs the reference models (--references DIR): they say which forget units an unseen subject would miss');
-  const out: number[] = [];
-  for (let v = 0; v < views; v++) {
-    forget.forEach((e, r) => {
-      const w = weights.get(e.id);
-      const row = v * forget.length + r;
-      const units = unitOffsets[row + 1]! - unitOffsets[row]!;
-      if (!w || w.length !== units) throw new Error(`deepcut: anchor weights of forget record '${e.id}' cover ${w?.length ?? 0} units, the batch has ${units}`);
-      out.push(...w);
-    });
-  }
-  return tensor(out, { dtype: 'float32', device });
-}
-
 export const deepcut: LossMethod<DeepcutState> = {
   kind: 'loss',
   name: 'deepcut',
@@ -66,18 +49,16 @@ export const deepcut: LossMethod<DeepcutState> = {
     temperature: { default: 0.5, help: 'softmax temperature of cosine similarities (lower: sharper pushes)' },
     views: { default: 2, help: 'dropout views per sample (SimCSE); 2 doubles the anchors at twice the cost' },
     projection: { default: 0, help: 'projection-head output size (0: contrast the pooled output itself)' },
-    anchorWeights: { default: 0, help: "1: weigh each forget anchor by how likely the reference models that never saw its subject are to miss it (needs --references), so the push goes where a retrained model differs" },
   },
   setup({ model, hp }) {
     if (!Number.isInteger(hp.views) || hp.views! < 1) throw new Error(`deepcut: views must be a positive integer, got ${hp.views}`);
-    if (hp.anchorWeights !== 0 && hp.anchorWeights !== 1) throw new Error(`deepcut: anchorWeights is 0 (every anchor alike) or 1 (weighted by the reference models), got ${hp.anchorWeights}`);
     if (hp.projection! > 0) {
       const head = new ProjectionHead(model.config.hiddenSize, Math.round(hp.projection!));
       return { head, modules: { projection: head } };
     }
     return {};
   },
-  loss({ model, hp, state, encode, anchorWeights }, forget, retain) {
+  loss({ model, hp, state, encode }, forget, retain) {
     const views = hp.views!;
     const batch = encode([...repeat(forget, views), ...repeat(retain, views)]);
     const out = model.forward(batch);
@@ -86,8 +67,7 @@ export const deepcut: LossMethod<DeepcutState> = {
     const nf = batch.unitOffsets[forget.length * views]!;
     const nr = batch.unitOffsets[batch.size]! - nf;
     const retainLabels = batch.labels.narrow(0, nf, nr);
-    const weights = hp.anchorWeights === 1 ? anchorWeightTensor(anchorWeights, forget, views, batch.unitOffsets, model.device) : undefined;
-    const forgetLoss = supconForgetLoss(features.narrow(0, 0, nf), batch.labels.narrow(0, 0, nf), features.narrow(0, nf, nr), retainLabels, hp.temperature!, weights);
+    const forgetLoss = supconForgetLoss(features.narrow(0, 0, nf), batch.labels.narrow(0, 0, nf), features.narrow(0, nf, nr), retainLabels, hp.temperature!);
     const retainLoss = F.crossEntropy(out.logits.narrow(0, nf, nr), retainLabels);
     return { total: retainLoss.add(forgetLoss.mul(hp.gamma!)), parts: { forget: forgetLoss, retain: retainLoss } };
   },

@@ -39,8 +39,6 @@ export interface LoopOptions {
   resume?: boolean;
   /** A fresh frozen copy of the input model (SCRUB's teacher). */
   loadOriginal(): Classifier;
-  /** Per forget row, its units' weights (StepContext.anchorWeights). */
-  anchorWeights?: ReadonlyMap<string, Float32Array>;
   onStep?(p: { step: number; total: number; values: Record<string, number> }): void;
   onCheck?(check: StopCheck): void;
 }
@@ -208,7 +206,7 @@ export function runLossMethod(
       const retain = retainBatches ? retainBatches.indices(step).map((i) => data.retain[i]!) : [];
       const values = scope(() => {
         optimizer.zeroGrad();
-        const ctx = { model, step, hp, state, random, encode, ...(options.anchorWeights ? { anchorWeights: options.anchorWeights } : {}) };
+        const ctx = { model, step, hp, state, random, encode };
         const out = method.loss(ctx, forget, retain);
         out.total.backward();
         method.afterBackward?.(ctx);

@@ -28,12 +28,6 @@ export interface StepContext<State> {
   encode(examples: readonly Example[]): LabelledBatch;
   /** A seeded uniform [0,1) source for this step (same step + seed → same numbers, so resume is exact). */
   random: () => number;
-  /**
-   * Per forget row id, a weight per unit (mean 1 over the forget set): how likely models that
-   * never saw the row's subject are to miss it (target/anchor-weights.ts). Present when the run
-   * asked for them (hp anchorWeights = 1, with reference models).
-   */
-  anchorWeights?: ReadonlyMap<string, Float32Array>;
 }
 
 export interface LossResult {

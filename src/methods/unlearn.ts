@@ -14,8 +14,6 @@ import { getMethod, resolveHyperparameters, runLossMethod, stopForgetSample, typ
 import { isTargetRule, type StopCheck, type StopRule, type StopTarget } from './stopping';
 import { subjectOf } from './target/partition';
 import { estimateTarget } from './target/estimate';
-import { referenceAnchorWeights, type AnchorWeights } from './target/anchor-weights';
-import { loadReferencesFor } from './target/manifest';
 import type { Classifier } from './types';
 import { isSisaDir } from './sisa/layout';
 import { recordedRecipe } from './recipe';
@@ -101,8 +99,6 @@ export interface UnlearnRecord {
    * steps, stopping checks; the rest is loading, checkpoints and saving. This process's share on a resumed run.
    */
   seconds?: { target: number; steps: number; checks: number };
-  /** hp anchorWeights = 1: how the references weighed the forget units (target/anchor-weights.ts). */
-  anchor_weights?: AnchorWeights['summary'];
   provenance: Provenance;
 }
 
@@ -163,7 +159,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
   const validation = splitOf(req.dataset, 'validation');
   fs.mkdirSync(req.out, { recursive: true });
 
-  let base: Pick<UnlearnRecord, 'steps' | 'steps_run' | 'stopped_by' | 'resumed_from' | 'checks' | 'chosen_check' | 'rewind' | 'losses' | 'details' | 'target' | 'seconds' | 'anchor_weights'>;
+  let base: Pick<UnlearnRecord, 'steps' | 'steps_run' | 'stopped_by' | 'resumed_from' | 'checks' | 'chosen_check' | 'rewind' | 'losses' | 'details' | 'target' | 'seconds'>;
   if (method.kind === 'loss') {
     // hp.dropout: the rate every dropout layer trains at here; the saved model records its own rates.
     const ownRates = savedConfig(req.modelDir);
@@ -202,18 +198,10 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
         log(`target forget accuracy ${(100 * target.accuracy).toFixed(1)}% (loss ${target.loss.toFixed(3)}): ${target.source}`);
         target.notes?.forEach((n) => log(`note: ${n}`));
       }
-      let anchorWeights: AnchorWeights | undefined;
-      if (hp.anchorWeights === 1) {
-        const dir = requireReferences(req.references);
-        const manifest = loadReferencesFor(dir, { dataset: req.dataset.name, splitSeed: req.splitSeed, trainHash: datasetHash(train), labels: req.dataset.labels });
-        anchorWeights = referenceAnchorWeights({ dir, manifest, forget, maxLength, keptSubjects: new Set(retain.map(subjectOf)) });
-        const w = anchorWeights.summary;
-        log(`anchor weights from the references: ${w.judged_units} forget units judged (mean miss probability ${(100 * w.mean_miss_probability).toFixed(1)}%, largest weight ${w.max_weight.toFixed(1)}), ${w.kept_subject_units} of subjects that stay weighted 1`);
-      }
       const targetSeconds = (Date.now() - targetStarted) / 1000;
       const result = runLossMethod(method, classifier, tokenizer, { forget, retain, validation }, {
         hp, seed, stop, target, maxLength, forgetHash: req.forget.hash, checkpointDir: path.join(req.out, CHECKPOINT_DIR),
-        resume: req.resume, loadOriginal, onStep: req.onStep, onCheck: req.onCheck, ...(anchorWeights ? { anchorWeights: anchorWeights.byId } : {}),
+        resume: req.resume, loadOriginal, onStep: req.onStep, onCheck: req.onCheck,
       });
       if (result.resumedFrom !== undefined) log(`resumed from step ${result.resumedFrom}`);
       if (result.chosen) log(`returned the state of the check at step ${result.chosen.step} (forget accuracy ${(100 * result.chosen.forgetAccuracy).toFixed(1)}%, ${result.stepsRun} steps run)`);
@@ -221,7 +209,6 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
       base = {
         steps: result.steps, steps_run: result.stepsRun, stopped_by: result.stoppedBy, checks: result.checks, losses: result.losses,
         seconds: { target: targetSeconds, steps: result.seconds.steps, checks: result.seconds.checks },
-        ...(anchorWeights ? { anchor_weights: anchorWeights.summary } : {}),
         ...(target ? { target: { rule: target.rule, accuracy: target.accuracy, loss: target.loss, source: target.source, estimate: target.estimate, ...(target.notes ? { notes: target.notes } : {}) } } : {}),
         ...(result.chosen ? { chosen_check: result.chosen } : {}), ...(result.rewind ? { rewind: result.rewind } : {}),
         ...(result.resumedFrom !== undefined ? { resumed_from: result.resumedFrom } : {}),
