@@ -16,7 +16,8 @@ import { DEVICE_HELP } from '../device';
  * the retrained model. DeepCUT's lr is 5x its default because the target rule rewinds overshoot;
  * freezing the embeddings and layer 0 halved its time and its gap to retraining (docs/results.md).
  * Measured on a 2-core machine (2 threads): 22.7 min in all: original 449 s, the 4 reference
- * models 369 s (once per original), retrain 300 s, DeepCUT 116 s, three evaluations ~120 s.
+ * models 369 s (once per original), retrain 300 s, DeepCUT 116 s, three evaluations ~120 s; on
+ * a faster 2-core machine 5.2 min (95 s, 103 s, 68 s, 20 s).
  */
 export const DEMO_CONFIG = {
   name: 'demo',
@@ -31,8 +32,8 @@ export const DEMO_CONFIG = {
   eval: { retain_sample: 1000 },
 };
 export const DEMO_OUT = path.join('runs', 'demo');
-/** Measured on an idle 2-core machine (docs/results.md). */
-const DEMO_MINUTES = 'about 25 minutes';
+/** Measured on two idle 2-core machines (docs/results.md): 5.2 and 22.7 minutes. */
+const DEMO_MINUTES = '5 to 25 minutes';
 
 export function demoConfig(out: string = DEMO_OUT): ExperimentConfig {
   return parseConfig(DEMO_CONFIG, { source: 'the demo config (src/cli/commands/demo.ts)', baseDir: process.cwd(), out });
