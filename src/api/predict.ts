@@ -8,9 +8,10 @@ import { DataError } from '../data/errors';
 import { readJsonlObjects } from '../data/formats';
 import { readUtf8Lines } from '../data/lines';
 import type { Example } from '../data';
-import { loadScorable, type ModelKind } from '../eval/scorable';
+import { loadScorable, type ModelKind, type ModelScores } from '../eval/scorable';
 import type { SisaScores } from '../methods/sisa';
 import { recordedRecipe } from '../methods/recipe';
+import type { ClassifierTask } from '../model';
 import { FINETUNE_DEFAULTS } from '../train/finetune';
 import { resolveDevice, type Device, type DeviceSpec } from '../engine/device';
 
@@ -56,7 +57,7 @@ export interface TextClassifier {
   /** Where the model computes ('cpu', 'cuda:0'). */
   readonly device: Device;
   /** 'token-classification' for a tagger (use tag()), else 'sequence-classification' (predict()). */
-  readonly task: 'sequence-classification' | 'token-classification';
+  readonly task: ClassifierTask;
   predict(texts: readonly string[], options?: Pick<PredictOptions, 'batchSize' | 'maxLength'>): TextPrediction[];
   /** A tagger: a tag per word of each sentence (given as words, or as a text split on whitespace). */
   tag(sentences: readonly (string | readonly string[])[], options?: Pick<PredictOptions, 'batchSize' | 'maxLength'>): TagPrediction[];
@@ -98,6 +99,13 @@ export function loadTextClassifier(modelDir: string, options: Pick<PredictOption
     }
     return { maxLength, batchSize };
   };
+  /** Per unit: the probabilities and the decision (SISA: the shards' mean softmax and their vote). */
+  const decide = (scores: ModelScores, units: number) => {
+    const k = labels.length;
+    const sisa = loaded.kind === 'sisa' ? (scores as SisaScores) : undefined;
+    const probabilities = sisa ? Float64Array.from(sisa.probabilities) : softmaxRows(scores.logits, units, k);
+    return { probabilities, labelOf: (u: number) => (sisa ? sisa.predictions[u]! : argmaxRow(probabilities, u, k)) };
+  };
   let disposed = false;
   const dispose = () => {
     if (disposed) return;
@@ -123,10 +131,9 @@ export function loadTextClassifier(modelDir: string, options: Pick<PredictOption
       const examples: Example[] = texts.map((text, i) => ({ id: String(i), text, label: 0, labelName: labels[0]!, split: 'test' }));
       const scores = scorable.score(examples, { maxLength, batchSize });
       const k = labels.length;
-      const sisa = loaded.kind === 'sisa' ? (scores as SisaScores) : undefined;
-      const probabilities = sisa ? Float64Array.from(sisa.probabilities) : softmaxRows(scores.logits, texts.length, k);
+      const { probabilities, labelOf } = decide(scores, texts.length);
       return texts.map((_, i) => {
-        const labelId = sisa ? sisa.predictions[i]! : argmaxRow(probabilities, i, k);
+        const labelId = labelOf(i);
         return {
           label: labels[labelId]!,
           labelId,
@@ -150,15 +157,13 @@ export function loadTextClassifier(modelDir: string, options: Pick<PredictOption
       const scores = scorable.score(examples, { maxLength, batchSize });
       const offsets = scores.unitOffsets!;
       const k = labels.length;
-      const units = offsets[words.length]!;
-      const sisa = loaded.kind === 'sisa' ? (scores as SisaScores) : undefined;
-      const probabilities = sisa ? Float64Array.from(sisa.probabilities) : softmaxRows(scores.logits, units, k);
+      const { probabilities, labelOf } = decide(scores, offsets[words.length]!);
       return words.map((tokens, i) => {
         // The first words of a sentence are its units; the rest fell past the window.
         const tags: (string | null)[] = tokens.map(() => null);
         const confidences: (number | null)[] = tokens.map(() => null);
         for (let u = offsets[i]!; u < offsets[i + 1]!; u++) {
-          const tagId = sisa ? sisa.predictions[u]! : argmaxRow(probabilities, u, k);
+          const tagId = labelOf(u);
           tags[u - offsets[i]!] = labels[tagId]!;
           confidences[u - offsets[i]!] = probabilities[u * k + tagId]!;
         }

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { noGrad, scope, type DeviceSpec } from '../engine';
 import type { Example } from '../data';
-import { loadClassifier, type UnitClassifier } from '../model';
+import { loadClassifier, type ClassifierTask, type UnitClassifier } from '../model';
 import type { SequenceTokenizer } from '../text/types';
 import { chunks, isTaggedBatch, makeBatch } from '../train/batches';
 import { loadSisaEnsemble } from '../methods/sisa/ensemble';
@@ -42,7 +42,7 @@ export interface ModelScores {
 
 export interface Scorable {
   /** What a unit is: a text (sequence-classification, also when absent) or a tagged word. */
-  readonly task?: 'sequence-classification' | 'token-classification';
+  readonly task?: ClassifierTask;
   readonly numLabels: number;
   /** Label names in id order (logit column i is labels[i]). */
   readonly labels: readonly string[];

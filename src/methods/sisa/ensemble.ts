@@ -13,7 +13,7 @@
 import type { DeviceSpec } from '../../engine/device';
 import * as path from 'node:path';
 import type { Example } from '../../data';
-import { loadClassifier, type UnitClassifier } from '../../model';
+import { loadClassifier, type ClassifierTask, type UnitClassifier } from '../../model';
 import type { SequenceTokenizer } from '../../text/types';
 import { hfScorable, type ModelScores, type Scorable, type ScoreOptions } from '../../eval/scorable';
 import { readSisaManifest, shardDir, sisaTask, type SisaManifest } from './layout';
@@ -127,7 +127,7 @@ function scoreShard(model: UnitClassifier, tokenizer: SequenceTokenizer, example
 
 export interface SisaEnsemble extends Scorable {
   readonly manifest: SisaManifest;
-  readonly task: 'sequence-classification' | 'token-classification';
+  readonly task: ClassifierTask;
   /** The shards that vote (a shard whose every training id was forgotten does not). */
   readonly shards: readonly number[];
   score(examples: readonly Example[], options: ScoreOptions): SisaScores;

@@ -4,6 +4,7 @@
 // that held forget ids, each from the checkpoint before its first affected slice.
 import { idSetHash, type Example } from '../../data';
 import { registerMethod } from '../registry';
+import type { ClassifierTask } from '../../model';
 import { resolveDevice, type DeviceSpec } from '../../engine/device';
 import type { CustomMethod, RunContext, RunResult } from '../types';
 import {
@@ -22,7 +23,7 @@ export interface TrainSisaOptions {
   base: string;
   labels: readonly string[];
   /** Text classifiers (default) or taggers, which vote word by word. */
-  task?: 'sequence-classification' | 'token-classification';
+  task?: ClassifierTask;
   train: readonly Example[];
   validation: readonly Example[];
   shards: number;

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import type { ClassifierTask } from '../../model';
 import { readJsonFile } from '../../io/json-file';
 import { finetuneSettingsSchema } from '../../train/record';
 import { writeFileAtomic } from '../../io/atomic';
@@ -62,7 +63,7 @@ const manifestSchema = z.object({
 export type SisaManifest = z.infer<typeof manifestSchema>;
 
 /** The shards' task (folders written before taggers had SISA hold text classifiers). */
-export function sisaTask(manifest: Pick<SisaManifest, 'task'>): 'sequence-classification' | 'token-classification' {
+export function sisaTask(manifest: Pick<SisaManifest, 'task'>): ClassifierTask {
   return manifest.task ?? 'sequence-classification';
 }
 

@@ -135,11 +135,12 @@ function scoreReference(input: ReferencesTargetInput, index: number, judged: rea
     scored = lookup.scores;
     unseenOffsets = lookup.offsets;
   }
+  const scoreUnseen = unseen.length > 0 && !lookup;
   let heldout = kept;
-  if ((unseen.length > 0 && !lookup) || !heldout) {
-    input.log?.(`references target: scoring reference ${index + 1}/${input.manifest.k} (${[unseen.length > 0 && !lookup ? `${unseen.length} forget rows` : '', !heldout ? 'held-out rows' : ''].filter(Boolean).join(' and ')}; no kept scores for them)`);
+  if (scoreUnseen || !heldout) {
+    input.log?.(`references target: scoring reference ${index + 1}/${input.manifest.k} (${[scoreUnseen ? `${unseen.length} forget rows` : '', !heldout ? 'held-out rows' : ''].filter(Boolean).join(' and ')}; no kept scores for them)`);
     withReference(dir, input.device, (classifier, tokenizer) => {
-      if (unseen.length > 0 && !lookup) {
+      if (scoreUnseen) {
         const sample = new ScoredSample(unseen.map((r) => input.forget[r]!), tokenizer, input.maxLength, 'forget rows');
         if (unseen.some((r, i) => unitsOf(sample.layout, i) !== unitsOf(input.forgetUnits, r))) throw new Error(`${dir}: its tokenizer splits the forget sentences' words differently from the model being unlearned: references must share the original's tokenizer`);
         scored = sample.score(classifier);
@@ -167,7 +168,7 @@ function scoreReference(input: ReferencesTargetInput, index: number, judged: rea
     rates: ratesByClass(input.heldoutUnits.labels, heldout!, input.labels.length),
     heldoutLosses: heldout!.loss,
     heldoutCached: kept !== undefined,
-    unseenCached: unseen.length === 0 || lookup !== undefined,
+    unseenCached: !scoreUnseen,
   };
 }
 
