@@ -1,5 +1,6 @@
 // The unlearning loop's own hyper-parameters (methods may override their defaults) and how
 // user overrides (--hp name=value) are checked and merged.
+import { FROZEN_CACHE_HELP } from './frozen-prefix';
 import type { HyperParameter, HyperParameters, UnlearningMethod } from './types';
 
 export const LOOP_HYPERPARAMETERS: Readonly<Record<string, HyperParameter>> = {
@@ -15,6 +16,7 @@ export const LOOP_HYPERPARAMETERS: Readonly<Record<string, HyperParameter>> = {
   checkpointEvery: { default: 25, help: 'steps between resumable checkpoints' },
   tolerance: { default: 0.01, help: 'target rules: a check this close to the target (accuracy) ends the run without replaying the steps before it (the references\' target itself is uncertain by about 1.4 points on 256 rows)' },
   dropout: { default: -1, help: 'dropout rate of every dropout layer while unlearning (-1: the input model\'s own rates); the saved model keeps its own rates. DeepCUT\'s views differ only through dropout, so a model fine-tuned at dropout 0 needs this for them to' },
+  frozenCacheMb: { default: 1024, help: FROZEN_CACHE_HELP },
   freezeLayers: { default: 0, help: 'keep the embeddings and this many lower layers fixed (default: what the input model\'s fine-tune froze, from its recipe; those weights never saw the data)' },
 };
 
@@ -43,6 +45,7 @@ export function resolveHyperparameters(method: UnlearningMethod, overrides: Read
     }
   }
   if (hp.dropout !== undefined && !(hp.dropout === -1 || (hp.dropout >= 0 && hp.dropout < 1))) throw new Error(`hyper-parameter 'dropout' must be a rate in [0, 1), or -1 for the input model's own rates, got ${hp.dropout}`);
+  if (hp.frozenCacheMb !== undefined && !(hp.frozenCacheMb >= 0)) throw new Error(`hyper-parameter 'frozenCacheMb' must be a non-negative number of MiB, got ${hp.frozenCacheMb}`);
   if (hp.tolerance !== undefined && !(hp.tolerance >= 0 && hp.tolerance <= 1)) throw new Error(`hyper-parameter 'tolerance' must be an accuracy distance from 0 to 1, got ${hp.tolerance}`);
   return Object.freeze(hp);
 }

@@ -7,7 +7,8 @@
 import { scope, AdamW, clipGradNormOnDevice, manualSeed } from '../engine';
 import type { Example } from '../data';
 import type { SequenceTokenizer } from '../text/types';
-import { makeBatch } from '../train/batches';
+import { makeBatch, type LabelledBatch } from '../train/batches';
+import { frozenPrefixCache } from './frozen-prefix';
 import { decayGroups } from '../train/param-groups';
 import { mulberry32 } from '../util/prng';
 import type { Module } from '../nn';
@@ -100,7 +101,12 @@ export function runLossMethod(
   manualSeed(mixSeed(seed, 0)); // a projection head's initial weights depend on the seed only
   // Before setup (SalUn's saliency covers only what trains) and the optimiser (frozen weights are not in it).
   freezeLowerLayers(model, hp.freezeLayers ?? 0);
-  const encode = (examples: readonly Example[]) => makeBatch(tokenizer, examples, options.maxLength, model.device);
+  const prefix = frozenPrefixCache(model, hp.freezeLayers ?? 0, data.forget, hp.frozenCacheMb ?? 0);
+  const attachPrefix = prefix && ((batch: LabelledBatch, rows: readonly Example[]) => prefix.attach(batch, rows));
+  const encode = (examples: readonly Example[]) => {
+    const batch = makeBatch(tokenizer, examples, options.maxLength, model.device);
+    return attachPrefix ? attachPrefix(batch, examples) : batch;
+  };
   const state: MethodState = method.setup?.({ model, hp, loadOriginal: options.loadOriginal, forget: data.forget, encode }) ?? {};
   try {
     const modules: Record<string, Module> = state.modules ?? {};
@@ -141,7 +147,7 @@ export function runLossMethod(
     const seconds = { steps: 0, checks: 0 };
     const runCheck = (step: number, fine: boolean): StopCheck => {
       const started = Date.now();
-      const c = checkStop(model, stopForget!, stopHeldout!, options.stop, step, target);
+      const c = checkStop(model, stopForget!, stopHeldout!, options.stop, step, target, attachPrefix);
       seconds.checks += (Date.now() - started) / 1000;
       if (fine) c.fine = true;
       history.checks.push(c);
@@ -240,6 +246,7 @@ export function runLossMethod(
       ...(target ? { rewind, chosen } : {}), ...(resumedFrom !== undefined ? { resumedFrom } : {}),
     };
   } finally {
+    prefix?.dispose();
     state.dispose?.();
     for (const m of Object.values(state.modules ?? {})) m.dispose();
   }

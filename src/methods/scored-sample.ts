@@ -5,7 +5,7 @@ import { noGrad, scope } from '../engine';
 import type { Example } from '../data';
 import type { UnitClassifier } from '../model';
 import type { SequenceTokenizer } from '../text/types';
-import { batchTensors, chunks, encodeLabelled, isTaggedBatch, type EncodedLabelled } from '../train/batches';
+import { batchTensors, chunks, encodeLabelled, isTaggedBatch, type EncodedLabelled, type LabelledBatch } from '../train/batches';
 import { perSampleStats } from '../eval';
 
 /** Per-row outcome of one scoring pass. */
@@ -42,12 +42,15 @@ export function sampleScores(correct: boolean[], loss: number[]): SampleScores {
 export class ScoredSample {
   /** Per batch: the tokens and its units' labels (for tagged sentences, where the words start too). */
   private readonly batches: EncodedLabelled[];
+  /** Per batch: its examples, row for row. */
+  private readonly rows: Example[][];
   /** The units scored, in the order of `score`'s outcomes. */
   readonly layout: UnitLayout;
 
   constructor(readonly examples: readonly Example[], tokenizer: SequenceTokenizer, maxLength: number, readonly name = 'sample') {
     isTaggedBatch(examples); // a mix of tagged and text rows is refused here, not at the first check
-    this.batches = chunks(examples, SCORE_BATCH).map((part) => encodeLabelled(tokenizer, part, maxLength));
+    this.rows = chunks(examples, SCORE_BATCH);
+    this.batches = this.rows.map((part) => encodeLabelled(tokenizer, part, maxLength));
     const labels: number[] = [];
     const offsets = [0];
     for (const b of this.batches) {
@@ -62,8 +65,11 @@ export class ScoredSample {
     return this.layout.labels.length;
   }
 
-  /** Scores every row with `model` in eval mode (its train/eval mode is restored after). */
-  score(model: UnitClassifier): SampleScores {
+  /**
+   * Scores every row with `model` in eval mode (its train/eval mode is restored after);
+   * `prepare` may add to each batch (the frozen layers' cached output) before the forward pass.
+   */
+  score(model: UnitClassifier, prepare?: (batch: LabelledBatch, rows: readonly Example[]) => LabelledBatch): SampleScores {
     // Accuracy of no rows is undefined: never let a NaN reach a stopping decision.
     if (this.examples.length === 0) throw new Error(`cannot score an empty ${this.name}`);
     const wasTraining = model.training;
@@ -72,17 +78,18 @@ export class ScoredSample {
     const loss: number[] = [];
     try {
       noGrad(() => {
-        for (const encoded of this.batches) {
+        this.batches.forEach((encoded, b) => {
           const labels = encoded.labels;
           scope(() => {
-            const logits = model.forward(batchTensors(encoded, model.device)).logits.toArray() as Float32Array;
+            const batch = batchTensors(encoded, model.device);
+            const logits = model.forward(prepare ? prepare(batch, this.rows[b]!) : batch).logits.toArray() as Float32Array;
             const stats = perSampleStats(logits, labels, model.numLabels);
             labels.forEach((label, i) => {
               correct.push(stats.predictions[i] === label);
               loss.push(stats.loss[i]!);
             });
           });
-        }
+        });
       });
     } finally {
       model.train(wasTraining);

@@ -64,17 +64,18 @@ export interface StopTarget {
 
 export function checkStop(
   model: Classifier, forget: ScoredSample, heldout: ScoredSample, rule: StopRule, step: number, target?: StopTarget,
+  prepare?: Parameters<ScoredSample['score']>[1],
 ): StopCheck {
-  const f = forget.score(model);
+  const f = forget.score(model, prepare);
   if (isTargetRule(rule)) {
     if (!target) throw new Error(`the '${rule}' stopping rule needs a target (estimate it with ./target before the loop)`);
-    const h = step === 0 ? (target.inputHeldout ?? heldout.score(model)) : undefined;
+    const h = step === 0 ? (target.inputHeldout ?? heldout.score(model, prepare)) : undefined;
     return {
       step, forgetAccuracy: f.accuracy, forgetLoss: f.meanLoss, ...(h ? { heldoutAccuracy: h.accuracy, heldoutLoss: h.meanLoss } : {}),
       unseen: f.accuracy <= target.accuracy, distance: Math.abs(f.accuracy - target.accuracy),
     };
   }
-  const h = heldout.score(model);
+  const h = heldout.score(model, prepare);
   const base = { step, forgetAccuracy: f.accuracy, heldoutAccuracy: h.accuracy, forgetLoss: f.meanLoss, heldoutLoss: h.meanLoss };
   const unseen = rule === 'accuracy' ? f.accuracy <= h.accuracy : rule === 'loss' ? f.meanLoss >= h.meanLoss : false;
   return { ...base, unseen };

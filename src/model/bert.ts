@@ -15,6 +15,7 @@ import { splitHeads, mergeHeads, additiveMask } from './attention';
 import { activate, dropout } from './activation';
 import { absolutePositionIds, robertaPositionIds, selectUnits } from './positions';
 import { checkBatch } from './inputs';
+import { forwardStart, layersToRun } from './lower';
 import type {
   Encoder, EncoderBatch, EncoderOutput, ForwardOptions, OptionalPart, SequenceClassifier, SequenceClassifierOutput,
   TokenClassifier, TokenClassifierOutput, MaskedLanguageModel, MaskedLMOptions, MaskedLMOutput,
@@ -101,9 +102,10 @@ export class BertModel extends Module implements Encoder {
   forward(batch: EncoderBatch, options: ForwardOptions = {}): EncoderOutput {
     checkBatch(batch, this.config);
     const mask = batch.attentionMask && additiveMask(batch.attentionMask);
-    let h = this.embeddings.forward(batch.inputIds, batch.tokenTypeIds);
+    const start = forwardStart(this, batch, options, () => this.embeddings.forward(batch.inputIds, batch.tokenTypeIds));
+    let h = start.hidden;
     const hiddenStates = options.outputHiddenStates ? [h] : undefined;
-    for (const layer of this.encoder.layer) {
+    for (const layer of layersToRun([...this.encoder.layer], start.first, options)) {
       const input = h;
       h = scope(() => layer.forward(input, mask)); // frees the layer's intermediates early; autograd keeps what it needs
       hiddenStates?.push(h);

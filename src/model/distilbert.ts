@@ -13,6 +13,7 @@ import { splitHeads, mergeHeads, paddingKeys, MASKED_SCORE } from './attention';
 import { activate, dropout } from './activation';
 import { absolutePositionIds, selectUnits } from './positions';
 import { checkBatch } from './inputs';
+import { forwardStart, layersToRun } from './lower';
 import type {
   Encoder, EncoderBatch, EncoderOutput, ForwardOptions, OptionalPart, SequenceClassifier, SequenceClassifierOutput,
   TokenClassifier, TokenClassifierOutput,
@@ -86,9 +87,10 @@ export class DistilBertModel extends Module implements Encoder {
   forward(batch: EncoderBatch, options: ForwardOptions = {}): EncoderOutput {
     checkBatch(batch, this.config);
     const padding = batch.attentionMask && paddingKeys(batch.attentionMask);
-    let h = this.embeddings.forward(batch.inputIds);
+    const start = forwardStart(this, batch, options, () => this.embeddings.forward(batch.inputIds));
+    let h = start.hidden;
     const hiddenStates = options.outputHiddenStates ? [h] : undefined;
-    for (const layer of this.transformer.layer) {
+    for (const layer of layersToRun([...this.transformer.layer], start.first, options)) {
       const input = h;
       h = scope(() => layer.forward(input, padding));
       hiddenStates?.push(h);

@@ -4,6 +4,7 @@ import type { Tensor } from '../engine/tensor';
 import type { Module } from '../nn/module';
 import type { Linear } from '../nn/layers';
 import type { EncoderConfig } from './config';
+import type { LowerHidden } from './lower';
 
 export interface EncoderBatch {
   /** int64 [B, T]. */
@@ -18,11 +19,18 @@ export interface EncoderBatch {
    * ([N, labels], [N, hidden]), so losses and metrics treat a tagged word like a classified text.
    */
   wordIndex?: Tensor;
+  /**
+   * The hidden state of these rows after the embeddings and the lowest layers, when a frozen
+   * prefix's output was cached (./lower.ts): the encoder that made it starts above it.
+   */
+  lower?: LowerHidden;
 }
 
 export interface ForwardOptions {
   /** Also return every layer's hidden state: the embeddings output, then each layer's output. */
   outputHiddenStates?: boolean;
+  /** Run the embeddings and only this many layers (lastHiddenState is that layer's output). */
+  stopAfter?: number;
 }
 
 export interface EncoderOutput {

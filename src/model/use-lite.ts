@@ -21,6 +21,7 @@ import { group } from './group';
 import { splitHeads, mergeHeads, additiveMask } from './attention';
 import { activate, dropout } from './activation';
 import { checkBatch } from './inputs';
+import { forwardStart, layersToRun } from './lower';
 import type {
   Encoder, EncoderBatch, EncoderOutput, ForwardOptions, OptionalPart, SequenceClassifier, SequenceClassifierOutput,
   TokenClassifier, TokenClassifierOutput,
@@ -128,9 +129,10 @@ export class UseLiteModel extends Module implements Encoder {
   forward(batch: EncoderBatch, options: ForwardOptions = {}): UseLiteEncoderOutput {
     checkBatch(batch, this.config);
     const keyBias = batch.attentionMask && additiveMask(batch.attentionMask);
-    let h = this.embeddings.forward(batch.inputIds);
+    const start = forwardStart(this, batch, options, () => this.embeddings.forward(batch.inputIds));
+    let h = start.hidden;
     const hiddenStates = options.outputHiddenStates ? [h] : undefined;
-    for (const layer of this.layers) {
+    for (const layer of layersToRun([...this.layers], start.first, options)) {
       const input = h;
       h = scope(() => layer.forward(input, keyBias));
       hiddenStates?.push(h);

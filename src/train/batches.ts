@@ -86,7 +86,7 @@ export function taggedUnits(examples: readonly Example[], wordStarts: readonly (
 
 
 /** An already tokenised batch as int64 model inputs on `device`; call inside a scope(). */
-export function encoderInputs(enc: EncodedBatch, device = 'cpu'): Required<Omit<EncoderBatch, 'wordIndex'>> {
+export function encoderInputs(enc: EncodedBatch, device = 'cpu'): Required<Omit<EncoderBatch, 'wordIndex' | 'lower'>> {
   const ids = (data: Int32Array) => tensor(data, { shape: enc.shape, dtype: 'int64', device });
   return { inputIds: ids(enc.inputIds), attentionMask: ids(enc.attentionMask), tokenTypeIds: ids(enc.tokenTypeIds) };
 }
