@@ -69,6 +69,10 @@ for (const modelType of ['use-lite', 'bert', 'distilbert'] as ModelType[]) {
     assert.deepEqual(through.correct, direct.correct);
     assert.ok(maxAbsDiff(through.loss, direct.loss) < 1e-5);
     assert.equal(cache.cachedRows, 6);
+    // Rows added to keep (a check's held-out sample) are kept once computed.
+    cache.keepAlso(other);
+    scope(() => { cache.attach(makeBatch(tokenizer, other, 48), other); });
+    assert.equal(cache.cachedRows, 9);
     scope(() => {
       // Another model given the batch starts from its own embeddings.
       const batch = cache.attach(makeBatch(tokenizer, forget.slice(0, 2), 48), forget.slice(0, 2));
@@ -76,6 +80,8 @@ for (const modelType of ['use-lite', 'bert', 'distilbert'] as ModelType[]) {
       twin.eval();
       const plain = noGrad(() => twin.forward(makeBatch(tokenizer, forget.slice(0, 2), 48)).logits.toNumbers());
       assert.deepEqual(noGrad(() => twin.forward(batch).logits.toNumbers()), plain);
+      // Unfrozen layers are not a fixed function of a row: no cache over them.
+      assert.throws(() => new FrozenPrefixCache(twin, 1, [], 1), /needs the embeddings and those layers frozen/);
       twin.dispose();
     });
     assert.throws(() => new FrozenPrefixCache(model, 0, new Set(), 1), /at least one frozen layer/);

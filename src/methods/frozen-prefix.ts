@@ -2,7 +2,8 @@
 // the embeddings and the lowest layers never change during an unlearning run and run without
 // dropout, so for a given row their output is the same at every step and every stopping check.
 // The forget rows come back at every check and every pass over the forget set, and DeepCUT
-// encodes each row once per view: those rows' frozen prefix is computed once and kept; any other
+// encodes each row once per view: those rows' frozen prefix is computed once and kept (so are a
+// stopping check's held-out rows, scored at every check under the accuracy and loss rules); any other
 // row's is computed once per batch (not once per view). Batches then start the encoder above
 // the frozen layers (src/model/lower.ts). Cached rows hold their real positions only, so a row
 // is the same whichever batch (and padded length) it is assembled into; the padded positions get
@@ -12,7 +13,7 @@ import type { Example } from '../data';
 import type { LabelledBatch } from '../train/batches';
 import type { Classifier } from './types';
 
-export const FROZEN_CACHE_HELP = 'MiB of frozen-layer outputs kept for the forget rows when freezeLayers > 0 (they are computed once and reused by every step and check; 0: recompute every time)';
+export const FROZEN_CACHE_HELP = 'MiB of frozen-layer outputs kept for the forget rows and the held-out rows of the stopping checks when freezeLayers > 0 (computed once and reused by every step and check; 0: recompute every time)';
 
 export class FrozenPrefixCache {
   private readonly rows = new Map<Example, Tensor>();
@@ -20,14 +21,20 @@ export class FrozenPrefixCache {
   /** Rows whose prefix was computed (a cached row counts once). */
   computed = 0;
 
-  constructor(
-    private readonly model: Classifier,
-    readonly layers: number,
-    /** The rows worth keeping (the forget set): others are computed per batch. */
-    private readonly keepRows: ReadonlySet<Example>,
-    private readonly maxBytes: number,
-  ) {
+  /** The rows worth keeping (they come back: the forget set, the stopping checks' samples); others are computed per batch. */
+  private readonly keepRows: Set<Example>;
+
+  constructor(private readonly model: Classifier, readonly layers: number, keepRows: Iterable<Example>, private readonly maxBytes: number) {
     if (!Number.isInteger(layers) || layers < 1) throw new Error(`a frozen-prefix cache needs at least one frozen layer, got ${layers}`);
+    // Only frozen modules are a fixed function of a row (no weight updates, no dropout in either mode).
+    const { embeddings, layers: stack } = model.encoder.stack();
+    if (![embeddings, ...stack.slice(0, layers)].every((m) => m.frozen)) throw new Error(`a frozen-prefix cache over ${layers} layer(s) needs the embeddings and those layers frozen (freezeLowerLayers)`);
+    this.keepRows = new Set(keepRows);
+  }
+
+  /** Keeps these rows' prefix too once computed (a sample every stopping check scores). */
+  keepAlso(rows: Iterable<Example>): void {
+    for (const e of rows) this.keepRows.add(e);
   }
 
   get cachedRows(): number {
@@ -48,15 +55,8 @@ export class FrozenPrefixCache {
     if (fresh.size > 0) {
       const picked = tensor([...fresh.values()], { dtype: 'int64', device: this.model.device });
       const pick = (t: Tensor | undefined) => t?.indexSelect(0, picked);
-      const hidden = noGrad(() => {
-        const wasTraining = this.model.training;
-        this.model.eval(); // the frozen part runs without dropout in either mode; eval makes that explicit
-        try {
-          return this.model.encoder.forward({ inputIds: pick(batch.inputIds)!, attentionMask: pick(batch.attentionMask), tokenTypeIds: pick(batch.tokenTypeIds) }, { stopAfter: this.layers }).lastHiddenState;
-        } finally {
-          this.model.train(wasTraining);
-        }
-      });
+      // Frozen (checked above), the prefix runs without dropout whatever the model's mode.
+      const hidden = noGrad(() => this.model.encoder.forward({ inputIds: pick(batch.inputIds)!, attentionMask: pick(batch.attentionMask), tokenTypeIds: pick(batch.tokenTypeIds) }, { stopAfter: this.layers }).lastHiddenState);
       [...fresh.entries()].forEach(([e, row], u) => {
         const own = hidden.select(0, u).narrow(0, 0, lengths[row]!);
         const size = own.numel * 4;
@@ -88,5 +88,5 @@ export class FrozenPrefixCache {
 /** A cache for `model` when it has frozen layers and a budget, else undefined. */
 export function frozenPrefixCache(model: Classifier, freezeLayers: number, forget: readonly Example[], megabytes: number): FrozenPrefixCache | undefined {
   if (freezeLayers < 1 || megabytes <= 0) return undefined;
-  return new FrozenPrefixCache(model, freezeLayers, new Set(forget), megabytes * 1024 * 1024);
+  return new FrozenPrefixCache(model, freezeLayers, forget, megabytes * 1024 * 1024);
 }

@@ -144,6 +144,7 @@ export function runLossMethod(
     // Tokenised once: every check scores the same rows.
     const stopForget = options.stop === 'none' ? undefined : new ScoredSample(stopForgetSample(data.forget, hp, seed), tokenizer, options.maxLength, 'forget sample');
     const stopHeldout = options.stop === 'none' ? undefined : new ScoredSample(sampleUpTo(data.validation, hp.stopSample!, mixSeed(seed, 4)), tokenizer, options.maxLength, 'held-out sample');
+    if (stopHeldout) prefix?.keepAlso(stopHeldout.examples);
     const seconds = { steps: 0, checks: 0 };
     const runCheck = (step: number, fine: boolean): StopCheck => {
       const started = Date.now();
