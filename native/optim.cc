@@ -157,6 +157,10 @@ class OptimizerHandle : public Napi::ObjectWrap<OptimizerHandle> {
       // State saved on one device resumes on the parameters' device (a CUDA run's checkpoint
       // loads on a CPU-only machine and the other way round).
       archive.load_from(data, arr.ByteLength(), ParamsDevice());
+      // libtorch's load only overwrites the parameters the archive holds state for: state saved
+      // before the first step (none) would leave the later moments and step counts in place, so a
+      // rewind to step 0 would continue with them. Loading replaces the state, as in PyTorch.
+      optimizer_->state().clear();
       optimizer_->load(archive);
       return info.Env().Undefined();
     });

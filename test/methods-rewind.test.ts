@@ -141,3 +141,19 @@ test('a rewinding run killed between checks or during its replay resumes bit-ide
     assert.equal(resumed.steps_run, full.steps_run);
   }
 });
+
+test('a replay from step 0 retraces the first pass: its checks are those of a run that checks every step', async (t) => {
+  const { run, base } = await setup();
+  // One coarse check after step 0, so the crossing is refined from the step-0 snapshot, taken
+  // before the optimiser had any state (the case where stale moments once leaked into the replay).
+  const coarse = await unlearn({ ...base, hp: { ...HP, evalEvery: HP.steps, tolerance: 0 }, out: path.join(run.root, 'replay-from-0') });
+  const everyStep = await unlearn({ ...base, hp: { ...HP, evalEvery: 1, tolerance: 0 }, out: path.join(run.root, 'check-every-step') });
+  const fine = coarse.checks!.filter((c) => c.fine);
+  t.diagnostic(`replayed ${fine.map((c) => `${c.step}:${c.forgetAccuracy.toFixed(3)}`).join(' ')}; every step ${everyStep.checks!.map((c) => `${c.step}:${c.forgetAccuracy.toFixed(3)}`).join(' ')}`);
+  assert.ok(fine.length > 0 && fine[0]!.step === 1, 'the replay starts from step 0');
+  const byStep = new Map(everyStep.checks!.map((c) => [c.step, c]));
+  const shared = fine.filter((c) => byStep.has(c.step));
+  assert.ok(shared.length >= 2, 'the two runs share replayed steps');
+  for (const c of shared) assert.equal(c.forgetAccuracy, byStep.get(c.step)!.forgetAccuracy, `step ${c.step}: the same forget accuracy`);
+  assert.deepEqual(coarse.losses!.filter((l) => l.step < shared.at(-1)!.step), everyStep.losses!.filter((l) => l.step < shared.at(-1)!.step), 'the same losses step for step');
+});

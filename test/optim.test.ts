@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { tensor, scope, AdamW, SGD, clipGradNorm, zeroGrad, linearWarmupDecay, keep } from '../src/engine';
+import { tensor, scope, noGrad, AdamW, SGD, clipGradNorm, zeroGrad, linearWarmupDecay, keep } from '../src/engine';
 import { assertClose } from './helpers/gradcheck';
 
 test('AdamW step matches the decoupled-weight-decay formula', () => scope(() => {
@@ -96,3 +96,24 @@ test('gradient clipping scales to the max norm and reports the original norm', (
   zeroGrad([a, b]);
   assert.equal(a.grad, undefined);
 }));
+
+test('loading the state saved before the first step drops the moments taken since (a rewind to step 0 replays the same steps)', () => {
+  const w = tensor([1, -2, 3], { requiresGrad: true });
+  const opt = new AdamW([w], { lr: 0.1 });
+  const steps = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      opt.zeroGrad();
+      scope(() => w.mul(w).sum().backward());
+      opt.step();
+    }
+    return w.toNumbers();
+  };
+  const initialWeights = w.toNumbers();
+  const empty = opt.stateBytes();
+  const firstPass = steps(3);
+  assert.equal(opt.stateDevices().length, 2);
+  opt.loadStateBytes(empty);
+  assert.deepEqual(opt.stateDevices(), []);
+  noGrad(() => scope(() => w.copy_(tensor(initialWeights))));
+  assert.deepEqual(steps(3), firstPass);
+});
