@@ -13,6 +13,9 @@ import { predict } from '../src/train/predict';
 import { estimateTarget, partitionBySubject, readReferencesManifest, trainReferences, REFERENCES_FILE } from '../src/methods/target';
 import { subjectOf } from '../src/methods/target/partition';
 import { readUnseenScores, unseenScoresFile } from '../src/methods/target/unseen-scores';
+import { readValidationScores, validationScoresFile } from '../src/methods/target/validation-scores';
+import { ScoredSample } from '../src/methods/scored-sample';
+import { hashModel } from '../src/provenance/hash';
 import type { Classifier } from '../src/methods/types';
 import type { StopTarget } from '../src/methods/stopping';
 import { TINY_HYPERPARAMETERS } from './helpers/tiny-run';
@@ -46,10 +49,10 @@ function withModel<T>(dir: string, fn: (model: Classifier, tokenizer: NonNullabl
   }
 }
 
-function target(f: Fixture, rule: 'references' | 'class-matched', forget: readonly Example[], references = f.references, data = f.data, keptSubjects?: ReadonlySet<string>): StopTarget {
+function target(f: Fixture, rule: 'references' | 'class-matched', forget: readonly Example[], references = f.references, data = f.data, keptSubjects?: ReadonlySet<string>, modelFolder?: { dir: string; hash: string }): StopTarget {
   return withModel(f.original, (model, tokenizer) => estimateTarget({
     rule, model, tokenizer, forgetSample: forget, validation: splitOf(data, 'validation'), labels: data.labels, maxLength: SETTINGS.maxLength,
-    ...(keptSubjects ? { keptSubjects } : {}),
+    ...(keptSubjects ? { keptSubjects } : {}), ...(modelFolder ? { modelFolder } : {}),
     references: { dir: references, dataset: data.name, splitSeed: 42, trainHash: datasetHash(splitOf(data, 'train')) },
   }));
 }
@@ -142,6 +145,39 @@ test('references.json keeps each reference\'s validation scores: a request score
     assert.equal(fs.readFileSync(unseenScoresFile(bare, p.folder), 'utf8'), fs.readFileSync(unseenScoresFile(f.references, p.folder), 'utf8'), `${p.folder}: the same unseen-row scores again`);
   }
   fs.rmSync(bare, { recursive: true, force: true });
+});
+
+test('fine-tuning keeps the model\'s validation outcomes: a request\'s target reads them instead of scoring the split, with the same target', async () => {
+  const f = await fixture();
+  const validation = splitOf(f.data, 'validation');
+  const hash = hashModel(f.original).manifest_hash;
+  const forget = ofUser(f.data, FLIPPER);
+  // The kept outcomes are the model's own: the same as scoring the split now.
+  withModel(f.original, (model, tokenizer) => {
+    const sample = new ScoredSample(validation, tokenizer, SETTINGS.maxLength);
+    const kept = readValidationScores(f.original, validation, sample.layout, { modelHash: hash, maxLength: SETTINGS.maxLength })!;
+    const now = sample.score(model);
+    assert.deepEqual(kept.correct, now.correct);
+    kept.loss.forEach((l, i) => assert.ok(Math.abs(l - now.loss[i]!) < 1e-6, `row ${i}: kept loss ${l} vs ${now.loss[i]}`));
+    assert.equal(readValidationScores(f.original, validation, sample.layout, { modelHash: 'another-model', maxLength: SETTINGS.maxLength }), undefined, 'outcomes of another model are not used');
+    assert.equal(readValidationScores(f.original, validation, sample.layout, { modelHash: hash, maxLength: SETTINGS.maxLength + 1 }), undefined, 'outcomes at another max length are not used');
+    assert.equal(readValidationScores(f.original, validation.slice(1), sample.layout, { modelHash: hash, maxLength: SETTINGS.maxLength }), undefined, 'outcomes on other rows are not used');
+  });
+  for (const rule of ['references', 'class-matched'] as const) {
+    const read = target(f, rule, forget, f.references, f.data, undefined, { dir: f.original, hash });
+    const scored = target(f, rule, forget, f.references, f.data, undefined, { dir: f.original, hash: 'changed-since' });
+    assert.equal(read.estimate.model_heldout_scores_kept, true, rule);
+    assert.equal(scored.estimate.model_heldout_scores_kept, false, rule);
+    assert.equal(read.accuracy, scored.accuracy, rule);
+    assert.ok(Math.abs(read.loss - scored.loss) < 1e-6, `${rule}: ${read.loss} vs ${scored.loss}`);
+    assert.ok(Math.abs(read.inputHeldout!.meanLoss - scored.inputHeldout!.meanLoss) < 1e-6, rule);
+  }
+  // A damaged file is an error naming it, not a silent rescoring.
+  const copy = path.join(f.root, 'damaged-model');
+  fs.cpSync(f.original, copy, { recursive: true });
+  fs.writeFileSync(validationScoresFile(copy), '{"format":');
+  assert.throws(() => target(f, 'class-matched', forget, f.references, f.data, undefined, { dir: copy, hash }), /damaged-model\/validation-scores\.json: not valid JSON/);
+  fs.rmSync(copy, { recursive: true, force: true });
 });
 
 test('each reference keeps its outcomes on every train record it never saw: a request\'s target is a lookup that runs no reference model', async () => {

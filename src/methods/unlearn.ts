@@ -192,7 +192,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
       if (isTargetRule(stop)) {
         target = estimateTarget({
           rule: stop, model: classifier, tokenizer, forgetSample: stopForgetSample(forget, hp, seed), validation, labels: req.dataset.labels, maxLength, log,
-          keptSubjects: new Set(retain.map(subjectOf)),
+          keptSubjects: new Set(retain.map(subjectOf)), modelFolder: { dir: req.modelDir, hash: inputHash.manifest_hash },
           ...(stop === 'references' ? { references: { dir: requireReferences(req.references), dataset: req.dataset.name, splitSeed: req.splitSeed, trainHash: datasetHash(train) } } : {}),
         });
         log(`target forget accuracy ${(100 * target.accuracy).toFixed(1)}% (loss ${target.loss.toFixed(3)}): ${target.source}`);

@@ -7,6 +7,8 @@ import { datasetHash, isTagging, retainSplit, splitOf, writeForgetSet, type Data
 import { manualSeed, resolveDevice, type DeviceSpec } from '../engine';
 import { writeFileAtomic } from '../io/atomic';
 import { initWeights, loadClassifier, savePretrained } from '../model';
+import { ScoredSample } from '../methods/scored-sample';
+import { writeValidationScores } from '../methods/target/validation-scores';
 import { finetune, type EpochRecord, type FinetuneOptions } from './finetune';
 import { predict } from './predict';
 import type { LinearProbeRecord } from './linear-probe';
@@ -100,6 +102,11 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord | undefined {
     // Replacing the folder also drops the epoch checkpoint: the run is finished.
     savePretrained(classifier, job.out, { tokenizerDir: job.base, overwrite: true });
     if (job.forget) writeForgetSet(job.out, job.forget);
+    // Unlearning's stopping targets start from these outcomes at every request (validation-scores.ts).
+    if (validation.length > 0) {
+      const sample = new ScoredSample(validation, tokenizer, job.settings.maxLength, 'validation split');
+      writeValidationScores(job.out, validation, sample.score(classifier), sample.layout, { modelHash: hashModel(job.out).manifest_hash, maxLength: job.settings.maxLength });
+    }
     const baseHash = hashModel(job.base).manifest_hash;
     const hyperparameters = snakeKeys(job.settings);
     const lineage = trainingLineage({

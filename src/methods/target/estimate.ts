@@ -12,6 +12,7 @@ import { classMatchedTarget, ratesByClass } from './class-matched';
 import { loadReferencesFor } from './manifest';
 import { referencesTarget } from './references';
 import type { Device } from '../../engine/device';
+import { readValidationScores } from './validation-scores';
 
 export interface TargetContext {
   rule: TargetRule;
@@ -27,6 +28,8 @@ export interface TargetContext {
   keptSubjects?: ReadonlySet<string>;
   /** references: the folder written by `deepcut references`, and what it must match. */
   references?: { dir: string; dataset: string; splitSeed?: number; trainHash: string };
+  /** The input model's folder and manifest hash: its kept validation scores (from fine-tuning) are used when they are of this model. */
+  modelFolder?: { dir: string; hash: string };
   log?(line: string): void;
 }
 
@@ -38,20 +41,24 @@ export function estimateTarget(ctx: TargetContext): StopTarget {
   // References are checked before anything is scored: a mismatch is the likely mistake.
   const manifest = ctx.rule === 'references' ? loadReferencesManifest(ctx) : undefined;
   const heldout = new ScoredSample(ctx.validation, ctx.tokenizer, ctx.maxLength, 'validation split');
-  const scores = heldout.score(ctx.model);
+  const kept = ctx.modelFolder ? readValidationScores(ctx.modelFolder.dir, ctx.validation, heldout.layout, { modelHash: ctx.modelFolder.hash, maxLength: ctx.maxLength }) : undefined;
+  if (kept) ctx.log?.(`input model's validation outcomes: kept by its fine-tune (${ctx.validation.length} rows, not scored again)`);
+  const scores = kept ?? heldout.score(ctx.model);
   const modelRates = ratesByClass(heldout.layout.labels, scores, ctx.labels.length);
   const inputHeldout = { accuracy: scores.accuracy, meanLoss: scores.meanLoss };
   // Tokenised only, for its units: a tagger's target counts the forget words the checks score.
   const forgetUnits = new ScoredSample(ctx.forgetSample, ctx.tokenizer, ctx.maxLength, 'forget sample').layout;
-  if (!manifest) return { ...classMatchedTarget(forgetUnits.labels, modelRates, ctx.labels, isTaggedBatch(ctx.forgetSample)), inputHeldout };
-  return {
-    ...referencesTarget({
-      dir: ctx.references!.dir, manifest, forget: ctx.forgetSample, forgetUnits, heldout: ctx.validation, heldoutUnits: heldout.layout,
-      modelRates, labels: ctx.labels, maxLength: ctx.maxLength, device: ctx.model.device as Device, log: ctx.log,
-      ...(ctx.keptSubjects ? { keptSubjects: ctx.keptSubjects } : {}),
-    }),
-    inputHeldout,
-  };
+  const keptFlag = { model_heldout_scores_kept: kept !== undefined };
+  if (!manifest) {
+    const t = classMatchedTarget(forgetUnits.labels, modelRates, ctx.labels, isTaggedBatch(ctx.forgetSample));
+    return { ...t, estimate: { ...t.estimate, ...keptFlag }, inputHeldout };
+  }
+  const t = referencesTarget({
+    dir: ctx.references!.dir, manifest, forget: ctx.forgetSample, forgetUnits, heldout: ctx.validation, heldoutUnits: heldout.layout,
+    modelRates, labels: ctx.labels, maxLength: ctx.maxLength, device: ctx.model.device as Device, log: ctx.log,
+    ...(ctx.keptSubjects ? { keptSubjects: ctx.keptSubjects } : {}),
+  });
+  return { ...t, estimate: { ...t.estimate, ...keptFlag }, inputHeldout };
 }
 
 function loadReferencesManifest(ctx: TargetContext): ReturnType<typeof loadReferencesFor> {

@@ -88,7 +88,7 @@ export function heldoutScores(heldout: readonly Example[], scores: SampleScores,
 }
 
 /** The kept scores in `heldout`'s order, or undefined when they were taken on other rows, another max length or another unit layout. */
-function cachedHeldout(cache: HeldoutScores | undefined, heldout: readonly Example[], layout: UnitLayout, maxLength: number): SampleScores | undefined {
+export function cachedHeldout(cache: HeldoutScores | undefined, heldout: readonly Example[], layout: UnitLayout, maxLength: number): SampleScores | undefined {
   if (!cache || cache.max_length !== maxLength || cache.ids_hash !== idSetHash(heldout.map((e) => e.id))) return undefined;
   const counts = cache.units ?? cache.ids.map(() => 1);
   const start = new Map<string, [number, number]>();
