@@ -85,6 +85,43 @@ test('class-matched + rewind: returns the check closest to the target, refining 
   assert.ok(old.checks!.every((c: StopCheck) => c.step % HP.evalEvery === 0 && !c.fine));
 });
 
+test('bisect: a crossing is refined on the straight line between the two states, with checks and no steps, and the closest is returned', async (t) => {
+  const { run, forget, base } = await setup();
+  const out = path.join(run.root, 'bisect');
+  const bisect = 4;
+  const r = await unlearn({ ...base, hp: { ...HP, bisect }, out });
+  const checks = r.checks!;
+  t.diagnostic(`target ${r.target!.accuracy.toFixed(3)}; checks ${checks.map((c) => `${c.step}${c.blend ? `(a${c.blend.alpha})` : ''}:${c.forgetAccuracy.toFixed(2)}`).join(' ')}; chosen ${r.chosen_check!.step}`);
+  const coarse = checks.filter((c) => !c.blend);
+  const crossing = coarse.find((c) => c.unseen)!;
+  assert.ok(crossing.distance! > 0.05, 'the case overshoots');
+  assert.equal(coarse[coarse.length - 1], crossing, 'no coarse check after the crossing');
+  assert.equal(r.steps_run, crossing.step, 'no step is replayed');
+  const probes = checks.filter((c) => c.blend);
+  assert.ok(probes.length >= 1 && probes.length <= bisect);
+  assert.equal(probes[0]!.blend!.alpha, 0.5, 'the first probe is the midpoint');
+  for (const p of probes) {
+    assert.deepEqual([p.blend!.from, p.blend!.to], [crossing.step - HP.evalEvery, crossing.step]);
+    assert.equal(p.step, p.blend!.from + p.blend!.alpha * (p.blend!.to - p.blend!.from));
+  }
+  // Bisection: each probe halves the interval toward the side that still brackets the target.
+  for (let i = 1; i < probes.length; i++) {
+    const prev = probes[i - 1]!;
+    const half = 0.5 ** (i + 1);
+    assert.equal(probes[i]!.blend!.alpha, prev.blend!.alpha + (prev.unseen ? -half : half));
+  }
+  const tgt: StopTarget = { rule: 'class-matched', accuracy: r.target!.accuracy, loss: r.target!.loss, source: '', estimate: {} };
+  for (const c of checks) assert.ok(!closerToTarget(c, r.chosen_check!, tgt), `no check is closer than the chosen one (step ${c.step})`);
+  assert.equal(r.steps, r.chosen_check!.step);
+  // The folder holds the chosen state (a blend, or a check's own state).
+  const hp = resolveHyperparameters(getMethod(METHOD), HP);
+  const forgetRows = splitOf(run.dataset, 'train').filter((e) => forget.ids.includes(e.id));
+  const { model, tokenizer } = loadPretrained(out);
+  const acc = predict(model as SequenceClassifier, tokenizer!, stopForgetSample(forgetRows, hp, 2), { maxLength: 48, batchSize: 32 }).accuracy;
+  model.dispose();
+  assert.equal(acc, r.chosen_check!.forgetAccuracy);
+});
+
 test('a check within half an accuracy step (1/2n) of the target ends the run: no later check could be closer', async () => {
   const { run, forget } = await setup();
   const method = getMethod(METHOD);

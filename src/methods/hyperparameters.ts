@@ -15,6 +15,7 @@ export const LOOP_HYPERPARAMETERS: Readonly<Record<string, HyperParameter>> = {
   weightDecay: { default: 0, help: 'AdamW weight decay (off: decay would pull every weight, not just the forgotten knowledge)' },
   checkpointEvery: { default: 25, help: 'steps between resumable checkpoints' },
   tolerance: { default: 0.01, help: 'target rules: a check this close to the target (accuracy) ends the run without replaying the steps before it (the references\' target itself is uncertain by about 1.4 points on 256 rows)' },
+  bisect: { default: 0, help: 'target rules: at a check that crosses the target, probe the straight line between it and the previous check\'s state with up to this many checks (bisection, no steps) instead of replaying the steps in between one at a time (0: replay)' },
   dropout: { default: -1, help: 'dropout rate of every dropout layer while unlearning (-1: the input model\'s own rates); the saved model keeps its own rates. DeepCUT\'s views differ only through dropout, so a model fine-tuned at dropout 0 needs this for them to' },
   frozenCacheMb: { default: 1024, help: FROZEN_CACHE_HELP },
   freezeLayers: { default: 0, help: 'keep the embeddings and this many lower layers fixed (default: what the input model\'s fine-tune froze, from its recipe; those weights never saw the data)' },
@@ -37,9 +38,9 @@ export function resolveHyperparameters(method: UnlearningMethod, overrides: Read
     if (!Number.isFinite(value)) throw new Error(`hyper-parameter '${name}' must be a finite number, got ${value}`);
     hp[name] = value;
   }
-  for (const name of ['steps', 'forgetBatch', 'retainBatch', 'retainPerForget', 'evalEvery', 'stopSample', 'checkpointEvery', 'freezeLayers']) {
+  for (const name of ['steps', 'forgetBatch', 'retainBatch', 'retainPerForget', 'evalEvery', 'stopSample', 'checkpointEvery', 'freezeLayers', 'bisect']) {
     const v = hp[name];
-    const zeroAllowed = name === 'steps' || name === 'freezeLayers';
+    const zeroAllowed = name === 'steps' || name === 'freezeLayers' || name === 'bisect';
     if (v !== undefined && !(Number.isInteger(v) && v >= (zeroAllowed ? 0 : 1))) {
       throw new Error(`hyper-parameter '${name}' must be a ${zeroAllowed ? 'non-negative' : 'positive'} integer, got ${v}`);
     }

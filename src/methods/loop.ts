@@ -3,7 +3,9 @@
 // checkpoint so a killed run resumes exactly where it was. With a target rule it also rewinds:
 // when a check crosses the target it goes back to the previous check, replays the steps in
 // between with a check after each (a step depends on (seed, step) only, so the replay follows
-// the same trajectory), and returns the state of the check closest to the target.
+// the same trajectory), and returns the state of the check closest to the target. With bisect > 0
+// it instead probes the straight line between the two states in weight space: each probe costs
+// one check and no steps.
 import { scope, AdamW, clipGradNormOnDevice, manualSeed } from '../engine';
 import type { Example } from '../data';
 import type { SequenceTokenizer } from '../text/types';
@@ -18,7 +20,7 @@ import { BatchSchedule, mixSeed, sampleUpTo } from './schedule';
 import { checkStop, closerToTarget, isTargetRule, type StopCheck, type StopRule, type StopTarget } from './stopping';
 import { hasCheckpoint, loadCheckpoint, loadSnapshot, saveCheckpoint, type RunIdentity } from './checkpoint';
 import { ScoredSample } from './scored-sample';
-import { restoreSnapshot, takeSnapshot, type RunSnapshot } from './snapshot';
+import { blendSnapshots, restoreSnapshot, takeSnapshot, type RunSnapshot } from './snapshot';
 
 export interface LoopData {
   forget: readonly Example[];
@@ -146,14 +148,43 @@ export function runLossMethod(
     const stopHeldout = options.stop === 'none' ? undefined : new ScoredSample(sampleUpTo(data.validation, hp.stopSample!, mixSeed(seed, 4)), tokenizer, options.maxLength, 'held-out sample');
     if (stopHeldout) prefix?.keepAlso(stopHeldout.examples);
     const seconds = { steps: 0, checks: 0 };
-    const runCheck = (step: number, fine: boolean): StopCheck => {
+    const runCheck = (step: number, fine: boolean, blend?: StopCheck['blend']): StopCheck => {
       const started = Date.now();
       const c = checkStop(model, stopForget!, stopHeldout!, options.stop, step, target, attachPrefix);
       seconds.checks += (Date.now() - started) / 1000;
       if (fine) c.fine = true;
+      if (blend) c.blend = blend;
       history.checks.push(c);
       options.onCheck?.(c);
       return c;
+    };
+    /**
+     * Looks for the target between the previous coarse check's state (alpha 0, not past the
+     * target) and the crossing state at `step` (alpha 1, past it) by bisection on the straight
+     * line between them, and leaves the model at the closest check found: returns its alpha, or
+     * undefined when an earlier coarse check (`best`) stays the closest.
+     */
+    const bisectCrossing = (from: RunSnapshot, step: number, crossingIsBest: boolean, tolerance: number): number | undefined => {
+      const crossing = takeSnapshot(step, model, {});
+      let closest: number | undefined = crossingIsBest ? 1 : undefined;
+      let lo = 0;
+      let hi = 1;
+      for (let i = 0; i < hp.bisect!; i++) {
+        const alpha = (lo + hi) / 2;
+        blendSnapshots(model, from, crossing, alpha);
+        const at = from.step + alpha * (step - from.step);
+        const k = runCheck(at, true, { from: from.step, to: step, alpha });
+        if (closerToTarget(k, history.checks.find((x) => x.step === rewind.bestStep)!, target!)) {
+          rewind.bestStep = at;
+          closest = alpha;
+        }
+        if (k.distance! <= tolerance) break;
+        if (k.unseen) hi = alpha;
+        else lo = alpha;
+      }
+      if (closest === 1) restoreSnapshot(crossing, model, {});
+      else if (closest !== undefined) blendSnapshots(model, from, crossing, closest);
+      return closest;
     };
     const total = hp.steps!;
     const checkDue = (step: number): boolean => options.stop !== 'none'
@@ -168,7 +199,16 @@ export function runLossMethod(
         const bestCheck = history.checks.find((k) => k.step === rewind.bestStep);
         const isBest = !bestCheck || closerToTarget(c, bestCheck, target);
         // Within `tolerance` of the target the replay would be chasing the target's own noise.
-        const closeEnough = c.distance! <= Math.max(0.5 / stopForget!.size + 1e-12, hp.tolerance ?? 0);
+        const tolerance = Math.max(0.5 / stopForget!.size + 1e-12, hp.tolerance ?? 0);
+        const closeEnough = c.distance! <= tolerance;
+        if (rewind.phase === 'coarse' && c.unseen && !closeEnough && previous && (hp.bisect ?? 0) > 0) {
+          if (isBest) rewind.bestStep = step;
+          const chosenAlpha = bisectCrossing(previous, step, isBest, tolerance);
+          if (chosenAlpha === undefined) restoreSnapshot(best!, model, {}); // an earlier coarse check stays the closest
+          best = undefined;
+          stoppedBy = 'rule';
+          break;
+        }
         if (rewind.phase === 'coarse' && c.unseen && !closeEnough && previous && previous.step < step - 1) {
           // (Not a candidate yet: the replay meets this state again at its end and weighs it then.)
           // Overshot somewhere since the previous check: replay those steps one at a time.

@@ -1,7 +1,7 @@
 // A run's state at one stopping check, held as bytes in host memory: the weights (safetensors
 // bytes, the format checkpoints use, so a snapshot is written to and read from a checkpoint as
 // is) and, when the run may continue from it, the optimiser state. Rewinding restores one.
-import type { Optimizer } from '../engine';
+import { scope, type Optimizer, type Tensor } from '../engine';
 import type { Module } from '../nn';
 import { parseSafetensors, serializeSafetensors, toEngineTensors } from '../io/safetensors';
 
@@ -46,5 +46,29 @@ export function restoreSnapshot(snapshot: RunSnapshot, model: Module, modules: R
   if (optimizer) {
     if (!snapshot.optimizer) throw new Error(`snapshot at step ${snapshot.step} holds no optimiser state and cannot be continued`);
     optimizer.loadStateBytes(snapshot.optimizer);
+  }
+}
+
+/**
+ * Sets the model's weights to a + alpha · (b − a): a point on the straight line between two
+ * snapshots' states (alpha 0: a, 1: b). Weights equal in both (frozen layers) stay exactly as
+ * they are; integer buffers are taken from a.
+ */
+export function blendSnapshots(model: Module, a: RunSnapshot, b: RunSnapshot, alpha: number): void {
+  const from = toEngineTensors(parseSafetensors(a.model, `the model at step ${a.step}`), { upcastHalf: false });
+  const to = toEngineTensors(parseSafetensors(b.model, `the model at step ${b.step}`), { upcastHalf: false });
+  try {
+    scope(() => {
+      const mixed = new Map<string, Tensor>();
+      for (const [name, x] of from) {
+        const y = to.get(name);
+        if (!y) throw new Error(`blending the states at steps ${a.step} and ${b.step}: '${name}' is only in the first`);
+        mixed.set(name, x.dtype.startsWith('float') || x.dtype === 'bfloat16' ? x.add(y.sub(x).mul(alpha)) : x);
+      }
+      model.loadStateDict(mixed, { context: `blending the states at steps ${a.step} and ${b.step}` });
+    });
+  } finally {
+    for (const t of from.values()) t.dispose();
+    for (const t of to.values()) t.dispose();
   }
 }

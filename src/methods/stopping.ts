@@ -41,6 +41,11 @@ export interface StopCheck {
   distance?: number;
   /** Target rules: a check replayed one step at a time after a coarse check crossed the target. */
   fine?: boolean;
+  /**
+   * Target rules with bisect > 0: the state checked is `from`'s weights + alpha × (`to`'s −
+   * `from`'s), two coarse checks' states; its `step` is from + alpha × (to − from).
+   */
+  blend?: { from: number; to: number; alpha: number };
 }
 
 /** What a target rule aims at (./target/ estimates it before the first step). */
