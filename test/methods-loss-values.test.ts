@@ -72,6 +72,9 @@ test('deepcut: CE(retain) + gamma SupCon; a second dropout view adds exactly log
   close(lossOf('deepcut', { views: 1, gamma: 0.5 }), ceRetain + 0.5 * lf);
   // Two identical views double every candidate: each log-probability loses log 2; retain CE is unchanged.
   close(lossOf('deepcut', { views: 2 }), ceRetain + lf + Math.log(2));
+  // retainViews 1: the anchors keep their two views, the retain candidates are encoded once (no doubling).
+  close(lossOf('deepcut', { views: 2, retainViews: 1 }), ceRetain + lf);
+  close(lossOf('deepcut', { views: 2, retainViews: 2 }), ceRetain + lf + Math.log(2));
 });
 
 test('scrub: a max-step is -KL(teacher || student) on forget, a min-step KL + CE on retain', () => {

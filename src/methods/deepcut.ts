@@ -10,6 +10,8 @@
 //   it stops pushing once a forget sample sits with the other class.
 // - views: each forget and retain sample is encoded `views` times in one batch; dropout makes
 //   the views differ, and every view of a forget sample is an anchor.
+// - retain rows are encoded `retainViews` times (0: as many as the forget rows): they are the
+//   contrast's positives and negatives and the CE's inputs, and need no views to be anchors.
 // - retain CE is taken on every retain view (dropout-augmented retain loss).
 import { F, type Tensor } from '../engine';
 import { Linear, Module } from '../nn';
@@ -48,10 +50,12 @@ export const deepcut: LossMethod<DeepcutState> = {
     gamma: { default: 1, help: 'weight of the contrastive forgetting loss against retain cross-entropy' },
     temperature: { default: 0.5, help: 'softmax temperature of cosine similarities (lower: sharper pushes)' },
     views: { default: 2, help: 'dropout views per sample (SimCSE); 2 doubles the anchors at twice the cost' },
+    retainViews: { default: 0, help: 'dropout views per retain sample (0: views); 1 encodes 25% fewer sequences per step at views 2' },
     projection: { default: 0, help: 'projection-head output size (0: contrast the pooled output itself)' },
   },
   setup({ model, hp }) {
     if (!Number.isInteger(hp.views) || hp.views! < 1) throw new Error(`deepcut: views must be a positive integer, got ${hp.views}`);
+    if (!Number.isInteger(hp.retainViews) || hp.retainViews! < 0) throw new Error(`deepcut: retainViews must be a non-negative integer (0: views), got ${hp.retainViews}`);
     if (hp.projection! > 0) {
       const head = new ProjectionHead(model.config.hiddenSize, Math.round(hp.projection!));
       return { head, modules: { projection: head } };
@@ -60,7 +64,7 @@ export const deepcut: LossMethod<DeepcutState> = {
   },
   loss({ model, hp, state, encode }, forget, retain) {
     const views = hp.views!;
-    const batch = encode([...repeat(forget, views), ...repeat(retain, views)]);
+    const batch = encode([...repeat(forget, views), ...repeat(retain, hp.retainViews! || views)]);
     const out = model.forward(batch);
     const features = state.head ? state.head.forward(out.pooled) : out.pooled;
     // Units: a text is one anchor; a tagged sentence one per word (its token vectors).
