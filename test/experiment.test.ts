@@ -325,6 +325,6 @@ test('the demo is a fixed experiment: spamassassin, largest-user, deepcut (refer
   assert.ok(fs.existsSync(path.join(DEFAULT_ENCODER, 'config.json')), 'the default encoder path resolves from dist/');
   assert.deepEqual([c.datasets.map((d) => d.key), c.forget.map((f) => f.spec), c.methods, c.seeds], [['spamassassin'], ['largest-user'], ['deepcut'], [0]]);
   assert.deepEqual([c.finetune.epochs, c.finetune.maxLength, c.finetune.batchSize, c.finetune.linearProbe], [1, 64, 16, true]);
-  assert.deepEqual([c.stop, c.references.k, c.hp.deepcut], ['references', 4, { lr: 5e-5, freezeLayers: 1 }]);
+  assert.deepEqual([c.stop, c.references.k, c.hp.deepcut], ['references', 4, { lr: 5e-5, freezeLayers: 1, retainViews: 1, bisect: 4 }]);
   assert.deepEqual(planExperiment(c).units.map((u) => u.kind), ['finetune', 'references', 'unlearn', 'unlearn', 'eval', 'eval', 'eval']);
 });
