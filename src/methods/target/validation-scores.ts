@@ -5,21 +5,25 @@
 // length, so a model changed since (or scored at another window) is scored afresh.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { z } from 'zod';
 import type { Example } from '../../data';
 import { writeFileAtomic } from '../../io/atomic';
+import { readJsonFile } from '../../io/json-file';
 import type { SampleScores, UnitLayout } from '../scored-sample';
-import type { HeldoutScores } from './manifest';
 import { cachedHeldout, heldoutScores } from './references';
 
 export const VALIDATION_SCORES_FILE = 'validation-scores.json';
 export const VALIDATION_SCORES_FORMAT = 'deepcut-validation-scores/1';
 
-interface ValidationScoresFile {
-  format: string;
+const fileSchema = z.object({
+  format: z.literal(VALIDATION_SCORES_FORMAT),
   /** Manifest hash of the model folder these outcomes are of. */
-  model_hash: string;
-  scores: HeldoutScores;
-}
+  model_hash: z.string(),
+  scores: z.object({
+    max_length: z.number().int(), ids_hash: z.string(), ids: z.array(z.string()),
+    correct: z.array(z.boolean()), loss: z.array(z.number()), units: z.array(z.number().int()).optional(),
+  }),
+});
 
 export function validationScoresFile(modelDir: string): string {
   return path.join(modelDir, VALIDATION_SCORES_FILE);
@@ -27,25 +31,19 @@ export function validationScoresFile(modelDir: string): string {
 
 /** Keeps a model's outcomes on the validation rows (`scores` in the rows' order, laid out as `layout`). */
 export function writeValidationScores(modelDir: string, rows: readonly Example[], scores: SampleScores, layout: UnitLayout, meta: { modelHash: string; maxLength: number }): void {
-  const record: ValidationScoresFile = { format: VALIDATION_SCORES_FORMAT, model_hash: meta.modelHash, scores: heldoutScores(rows, scores, layout, meta.maxLength) };
+  const record: z.infer<typeof fileSchema> = { format: VALIDATION_SCORES_FORMAT, model_hash: meta.modelHash, scores: heldoutScores(rows, scores, layout, meta.maxLength) };
   writeFileAtomic(validationScoresFile(modelDir), `${JSON.stringify(record)}\n`);
 }
 
 /**
  * The kept outcomes in `rows`' order, or undefined when there are none, or they were taken of
  * another model, at another max length, on other rows or with another unit layout (the caller
- * scores the rows then). A file that does not parse is an error naming it: it is written whole.
+ * scores the rows then). A file that does not parse, or a field of the wrong type, is an error naming it: it is written whole.
  */
 export function readValidationScores(modelDir: string, rows: readonly Example[], layout: UnitLayout, want: { modelHash: string; maxLength: number }): SampleScores | undefined {
   const file = validationScoresFile(modelDir);
   if (!fs.existsSync(file)) return undefined;
-  let raw: ValidationScoresFile;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8')) as ValidationScoresFile;
-  } catch (err) {
-    throw new Error(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)}); delete it to score the validation split again`);
-  }
-  if (raw.format !== VALIDATION_SCORES_FORMAT) throw new Error(`${file}: field 'format' is ${JSON.stringify(raw.format)}, expected '${VALIDATION_SCORES_FORMAT}'`);
+  const raw = readJsonFile(file, fileSchema);
   if (raw.model_hash !== want.modelHash) return undefined;
   return cachedHeldout(raw.scores, rows, layout, want.maxLength);
 }
