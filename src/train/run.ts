@@ -102,10 +102,11 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord | undefined {
     // Replacing the folder also drops the epoch checkpoint: the run is finished.
     savePretrained(classifier, job.out, { tokenizerDir: job.base, overwrite: true });
     if (job.forget) writeForgetSet(job.out, job.forget);
+    const modelHash = hashModel(job.out); // the model files are final here: the lineage and the ledger below are not among them
     // Unlearning's stopping targets start from these outcomes at every request (validation-scores.ts).
     if (validation.length > 0) {
       const sample = new ScoredSample(validation, tokenizer, job.settings.maxLength, 'validation split');
-      writeValidationScores(job.out, validation, sample.score(classifier), sample.layout, { modelHash: hashModel(job.out).manifest_hash, maxLength: job.settings.maxLength });
+      writeValidationScores(job.out, validation, sample.score(classifier), sample.layout, { modelHash: modelHash.manifest_hash, maxLength: job.settings.maxLength });
     }
     const baseHash = hashModel(job.base).manifest_hash;
     const hyperparameters = snakeKeys(job.settings);
@@ -125,7 +126,7 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord | undefined {
       wall_seconds: (Date.now() - started) / 1000, provenance: provenance({ device }),
     };
     writeFileAtomic(path.join(job.out, TRAIN_RECORD), `${JSON.stringify(record, null, 2)}\n`);
-    ledgerTraining(job.out, lineage);
+    ledgerTraining(job.out, lineage, modelHash);
     return record;
   } finally {
     classifier.dispose();
