@@ -161,12 +161,13 @@ export function runLossMethod(
     /**
      * Looks for the target between the previous coarse check's state (alpha 0, not past the
      * target) and the crossing state at `step` (alpha 1, past it) by bisection on the straight
-     * line between them, and leaves the model at the closest check found: returns its alpha, or
-     * undefined when an earlier coarse check (`best`) stays the closest.
+     * line between them, and leaves the model at the check closest to the target over the run:
+     * a probe, the crossing, or an earlier coarse check (`earlier`, the closest before it).
      */
-    const bisectCrossing = (from: RunSnapshot, step: number, crossingIsBest: boolean, tolerance: number): number | undefined => {
+    const bisectCrossing = (from: RunSnapshot, step: number, crossingIsBest: boolean, tolerance: number, earlier: RunSnapshot | undefined): void => {
       const crossing = takeSnapshot(step, model, {});
       let closest: number | undefined = crossingIsBest ? 1 : undefined;
+      if (crossingIsBest) rewind.bestStep = step;
       let lo = 0;
       let hi = 1;
       for (let i = 0; i < hp.bisect!; i++) {
@@ -184,7 +185,7 @@ export function runLossMethod(
       }
       if (closest === 1) restoreSnapshot(crossing, model, {});
       else if (closest !== undefined) blendSnapshots(model, from, crossing, closest);
-      return closest;
+      else restoreSnapshot(earlier!, model, {});
     };
     const total = hp.steps!;
     const checkDue = (step: number): boolean => options.stop !== 'none'
@@ -202,10 +203,8 @@ export function runLossMethod(
         const tolerance = Math.max(0.5 / stopForget!.size + 1e-12, hp.tolerance ?? 0);
         const closeEnough = c.distance! <= tolerance;
         if (rewind.phase === 'coarse' && c.unseen && !closeEnough && previous && (hp.bisect ?? 0) > 0) {
-          if (isBest) rewind.bestStep = step;
-          const chosenAlpha = bisectCrossing(previous, step, isBest, tolerance);
-          if (chosenAlpha === undefined) restoreSnapshot(best!, model, {}); // an earlier coarse check stays the closest
-          best = undefined;
+          bisectCrossing(previous, step, isBest, tolerance, best);
+          best = undefined; // the model is left in the chosen state
           stoppedBy = 'rule';
           break;
         }
