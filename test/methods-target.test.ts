@@ -138,9 +138,19 @@ test('references.json keeps each reference\'s validation scores: a request score
   assert.equal(rescored.estimate.forget_scores_kept, false);
   assert.equal(kept.accuracy, rescored.accuracy);
   assert.ok(Math.abs(kept.loss - rescored.loss) < 1e-6, `${kept.loss} vs ${rescored.loss}`);
-  // --resume on finished references fills in scores an older run did not keep.
+  // --resume on finished references fills in scores an older run did not keep: the validation
+  // outcomes from each reference's own validation-scores.json (its fine-tune wrote them), ...
   trainReferences({ model: f.original, dataset: f.data, splitSeed: 42, k: 4, out: bare, resume: true });
   assert.ok(readReferencesManifest(bare).partitions.every((p, i) => JSON.stringify(p.heldout) === JSON.stringify(manifest.partitions[i]!.heldout)));
+  // ... or, where that file is gone, by scoring the validation split: the same outcomes.
+  const again = readReferencesManifest(bare);
+  for (const p of again.partitions) {
+    delete p.heldout;
+    fs.rmSync(validationScoresFile(path.join(bare, p.folder)));
+  }
+  fs.writeFileSync(path.join(bare, REFERENCES_FILE), JSON.stringify(again));
+  trainReferences({ model: f.original, dataset: f.data, splitSeed: 42, k: 4, out: bare, resume: true });
+  assert.ok(readReferencesManifest(bare).partitions.every((p, i) => JSON.stringify(p.heldout) === JSON.stringify(manifest.partitions[i]!.heldout)), 'scored afresh: the same validation outcomes as the kept ones');
   for (const p of manifest.partitions) {
     assert.equal(fs.readFileSync(unseenScoresFile(bare, p.folder), 'utf8'), fs.readFileSync(unseenScoresFile(f.references, p.folder), 'utf8'), `${p.folder}: the same unseen-row scores again`);
   }
@@ -206,6 +216,9 @@ test('each reference keeps its outcomes on every train record it never saw: a re
   const copy = path.join(f.root, 'damaged.unseen-scores.json');
   fs.writeFileSync(copy, fs.readFileSync(file, 'utf8').slice(0, 100));
   assert.throws(() => readUnseenScores(copy, { modelHash: manifest.partitions[0]!.model_hash!, maxLength: SETTINGS.maxLength }), /damaged\.unseen-scores\.json: not valid JSON/);
+  // So is a field of the wrong type (validated with the file's schema, not trusted).
+  fs.writeFileSync(copy, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), max_length: 'sixty-four' }));
+  assert.throws(() => readUnseenScores(copy, { modelHash: manifest.partitions[0]!.model_hash!, maxLength: SETTINGS.maxLength }), /damaged\.unseen-scores\.json: field 'max_length'.*delete it to score the references again/);
 });
 
 test('class-matched: a one-class forget set is compared with held-out rows of that class', async () => {

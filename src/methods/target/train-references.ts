@@ -2,8 +2,9 @@
 // each with the original's recipe (lineage.json / train.json), so that for any data subject K−1
 // of them never saw it. Together they cost about one fine-tune (each sees 1/K of the data for
 // the same epochs). Resumable: finished references are skipped, an interrupted one continues
-// from its last epoch checkpoint. Each finished reference then scores, once, the validation split
-// and the train records it never saw, so that a request's target runs no reference model.
+// from its last epoch checkpoint. Each finished reference then keeps its validation outcomes (its
+// fine-tune's validation-scores.json) in references.json and scores, once, the train records it
+// never saw, so that a request's target runs no reference model.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { datasetHash, idSetHash, splitOf, type Dataset, type ForgetSet } from '../../data';
@@ -19,6 +20,7 @@ import { heldoutScores, withReference } from './references';
 import { ScoredSample } from '../scored-sample';
 import type { Example } from '../../data';
 import { readUnseenScores, unseenScoresFile, writeUnseenScores } from './unseen-scores';
+import { keptValidationScores } from './validation-scores';
 import { REFERENCES_FILE, REFERENCES_FORMAT, readReferencesManifest, writeReferencesManifest, type ReferencesManifest } from './manifest';
 
 export interface ReferencesJob {
@@ -77,7 +79,9 @@ export function trainReferences(job: ReferencesJob): ReferencesManifest {
   const validation = splitOf(job.dataset, 'validation');
   const keepHeldout = (p: ReferencesManifest['partitions'][number], dir: string): void => {
     if (validation.length === 0 || p.heldout) return;
-    p.heldout = scoreHeldout(dir, validation, settings.maxLength, job.device);
+    // Its fine-tune kept these outcomes already (validation-scores.json): the same model, rows and window.
+    const kept = keptValidationScores(dir, { modelHash: p.model_hash!, maxLength: settings.maxLength });
+    p.heldout = kept && kept.ids_hash === idSetHash(validation.map((e) => e.id)) ? kept : scoreHeldout(dir, validation, settings.maxLength, job.device);
     writeReferencesManifest(job.out, manifest);
   };
   const keepUnseen = (p: ReferencesManifest['partitions'][number], dir: string): void => {
@@ -100,7 +104,7 @@ export function trainReferences(job: ReferencesJob): ReferencesManifest {
         p.model_hash = hashModel(dir).manifest_hash;
         writeReferencesManifest(job.out, manifest);
       }
-      if (!p.heldout && validation.length > 0) log(`reference ${p.index + 1}/${manifest.k}: finished; scoring its ${validation.length} validation rows once for later requests`);
+      if (!p.heldout && validation.length > 0) log(`reference ${p.index + 1}/${manifest.k}: finished; keeping its outcomes on the ${validation.length} validation rows for later requests`);
       else log(`reference ${p.index + 1}/${manifest.k}: finished (${p.count} records), skipped`);
       keepHeldout(p, dir);
       keepUnseen(p, dir);

@@ -8,26 +8,29 @@
 // '0'/'1' per unit, `loss` the units' float32 losses in base64 (little-endian).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { z } from 'zod';
 import type { Example } from '../../data';
 import { idSetHash } from '../../data/hash';
 import { writeFileAtomic } from '../../io/atomic';
+import { readJsonFile } from '../../io/json-file';
 import { unitsOf, type SampleScores, type UnitLayout } from '../scored-sample';
 
 export const UNSEEN_SCORES_FORMAT = 'deepcut-unseen-scores/1';
 
-interface UnseenScoresFile {
-  format: string;
+const fileSchema = z.object({
+  format: z.literal(UNSEEN_SCORES_FORMAT),
   /** The reference these outcomes are of (its manifest hash): a retrained reference invalidates them. */
-  model_hash: string;
-  max_length: number;
-  ids_hash: string;
+  model_hash: z.string(),
+  max_length: z.number().int(),
+  ids_hash: z.string(),
   /** Rows in id order; each row's units together. */
-  ids: string[];
+  ids: z.array(z.string()),
   /** Units per row, where rows are not one unit each (a tagger's sentences). */
-  units?: number[];
-  correct: string;
-  loss: string;
-}
+  units: z.array(z.number().int().nonnegative()).optional(),
+  correct: z.string(),
+  loss: z.string(),
+});
+type UnseenScoresFile = z.infer<typeof fileSchema>;
 
 /** Outcomes of one reference on rows it never saw, by row id. */
 export interface UnseenScores {
@@ -65,18 +68,18 @@ export function writeUnseenScores(file: string, rows: readonly Example[], scores
 
 /**
  * The kept outcomes, or undefined when there are none or they were taken of another model or at
- * another max length (the caller then scores the rows itself). A file that does not parse is an
- * error naming it: it was written whole (atomically), so damage is not silently skipped.
+ * another max length (the caller then scores the rows itself). A file that does not parse, or a
+ * field of the wrong type, is an error naming it: it was written whole (atomically), so damage is
+ * not silently skipped.
  */
 export function readUnseenScores(file: string, want: { modelHash: string; maxLength: number }): UnseenScores | undefined {
   if (!fs.existsSync(file)) return undefined;
   let raw: UnseenScoresFile;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8')) as UnseenScoresFile;
+    raw = readJsonFile(file, fileSchema);
   } catch (err) {
-    throw new Error(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)}); delete it to score the references again`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; delete it to score the references again`);
   }
-  if (raw.format !== UNSEEN_SCORES_FORMAT) throw new Error(`${file}: field 'format' is ${JSON.stringify(raw.format)}, expected '${UNSEEN_SCORES_FORMAT}'`);
   if (raw.model_hash !== want.modelHash || raw.max_length !== want.maxLength) return undefined;
   const counts = raw.units ?? raw.ids.map(() => 1);
   const bytes = Buffer.from(raw.loss, 'base64');

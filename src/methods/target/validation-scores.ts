@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../../io/atomic';
 import { readJsonFile } from '../../io/json-file';
 import type { SampleScores, UnitLayout } from '../scored-sample';
 import { cachedHeldout, heldoutScores } from './references';
+import type { HeldoutScores } from './manifest';
 
 export const VALIDATION_SCORES_FILE = 'validation-scores.json';
 export const VALIDATION_SCORES_FORMAT = 'deepcut-validation-scores/1';
@@ -36,14 +37,23 @@ export function writeValidationScores(modelDir: string, rows: readonly Example[]
 }
 
 /**
- * The kept outcomes in `rows`' order, or undefined when there are none, or they were taken of
- * another model, at another max length, on other rows or with another unit layout (the caller
- * scores the rows then). A file that does not parse, or a field of the wrong type, is an error naming it: it is written whole.
+ * The kept outcomes as written (rows in id order), or undefined when there are none or they were
+ * taken of another model or at another max length. A file that does not parse, or a field of the
+ * wrong type, is an error naming it: it is written whole.
  */
-export function readValidationScores(modelDir: string, rows: readonly Example[], layout: UnitLayout, want: { modelHash: string; maxLength: number }): SampleScores | undefined {
+export function keptValidationScores(modelDir: string, want: { modelHash: string; maxLength: number }): HeldoutScores | undefined {
   const file = validationScoresFile(modelDir);
   if (!fs.existsSync(file)) return undefined;
   const raw = readJsonFile(file, fileSchema);
-  if (raw.model_hash !== want.modelHash) return undefined;
-  return cachedHeldout(raw.scores, rows, layout, want.maxLength);
+  if (raw.model_hash !== want.modelHash || raw.scores.max_length !== want.maxLength) return undefined;
+  return raw.scores;
+}
+
+/**
+ * The kept outcomes in `rows`' order, or undefined when there are none, or they were taken of
+ * another model, at another max length, on other rows or with another unit layout (the caller
+ * scores the rows then).
+ */
+export function readValidationScores(modelDir: string, rows: readonly Example[], layout: UnitLayout, want: { modelHash: string; maxLength: number }): SampleScores | undefined {
+  return cachedHeldout(keptValidationScores(modelDir, want), rows, layout, want.maxLength);
 }
