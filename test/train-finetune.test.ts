@@ -13,6 +13,7 @@ import { trainTokenizerToDir } from '../src/text/train-tokenizer-cli';
 import { TextTokenizer } from '../src/text/tokenizer';
 import { finetune } from '../src/train/finetune';
 import { predict } from '../src/train/predict';
+import { ScoredSample } from '../src/methods/scored-sample';
 
 const SLICE = path.join(__dirname, '../../test/fixtures/data/spamassassin-slice.jsonl');
 
@@ -34,6 +35,12 @@ test('fine-tuning a tiny encoder on a SpamAssassin slice lowers the loss and bea
   assert.equal(result.epochs[result.bestEpoch - 1]!.validationAccuracy, best, 'the best epoch is the one kept');
   const val = predict(model, tokenizer, splitOf(ds, 'validation'), { maxLength: 64, batchSize: 32 });
   assert.equal(val.accuracy, best, 'best weights were restored');
+  // The kept epoch's validation outcomes come back with the weights (validation-scores.json is written from them).
+  const now = new ScoredSample(splitOf(ds, 'validation'), tokenizer, 64).score(model);
+  assert.ok(result.bestValidation, 'a fine-tuning epoch was kept, so its validation pass is returned');
+  assert.deepEqual(result.bestValidation.scores.correct, now.correct);
+  result.bestValidation.scores.loss.forEach((l, i) => assert.ok(Math.abs(l - now.loss[i]!) < 1e-6, `row ${i}: ${l} vs ${now.loss[i]}`));
+  assert.equal(result.bestValidation.scores.accuracy, best);
   // 30 validation emails are too few to judge learning; the 199 training emails show it.
   const trainSet = splitOf(ds, 'train');
   const spamShare = trainSet.filter((e) => e.labelName === 'spam').length / trainSet.length;
@@ -87,6 +94,9 @@ test('a fine-tune killed mid-epoch resumes from its last epoch checkpoint to the
   const resumed = finetune(c, tokenizer, train, validation, { ...options, checkpointDir, resume: true });
   assert.deepEqual(resumed.epochs.map((e) => e.trainLoss), full.epochs.map((e) => e.trainLoss));
   assert.equal(resumed.steps, full.steps);
+  // Only epoch 3 ran in the resumed process: its validation outcomes are returned only if it is the kept one.
+  assert.equal(resumed.bestValidation === undefined, resumed.bestEpoch <= 2, `best epoch ${resumed.bestEpoch}`);
+  assert.ok(full.bestValidation);
   for (const [name, t] of a.stateDict()) assert.deepEqual(c.stateDict().get(name)!.toArray(), t.toArray(), name);
   assert.throws(() => finetune(fresh(), tokenizer, train, validation, { ...options, lr: 1e-3, checkpointDir, resume: true }), /other fine-tuning settings/);
   a.dispose();

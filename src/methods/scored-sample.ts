@@ -69,13 +69,14 @@ export class ScoredSample {
    * Scores every row with `model` in eval mode (its train/eval mode is restored after);
    * `prepare` may add to each batch (the frozen layers' cached output) before the forward pass.
    */
-  score(model: UnitClassifier, prepare?: (batch: LabelledBatch, rows: readonly Example[]) => LabelledBatch): SampleScores {
+  score(model: UnitClassifier, prepare?: (batch: LabelledBatch, rows: readonly Example[]) => LabelledBatch): SampleScores & { predictions: number[] } {
     // Accuracy of no rows is undefined: never let a NaN reach a stopping decision.
     if (this.examples.length === 0) throw new Error(`cannot score an empty ${this.name}`);
     const wasTraining = model.training;
     model.eval();
     const correct: boolean[] = [];
     const loss: number[] = [];
+    const predictions: number[] = [];
     try {
       noGrad(() => {
         this.batches.forEach((encoded, b) => {
@@ -85,6 +86,7 @@ export class ScoredSample {
             const logits = model.forward(prepare ? prepare(batch, this.rows[b]!) : batch).logits.toArray() as Float32Array;
             const stats = perSampleStats(logits, labels, model.numLabels);
             labels.forEach((label, i) => {
+              predictions.push(stats.predictions[i]!);
               correct.push(stats.predictions[i] === label);
               loss.push(stats.loss[i]!);
             });
@@ -94,6 +96,6 @@ export class ScoredSample {
     } finally {
       model.train(wasTraining);
     }
-    return sampleScores(correct, loss);
+    return { ...sampleScores(correct, loss), predictions };
   }
 }

@@ -10,7 +10,8 @@ import { hasEpochCheckpoint, loadEpochCheckpoint, saveEpochCheckpoint } from './
 import { freezeLowerLayers, type UnitClassifier } from '../model';
 import type { Module } from '../nn';
 import { makeBatch, chunks } from './batches';
-import { predict } from './predict';
+import { ScoredSample, type SampleScores, type UnitLayout } from '../methods/scored-sample';
+import { classificationReport } from '../eval';
 import { LINEAR_PROBE_MAX_WORDS, linearProbe, probedHeadReport, type LinearProbeRecord } from './linear-probe';
 import type { DataParallel } from './distributed';
 
@@ -64,7 +65,15 @@ export const FINETUNE_DEFAULTS: FinetuneOptions = {
 
 export interface EpochRecord { epoch: number; trainLoss: number; validationAccuracy: number; validationMacroF1: number; seconds: number }
 /** bestEpoch 0: no fine-tuning epoch beat the linear probe on validation; the probed head on the untouched encoder is kept. */
-export interface FinetuneResult { epochs: EpochRecord[]; bestEpoch: number; steps: number; seconds: number; linearProbe?: LinearProbeRecord }
+export interface FinetuneResult {
+  epochs: EpochRecord[]; bestEpoch: number; steps: number; seconds: number; linearProbe?: LinearProbeRecord;
+  /**
+   * The kept epoch's per-unit validation outcomes, when a fine-tuning epoch of this run scored
+   * them (not the probed head, not an epoch from before a resume): the returned weights' own, so
+   * the caller need not score the split again (validation-scores.json).
+   */
+  bestValidation?: { scores: SampleScores; layout: UnitLayout };
+}
 
 /** A detached copy of every weight (the best epoch so far), owned by the caller. */
 function copyState(model: Module): Map<string, Tensor> {
@@ -87,6 +96,10 @@ export function finetune(
   const schedule = linearWarmupDecay(options.lr, Math.round(totalSteps * options.warmupFraction), totalSteps);
   let epochs: EpochRecord[] = [];
   let best: { epoch: number; accuracy: number; state: Map<string, Tensor> } | undefined;
+  /** The best epoch's validation outcomes, when this run scored it (see FinetuneResult.bestValidation). */
+  let bestScores: SampleScores | undefined;
+  // Tokenised once for every epoch's validation pass.
+  const validationSample = validation.length > 0 ? new ScoredSample(validation, tokenizer, options.maxLength, 'validation split') : undefined;
   let step = 0;
   let firstEpoch = 1;
   let stopped = false;
@@ -145,8 +158,13 @@ export function finetune(
       step++;
       options.onStep?.({ step, totalSteps, epoch, loss });
     }
-    const score = () => predict(model, tokenizer, validation, options);
-    const val = validation.length > 0 ? (dp ? dp.leaderScore(score) : score()) : undefined;
+    let scored: SampleScores | undefined;
+    const score = () => {
+      const outcomes = validationSample!.score(model);
+      scored = outcomes;
+      return { accuracy: outcomes.accuracy, macroF1: classificationReport(validationSample!.layout.labels, outcomes.predictions, model.numLabels).macroF1 };
+    };
+    const val = validationSample ? (dp ? dp.leaderScore(score) : score()) : undefined;
     epochs.push({
       epoch, trainLoss: lossSum / stepsPerEpoch,
       validationAccuracy: val?.accuracy ?? NaN, validationMacroF1: val?.macroF1 ?? NaN, seconds: (Date.now() - epochStart) / 1000,
@@ -157,6 +175,7 @@ export function finetune(
       for (const t of best?.state.values() ?? []) t.dispose();
       const state = copyState(model);
       best = { epoch, accuracy, state };
+      bestScores = scored;
     } else if (epoch - best.epoch >= options.patience) {
       stopped = true;
     }
@@ -164,5 +183,8 @@ export function finetune(
   }
   model.loadStateDict(best!.state);
   for (const t of best!.state.values()) t.dispose();
-  return { epochs, bestEpoch: best!.epoch, steps: step, seconds: (Date.now() - started) / 1000, ...(probe ? { linearProbe: probe } : {}) };
+  return {
+    epochs, bestEpoch: best!.epoch, steps: step, seconds: (Date.now() - started) / 1000, ...(probe ? { linearProbe: probe } : {}),
+    ...(bestScores && validationSample ? { bestValidation: { scores: bestScores, layout: validationSample.layout } } : {}),
+  };
 }

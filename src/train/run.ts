@@ -104,9 +104,13 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord | undefined {
     if (job.forget) writeForgetSet(job.out, job.forget);
     const modelHash = hashModel(job.out); // the model files are final here: the lineage and the ledger below are not among them
     // Unlearning's stopping targets start from these outcomes at every request (validation-scores.ts).
+    // The kept epoch's own validation pass has them, unless the probed head (or an epoch from before a resume) was kept.
     if (validation.length > 0) {
-      const sample = new ScoredSample(validation, tokenizer, job.settings.maxLength, 'validation split');
-      writeValidationScores(job.out, validation, sample.score(classifier), sample.layout, { modelHash: modelHash.manifest_hash, maxLength: job.settings.maxLength });
+      const kept = result.bestValidation ?? (() => {
+        const sample = new ScoredSample(validation, tokenizer, job.settings.maxLength, 'validation split');
+        return { scores: sample.score(classifier), layout: sample.layout };
+      })();
+      writeValidationScores(job.out, validation, kept.scores, kept.layout, { modelHash: modelHash.manifest_hash, maxLength: job.settings.maxLength });
     }
     const baseHash = hashModel(job.base).manifest_hash;
     const hyperparameters = snakeKeys(job.settings);
