@@ -12,12 +12,13 @@ import { unlearn, type UnlearnRecord } from '../src/methods/unlearn';
 import { runLossMethod, stopForgetSample } from '../src/methods/loop';
 import type { Classifier } from '../src/methods/types';
 import { resolveHyperparameters, getMethod } from '../src/methods';
-import { closerToTarget, type StopCheck, type StopTarget } from '../src/methods/stopping';
+import { closerToTarget, targetTolerance, type StopCheck, type StopTarget } from '../src/methods/stopping';
 import { predict } from '../src/train/predict';
 import { tinyRun } from './helpers/tiny-run';
 
 // Random labels at a high rate: forget accuracy falls fast, so a check every 10 steps overshoots.
-const HP = { lr: 5e-4, steps: 60, evalEvery: 10, checkpointEvery: 4, forgetBatch: 8, retainBatch: 8 };
+// The fixed one-point tolerance (the default until the automatic one): these tests exercise the rewind itself.
+const HP = { lr: 5e-4, steps: 60, evalEvery: 10, checkpointEvery: 4, forgetBatch: 8, retainBatch: 8, tolerance: 0.01 };
 const METHOD = 'random-label';
 
 const weights = (dir: string) => fs.readFileSync(path.join(dir, 'model.safetensors'));
@@ -141,6 +142,36 @@ test('a check within half an accuracy step (1/2n) of the target ends the run: no
     assert.deepEqual([near.steps, near.stepsRun, near.stoppedBy, near.checks.length], [0, 0, 'rule', 1]);
   } finally {
     model.dispose();
+  }
+});
+
+test('the automatic tolerance is the target\'s binomial standard error on the scored units, at least one point and half a step', () => {
+  const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-9, `${a} vs ${b}`);
+  close(targetTolerance(0.95, 256, -1), Math.sqrt(0.95 * 0.05 / 256)); // 1.36 points: the demo's request
+  close(targetTolerance(0.947, 13, undefined), Math.sqrt(0.947 * 0.053 / 13)); // 6.2 points: Brown's 13-passage text
+  close(targetTolerance(0.999, 10000, -1), 0.01); // never below one point
+  close(targetTolerance(1, 4, -1), 0.125 + 1e-12); // half an accuracy step where the target has no noise
+  close(targetTolerance(0.95, 256, 0.02), 0.02); // a value given is used as given ...
+  close(targetTolerance(0.95, 10, 0), 0.05 + 1e-12); // ... but never below half a step
+  assert.throws(() => targetTolerance(0.5, 0, -1), /needs scored forget units/);
+});
+
+test('with the automatic tolerance a run ends at the first check within the target\'s own noise, and unlearn.json records it', async () => {
+  const { run, base } = await setup();
+  const fixed = await unlearn({ ...base, out: path.join(run.root, 'tolerance-fixed') });
+  const r = await unlearn({ ...base, hp: { ...HP, tolerance: -1 }, out: path.join(run.root, 'tolerance-auto') });
+  const n = stopForgetSample(splitOf(run.dataset, 'train').filter((e) => base.forget.ids.includes(e.id)), resolveHyperparameters(getMethod(METHOD), HP), base.seed).length;
+  const expected = targetTolerance(r.target!.accuracy, n, -1);
+  assert.equal(r.target!.tolerance, expected);
+  assert.equal(fixed.target!.tolerance, 0.01);
+  assert.ok(expected > 0.01, `this small forget set's target is noisy: ${expected}`);
+  // The same trajectory as the fixed-tolerance run, up to the first coarse check within the wider tolerance.
+  const coarse = fixed.checks!.filter((c) => !c.fine);
+  const stopAt = coarse.find((c) => c.distance! <= expected || c.unseen)!;
+  assert.deepEqual(r.checks!.filter((c) => !c.fine).map((c) => c.forgetAccuracy).slice(0, coarse.indexOf(stopAt) + 1), coarse.slice(0, coarse.indexOf(stopAt) + 1).map((c) => c.forgetAccuracy));
+  if (stopAt.distance! <= expected) {
+    assert.equal(r.steps_run, stopAt.step, 'no step past the first check within the tolerance');
+    assert.ok(!r.checks!.some((c) => c.fine), 'no replay');
   }
 });
 

@@ -14,7 +14,7 @@ export const LOOP_HYPERPARAMETERS: Readonly<Record<string, HyperParameter>> = {
   clip: { default: 1, help: 'gradient-norm clipping (ascent-style losses are unbounded)' },
   weightDecay: { default: 0, help: 'AdamW weight decay (off: decay would pull every weight, not just the forgotten knowledge)' },
   checkpointEvery: { default: 25, help: 'steps between resumable checkpoints' },
-  tolerance: { default: 0.01, help: 'target rules: a check this close to the target (accuracy) ends the run without replaying the steps before it (the references\' target itself is uncertain by about 1.4 points on 256 rows)' },
+  tolerance: { default: -1, help: 'target rules: a check this close to the target (accuracy) ends the run without replaying the steps before it; -1: the target\'s own noise on the n scored forget units, max(0.01, sqrt(t(1-t)/n)) (1.4 points at 95% on 256 rows, 6 on 13), since a retrained model lands about that far from it itself' },
   bisect: { default: 0, help: 'target rules: at a check that crosses the target, probe the straight line between it and the previous check\'s state with up to this many checks (bisection, no steps) instead of replaying the steps in between one at a time (0: replay)' },
   dropout: { default: -1, help: 'dropout rate of every dropout layer while unlearning (-1: the input model\'s own rates); the saved model keeps its own rates. DeepCUT\'s views differ only through dropout, so a model fine-tuned at dropout 0 needs this for them to' },
   frozenCacheMb: { default: 1024, help: FROZEN_CACHE_HELP },
@@ -47,7 +47,7 @@ export function resolveHyperparameters(method: UnlearningMethod, overrides: Read
   }
   if (hp.dropout !== undefined && !(hp.dropout === -1 || (hp.dropout >= 0 && hp.dropout < 1))) throw new Error(`hyper-parameter 'dropout' must be a rate in [0, 1), or -1 for the input model's own rates, got ${hp.dropout}`);
   if (hp.frozenCacheMb !== undefined && !(hp.frozenCacheMb >= 0)) throw new Error(`hyper-parameter 'frozenCacheMb' must be a non-negative number of MiB, got ${hp.frozenCacheMb}`);
-  if (hp.tolerance !== undefined && !(hp.tolerance >= 0 && hp.tolerance <= 1)) throw new Error(`hyper-parameter 'tolerance' must be an accuracy distance from 0 to 1, got ${hp.tolerance}`);
+  if (hp.tolerance !== undefined && !(hp.tolerance === -1 || (hp.tolerance >= 0 && hp.tolerance <= 1))) throw new Error(`hyper-parameter 'tolerance' must be an accuracy distance from 0 to 1, or -1 for the target's own noise, got ${hp.tolerance}`);
   return Object.freeze(hp);
 }
 

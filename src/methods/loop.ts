@@ -17,7 +17,7 @@ import type { Module } from '../nn';
 import { freezeLowerLayers } from '../model';
 import type { Classifier, HyperParameters, LossMethod, MethodState } from './types';
 import { BatchSchedule, mixSeed, sampleUpTo } from './schedule';
-import { checkStop, closerToTarget, isTargetRule, type StopCheck, type StopRule, type StopTarget } from './stopping';
+import { checkStop, closerToTarget, isTargetRule, targetTolerance, type StopCheck, type StopRule, type StopTarget } from './stopping';
 import { hasCheckpoint, loadCheckpoint, loadSnapshot, saveCheckpoint, type RunIdentity } from './checkpoint';
 import { ScoredSample } from './scored-sample';
 import { blendSnapshots, restoreSnapshot, takeSnapshot, type RunSnapshot } from './snapshot';
@@ -79,6 +79,8 @@ export interface LoopResult extends LoopHistory {
   resumedFrom?: number;
   /** Target rules: the check whose state is returned. */
   chosen?: StopCheck;
+  /** Target rules: how close to the target a check had to be to end the run (targetTolerance). */
+  tolerance?: number;
 }
 
 /** The forget rows every stopping check scores (and a target is estimated on). */
@@ -188,6 +190,7 @@ export function runLossMethod(
       else restoreSnapshot(earlier!, model, {});
     };
     const total = hp.steps!;
+    const tolerance = target && stopForget ? targetTolerance(target.accuracy, stopForget.size, hp.tolerance) : 0;
     const checkDue = (step: number): boolean => options.stop !== 'none'
       && (step % hp.evalEvery! === 0 || rewind.phase === 'fine' || (target !== undefined && step === total));
 
@@ -200,7 +203,6 @@ export function runLossMethod(
         const bestCheck = history.checks.find((k) => k.step === rewind.bestStep);
         const isBest = !bestCheck || closerToTarget(c, bestCheck, target);
         // Within `tolerance` of the target the replay would be chasing the target's own noise.
-        const tolerance = Math.max(0.5 / stopForget!.size + 1e-12, hp.tolerance ?? 0);
         const closeEnough = c.distance! <= tolerance;
         if (rewind.phase === 'coarse' && c.unseen && !closeEnough && previous && (hp.bisect ?? 0) > 0) {
           bisectCrossing(previous, step, isBest, tolerance, best);
@@ -283,7 +285,7 @@ export function runLossMethod(
     model.eval();
     return {
       ...history, stepsRun, seconds, steps: chosen ? chosen.step : step, stoppedBy,
-      ...(target ? { rewind, chosen } : {}), ...(resumedFrom !== undefined ? { resumedFrom } : {}),
+      ...(target ? { rewind, chosen, tolerance } : {}), ...(resumedFrom !== undefined ? { resumedFrom } : {}),
     };
   } finally {
     prefix?.dispose();

@@ -77,7 +77,8 @@ export interface UnlearnRecord {
   hyperparameters: Record<string, number>;
   stop: StopRule;
   /** Target rules: what the run aimed at and where that came from. */
-  target?: { rule: string; accuracy: number; loss: number; source: string; estimate: Record<string, unknown>; notes?: string[] };
+  /** tolerance: how close to the target accuracy a check had to be to end the run (targetTolerance in stopping.ts). */
+  target?: { rule: string; accuracy: number; loss: number; tolerance?: number; source: string; estimate: Record<string, unknown>; notes?: string[] };
   max_length: number;
   /** Steps of the returned model (target rules: the chosen check's). */
   steps: number;
@@ -204,12 +205,12 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
         resume: req.resume, loadOriginal, onStep: req.onStep, onCheck: req.onCheck,
       });
       if (result.resumedFrom !== undefined) log(`resumed from step ${result.resumedFrom}`);
-      if (result.chosen) log(`returned the state of the check at step ${result.chosen.step} (forget accuracy ${(100 * result.chosen.forgetAccuracy).toFixed(1)}%, ${result.stepsRun} steps run)`);
+      if (result.chosen) log(`returned the state of the check at step ${result.chosen.step} (forget accuracy ${(100 * result.chosen.forgetAccuracy).toFixed(1)}%, ${result.stepsRun} steps run; a check within ${(100 * result.tolerance!).toFixed(1)} points of the target ends the run)`);
       savePretrained(classifier, req.out, { tokenizerDir: req.modelDir, overwrite: true, dropoutOf: ownRates });
       base = {
         steps: result.steps, steps_run: result.stepsRun, stopped_by: result.stoppedBy, checks: result.checks, losses: result.losses,
         seconds: { target: targetSeconds, steps: result.seconds.steps, checks: result.seconds.checks },
-        ...(target ? { target: { rule: target.rule, accuracy: target.accuracy, loss: target.loss, source: target.source, estimate: target.estimate, ...(target.notes ? { notes: target.notes } : {}) } } : {}),
+        ...(target ? { target: { rule: target.rule, accuracy: target.accuracy, loss: target.loss, ...(result.tolerance !== undefined ? { tolerance: result.tolerance } : {}), source: target.source, estimate: target.estimate, ...(target.notes ? { notes: target.notes } : {}) } } : {}),
         ...(result.chosen ? { chosen_check: result.chosen } : {}), ...(result.rewind ? { rewind: result.rewind } : {}),
         ...(result.resumedFrom !== undefined ? { resumed_from: result.resumedFrom } : {}),
       };
