@@ -76,8 +76,10 @@ export interface UnlearnRecord {
   seed: number;
   hyperparameters: Record<string, number>;
   stop: StopRule;
-  /** Target rules: what the run aimed at and where that came from. */
-  /** tolerance: how close to the target accuracy a check had to be to end the run (targetTolerance in stopping.ts). */
+  /**
+   * Target rules: what the run aimed at and where that came from; `tolerance`: how close to the
+   * target accuracy a check had to be to end the run (targetTolerance in stopping.ts).
+   */
   target?: { rule: string; accuracy: number; loss: number; tolerance?: number; source: string; estimate: Record<string, unknown>; notes?: string[] };
   max_length: number;
   /** Steps of the returned model (target rules: the chosen check's). */
