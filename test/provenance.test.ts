@@ -88,6 +88,14 @@ test('two successive requests: the second run\'s retain set excludes A ∪ B, an
   assert.deepEqual(readLedgerLines(c.gen1), lines.slice(0, 2));
 });
 
+test('train.json names the manifest hash of the folder it describes and of its start', async () => {
+  const c = await twoRequests();
+  const record = readJson(path.join(c.original, 'train.json'));
+  assert.equal(record.model_hash, hashModel(c.original).manifest_hash);
+  assert.equal(typeof record.base_model_hash, 'string');
+  assert.notEqual(record.model_hash, record.base_model_hash);
+});
+
 test('the manifest hash is sha256 of sorted "sha256  path" lines (what sha256sum prints)', async () => {
   const c = await twoRequests();
   const h = hashModel(c.gen2);

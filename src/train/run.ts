@@ -71,6 +71,8 @@ export interface FinetuneRecord {
   best_epoch: number;
   steps: number;
   test: { accuracy: number; macro_f1: number; examples: number };
+  /** Manifest hash of the model files this record describes (the folder's weights, config and tokenizer). */
+  model_hash: string;
   wall_seconds: number;
   provenance: Provenance;
 }
@@ -127,7 +129,7 @@ export function finetuneToFolder(job: FinetuneJob): FinetuneRecord | undefined {
       forget: job.forget ? { spec: job.forget.spec, count: job.forget.ids.length, hash: job.forget.hash } : null,
       linear_probe: result.linearProbe ?? null, epochs: result.epochs, best_epoch: result.bestEpoch, steps: result.steps,
       test: { accuracy: test.accuracy, macro_f1: test.macroF1, examples: test.predictions.length },
-      wall_seconds: (Date.now() - started) / 1000, provenance: provenance({ device }),
+      model_hash: modelHash.manifest_hash, wall_seconds: (Date.now() - started) / 1000, provenance: provenance({ device }),
     };
     writeFileAtomic(path.join(job.out, TRAIN_RECORD), `${JSON.stringify(record, null, 2)}\n`);
     ledgerTraining(job.out, lineage, modelHash);

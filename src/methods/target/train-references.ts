@@ -80,8 +80,8 @@ export function trainReferences(job: ReferencesJob): ReferencesManifest {
   const keepHeldout = (p: ReferencesManifest['partitions'][number], dir: string): void => {
     if (validation.length === 0 || p.heldout) return;
     // Its fine-tune kept these outcomes already (validation-scores.json): the same model, rows and window.
-    const kept = keptValidationScores(dir, { modelHash: p.model_hash!, maxLength: settings.maxLength });
-    p.heldout = kept && kept.ids_hash === idSetHash(validation.map((e) => e.id)) ? kept : scoreHeldout(dir, validation, settings.maxLength, job.device);
+    const kept = keptValidationScores(dir, { modelHash: p.model_hash!, maxLength: settings.maxLength, rows: validation });
+    p.heldout = kept ?? scoreHeldout(dir, validation, settings.maxLength, job.device);
     writeReferencesManifest(job.out, manifest);
   };
   const keepUnseen = (p: ReferencesManifest['partitions'][number], dir: string): void => {
@@ -120,7 +120,7 @@ export function trainReferences(job: ReferencesJob): ReferencesManifest {
       resume: Boolean(job.resume) && fs.existsSync(dir), device: job.device, log,
       onStep: ({ step, totalSteps, loss }) => job.onStep?.({ reference: p.index, step, totalSteps, loss }),
     });
-    p.model_hash = hashModel(dir).manifest_hash;
+    p.model_hash = record.model_hash; // hashed by the fine-tune, as its ledger records it
     p.test_accuracy = record.test.accuracy;
     p.wall_seconds = record.wall_seconds;
     writeReferencesManifest(job.out, manifest);

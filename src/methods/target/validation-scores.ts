@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import type { Example } from '../../data';
+import { idSetHash, type Example } from '../../data';
 import { writeFileAtomic } from '../../io/atomic';
 import { readJsonFile } from '../../io/json-file';
 import type { SampleScores, UnitLayout } from '../scored-sample';
@@ -38,14 +38,15 @@ export function writeValidationScores(modelDir: string, rows: readonly Example[]
 
 /**
  * The kept outcomes as written (rows in id order), or undefined when there are none or they were
- * taken of another model or at another max length. A file that does not parse, or a field of the
- * wrong type, is an error naming it: it is written whole.
+ * taken of another model, at another max length or (given `rows`) of other rows. A file that does
+ * not parse, or a field of the wrong type, is an error naming it: it is written whole.
  */
-export function keptValidationScores(modelDir: string, want: { modelHash: string; maxLength: number }): HeldoutScores | undefined {
+export function keptValidationScores(modelDir: string, want: { modelHash: string; maxLength: number; rows?: readonly Example[] }): HeldoutScores | undefined {
   const file = validationScoresFile(modelDir);
   if (!fs.existsSync(file)) return undefined;
   const raw = readJsonFile(file, fileSchema);
   if (raw.model_hash !== want.modelHash || raw.scores.max_length !== want.maxLength) return undefined;
+  if (want.rows && raw.scores.ids_hash !== idSetHash(want.rows.map((e) => e.id))) return undefined;
   return raw.scores;
 }
 
