@@ -10,7 +10,10 @@ import { resolveForgetSet, splitOf } from '../src/data';
 import { loadPretrained, type SequenceClassifier } from '../src/model';
 import { unlearn, type UnlearnRecord } from '../src/methods/unlearn';
 import { runLossMethod, stopForgetSample } from '../src/methods/loop';
-import type { Classifier } from '../src/methods/types';
+import type { Classifier, LossMethod, MethodState } from '../src/methods/types';
+import { registerMethod } from '../src/methods/registry';
+import { forwardForgetAndRetain } from '../src/methods/joint-batch';
+import { keep, noGrad, tensor, type Tensor } from '../src/engine';
 import { resolveHyperparameters, getMethod } from '../src/methods';
 import { closerToTarget, targetTolerance, type StopCheck, type StopTarget } from '../src/methods/stopping';
 import { predict } from '../src/train/predict';
@@ -224,4 +227,78 @@ test('a replay from step 0 retraces the first pass: its checks are those of a ru
   assert.ok(shared.length >= 2, 'the two runs share replayed steps');
   for (const c of shared) assert.equal(c.forgetAccuracy, byStep.get(c.step)!.forgetAccuracy, `step ${c.step}: the same forget accuracy`);
   assert.deepEqual(coarse.losses!.filter((l) => l.step < shared.at(-1)!.step), everyStep.losses!.filter((l) => l.step < shared.at(-1)!.step), 'the same losses step for step');
+});
+
+test('a replay that crosses early (a dip in the first steps) still returns the coarse crossing when that is closer, also after a kill mid-replay', async (t) => {
+  const { run, forget } = await setup();
+  // A method whose states are set by hand: after step k the head's weight is the original's plus
+  // SHIFT[k] times a fixed rank-one direction (rows flip one by one as it grows; the learning rate
+  // is too small to matter). State after step 1: a deep dip past the target; back to the original
+  // for steps 2-4; after step 4 (checked at 5): just past the target.
+  const hp = { lr: 1e-12, steps: 10, evalEvery: 5, checkpointEvery: 1, forgetBatch: 8, retainBatch: 8, tolerance: 0.01 };
+  const headOf = (m: unknown) => (m as SequenceClassifier).outputLayer.weight;
+  const direction = (w: Tensor) => {
+    const [classes, hidden] = w.shape as [number, number];
+    return tensor(Array.from({ length: classes }, (_, c) => Array.from({ length: hidden }, (_, j) => (c === 0 ? 1 : -1) * Math.sin(j + 1))));
+  };
+  const setHead = (m: unknown, w0: Tensor, gamma: number) => noGrad(() => { headOf(m).copy_(w0.add(direction(w0).mul(gamma))); });
+  const { model: probe, tokenizer } = loadPretrained(run.original);
+  const w0 = headOf(probe).clone();
+  const forgetRows = splitOf(run.dataset, 'train').filter((e) => forget.ids.includes(e.id));
+  const sample = stopForgetSample(forgetRows, resolveHyperparameters(getMethod('finetune'), hp), 2);
+  const accAt = (gamma: number) => { setHead(probe, w0, gamma); return predict(probe as SequenceClassifier, tokenizer!, sample, { maxLength: 48, batchSize: 32 }).accuracy; };
+  const SHIFT: number[] = Array.from({ length: 10 }, () => 0);
+  const method: LossMethod<MethodState & { w0: Tensor }> = {
+    kind: 'loss', name: 'test-dip', description: 'states set by hand', uses: { forget: false, retain: true }, hyperparameters: {},
+    setup: ({ model }) => { const w = keep(headOf(model).clone()); return { w0: w, dispose: () => w.dispose() }; },
+    loss: ({ model, encode }, _forget, retain) => {
+      const ce = forwardForgetAndRetain(model, encode, [], retain).retainCe;
+      return { total: ce.mul(0), parts: { retain: ce } };
+    },
+    afterBackward: ({ model, step, state }) => setHead(model, state.w0, SHIFT[step]!),
+  };
+  registerMethod(method as unknown as LossMethod<MethodState>);
+  const base = { modelDir: run.original, dataset: run.dataset, forget, method: 'test-dip', seed: 2, hp, stop: 'class-matched' as const };
+  const first = await unlearn({ ...base, hp: { ...hp, steps: 0 }, out: path.join(run.root, 'dip-target') });
+  const target = first.target!.accuracy;
+  const original = accAt(0);
+  // The first rows flip just past some gamma < 0: bisect for the smallest shift past the target by 2 points.
+  let lo = 0;
+  let hi = -10;
+  const far = { g: hi, acc: accAt(hi) };
+  for (let i = 0; i < 30; i++) {
+    const mid = (lo + hi) / 2;
+    if (accAt(mid) <= target - 0.02) hi = mid;
+    else lo = mid;
+  }
+  const near = { g: hi, acc: accAt(hi) };
+  t.diagnostic(`target ${target.toFixed(3)}; original ${original.toFixed(3)}, near ${near.g.toFixed(4)}:${near.acc.toFixed(3)}, far ${far.g}:${far.acc.toFixed(3)}`);
+  assert.ok(far.acc < target - 0.2 && original - target > target - near.acc, 'the perturbation spans the target, with a crossing closer than the original');
+  probe.dispose();
+  SHIFT[1] = far.g;
+  SHIFT[4] = near.g;
+  const out = path.join(run.root, 'dip');
+  const r = await unlearn({ ...base, out });
+  t.diagnostic(`checks ${r.checks!.map((c) => `${c.step}${c.fine ? 'f' : ''}:${c.forgetAccuracy.toFixed(2)}`).join(' ')}; chosen ${r.chosen_check!.step}`);
+  assert.deepEqual(r.checks!.map((c) => [c.step, Boolean(c.fine)]), [[0, false], [5, false], [1, true], [2, true]], 'crossing at 5, replay from 0, first crossing of the replay at 2');
+  assert.equal(r.chosen_check!.step, 5, 'the coarse crossing is closer than the replay\'s dip');
+  assert.equal(r.steps, 5);
+  assert.deepEqual(r.losses!.map((l) => l.step), [0, 1, 2, 3, 4], 'the record shows the returned trajectory\'s steps');
+  assert.equal(r.rewind!.crossingKept, true);
+  assert.ok(!('crossingLosses' in r.rewind!), 'resume state stays out of the record');
+  const { model: returned } = loadPretrained(out);
+  const got = Array.from(headOf(returned).toArray() as Float32Array);
+  returned.dispose();
+  const want = Array.from(w0.add(direction(w0).mul(near.g)).toArray() as Float32Array);
+  assert.ok(got.every((v, i) => Math.abs(v - want[i]!) < 1e-5), 'the returned folder holds the step-5 state');
+  // Killed in the replay's second step: resumed in the fine phase with the crossing's weights kept.
+  const killed = path.join(run.root, 'dip-kill');
+  let calls = 0;
+  await assert.rejects(unlearn({ ...base, out: killed, onStep: () => { if (++calls === 7) throw new Error('simulated kill'); } }), /simulated kill/);
+  const progress = JSON.parse(fs.readFileSync(path.join(killed, 'checkpoint', 'progress.json'), 'utf8')) as { history: { rewind: { phase: string } } };
+  assert.equal(progress.history.rewind.phase, 'fine');
+  const resumed = await unlearn({ ...base, out: killed, resume: true });
+  assert.deepEqual(weights(killed), weights(out));
+  assert.deepEqual(resumed.chosen_check, r.chosen_check);
+  assert.deepEqual(resumed.losses, r.losses);
 });

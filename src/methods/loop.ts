@@ -54,6 +54,14 @@ export interface RewindState {
   phase: 'coarse' | 'fine';
   /** The coarse check that crossed the target, which started the replay. */
   crossedAt?: number;
+  /**
+   * The crossing state's weights are kept while replaying (snapshot `crossedAt`): a trajectory that
+   * dips past the target in its first steps and comes back may cross again closer at `crossedAt`
+   * than at the replay's first crossing. Absent in checkpoints from before it was kept.
+   */
+  crossingKept?: boolean;
+  /** The crossing trajectory's losses from the previous check on, kept with its weights (what the record shows if it is returned). */
+  crossingLosses?: LossPoint[];
   /** The last coarse check's step: the snapshot a crossing rewinds to. */
   previousStep?: number;
   /** The check closest to the target so far. */
@@ -132,6 +140,7 @@ export function runLossMethod(
     let resumedFrom: number | undefined;
     let previous: RunSnapshot | undefined; // the last coarse check, with its optimiser state
     let best: RunSnapshot | undefined; // the check closest to the target, weights only
+    let crossing: RunSnapshot | undefined; // while replaying: the coarse crossing's weights, still a candidate
     if (options.resume && options.checkpointDir && hasCheckpoint(options.checkpointDir)) {
       const progress = loadCheckpoint<LoopHistory>(options.checkpointDir, model, modules, optimizer, identity);
       ({ history } = progress);
@@ -139,6 +148,7 @@ export function runLossMethod(
       const r = history.rewind;
       if (r?.previousStep !== undefined) previous = loadSnapshot(options.checkpointDir, r.previousStep);
       if (r?.bestStep !== undefined) best = weightsOnly(r.bestStep === previous?.step ? previous : loadSnapshot(options.checkpointDir, r.bestStep));
+      if (r?.phase === 'fine' && r.crossingKept && r.crossedAt !== undefined) crossing = loadSnapshot(options.checkpointDir, r.crossedAt);
     }
     const rewind: RewindState = history.rewind ?? { phase: 'coarse' };
     let stepsRun = history.stepsRun ?? 0;
@@ -211,12 +221,16 @@ export function runLossMethod(
           break;
         }
         if (rewind.phase === 'coarse' && c.unseen && !closeEnough && previous && previous.step < step - 1) {
-          // (Not a candidate yet: the replay meets this state again at its end and weighs it then.)
+          // (Not weighed yet: the replay meets this state again at its end and weighs it then, or,
+          // if the replay crosses earlier, weighs the kept weights against that crossing.)
           // Overshot somewhere since the previous check: replay those steps one at a time.
+          crossing = takeSnapshot(step, model, {});
           restoreSnapshot(previous, model, modules, optimizer);
+          rewind.crossingLosses = history.losses.filter((l) => l.step >= previous!.step);
           history.losses = history.losses.filter((l) => l.step < previous!.step);
           rewind.phase = 'fine';
           rewind.crossedAt = step;
+          rewind.crossingKept = true;
           rewind.previousStep = undefined;
           step = previous.step;
           previous = undefined;
@@ -229,6 +243,15 @@ export function runLossMethod(
         if (c.unseen || closeEnough) {
           stoppedBy = 'rule';
           if (isBest) best = undefined; // the current state is the one returned
+          // The replay crossed before the coarse crossing (a dip in the first steps): that
+          // crossing state, closer to the target, may still be the better one to return.
+          const crossingCheck = crossing && step < crossing.step ? history.checks.find((k) => k.step === crossing!.step && !k.fine) : undefined;
+          if (crossingCheck && closerToTarget(crossingCheck, history.checks.find((k) => k.step === rewind.bestStep)!, target)) {
+            rewind.bestStep = crossingCheck.step;
+            best = crossing;
+            const replayedFrom = rewind.crossingLosses?.[0]?.step ?? step;
+            history.losses = [...history.losses.filter((l) => l.step < replayedFrom), ...(rewind.crossingLosses ?? [])];
+          }
           break;
         }
         if (rewind.phase === 'coarse') {
@@ -271,7 +294,7 @@ export function runLossMethod(
       step++;
       options.onStep?.({ step, total, values });
       if (options.checkpointDir && step % hp.checkpointEvery! === 0 && step < total) {
-        const snapshots = [previous, best].filter((x): x is RunSnapshot => x !== undefined);
+        const snapshots = [previous, best, crossing].filter((x): x is RunSnapshot => x !== undefined);
         saveCheckpoint(options.checkpointDir, model, modules, optimizer, { identity, step, history: { ...history, stepsRun, ...(target ? { rewind } : {}) } }, snapshots);
       }
     }
@@ -285,7 +308,8 @@ export function runLossMethod(
     model.eval();
     return {
       ...history, stepsRun, seconds, steps: chosen ? chosen.step : step, stoppedBy,
-      ...(target ? { rewind, chosen, tolerance } : {}), ...(resumedFrom !== undefined ? { resumedFrom } : {}),
+      // The crossing's kept losses are resume state; the record's losses already show the returned trajectory.
+      ...(target ? { rewind: (({ crossingLosses: _kept, ...record }) => record)(rewind), chosen, tolerance } : {}), ...(resumedFrom !== undefined ? { resumedFrom } : {}),
     };
   } finally {
     prefix?.dispose();
