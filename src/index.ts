@@ -3,7 +3,7 @@
 
 // The workflow: fine-tune, unlearn, evaluate (+ report), predict.
 export * from './api';
-export { unlearn, checkOutput, UNLEARN_RECORD, type UnlearnRequest, type UnlearnRecord } from './methods/unlearn';
+export { unlearn, checkOutput, UNLEARN_RECORD, type UnlearnRequest, type UnlearnRecord, type RecordedCheck, type RecordedRewind } from './methods/unlearn';
 
 // Data: datasets (built-in names, JSONL/CSV files), splits and forget requests.
 export {

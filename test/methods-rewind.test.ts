@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveForgetSet, splitOf } from '../src/data';
 import { loadPretrained, type SequenceClassifier } from '../src/model';
-import { unlearn, type UnlearnRecord } from '../src/methods/unlearn';
+import { unlearn, type RecordedCheck, type UnlearnRecord } from '../src/methods/unlearn';
+import { camelKeys } from '../src/provenance/casing';
 import { runLossMethod, stopForgetSample } from '../src/methods/loop';
 import type { Classifier, LossMethod, MethodState } from '../src/methods/types';
 import { registerMethod } from '../src/methods/registry';
@@ -24,6 +25,8 @@ import { tinyRun } from './helpers/tiny-run';
 const HP = { lr: 5e-4, steps: 60, evalEvery: 10, checkpointEvery: 4, forgetBatch: 8, retainBatch: 8, tolerance: 0.01 };
 const METHOD = 'random-label';
 
+// unlearn.json's checks are snake_case; closerToTarget reads the loop's own (camelCase) checks.
+const asStop = (c: RecordedCheck): StopCheck => camelKeys(c) as unknown as StopCheck;
 const weights = (dir: string) => fs.readFileSync(path.join(dir, 'model.safetensors'));
 const record = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'unlearn.json'), 'utf8')) as UnlearnRecord;
 
@@ -58,19 +61,19 @@ test('class-matched + rewind: returns the check closest to the target, refining 
   const r = await unlearn({ ...base, out });
   const target = r.target!;
   const checks = r.checks!;
-  t.diagnostic(`target ${target.accuracy.toFixed(3)}; checks ${checks.map((c) => `${c.step}${c.fine ? 'f' : ''}:${c.forgetAccuracy.toFixed(2)}`).join(' ')}; chosen ${r.chosen_check!.step}`);
+  t.diagnostic(`target ${target.accuracy.toFixed(3)}; checks ${checks.map((c) => `${c.step}${c.fine ? 'f' : ''}:${c.forget_accuracy.toFixed(2)}`).join(' ')}; chosen ${r.chosen_check!.step}`);
   assert.equal(target.rule, 'class-matched');
   assert.match(target.source, /validation accuracy on the forget sample's class mix/);
-  for (const c of checks) assert.equal(c.distance, Math.abs(c.forgetAccuracy - target.accuracy), 'every check records its distance');
+  for (const c of checks) assert.equal(c.distance, Math.abs(c.forget_accuracy - target.accuracy), 'every check records its distance');
   const coarse = checks.filter((c) => !c.fine);
-  const firstCrossing = coarse.find((c) => c.forgetAccuracy <= target.accuracy)!;
+  const firstCrossing = coarse.find((c) => c.forget_accuracy <= target.accuracy)!;
   assert.ok(firstCrossing, 'the run crosses the target');
   assert.ok(firstCrossing.distance! > 0.05, `the case overshoots: first crossing at step ${firstCrossing.step} lands ${firstCrossing.distance} from the target`);
   const fine = checks.filter((c) => c.fine);
   assert.deepEqual(fine.map((c) => c.step).slice(0, HP.evalEvery - 1), Array.from({ length: Math.min(fine.length, HP.evalEvery - 1) }, (_, i) => firstCrossing.step - HP.evalEvery + 1 + i), 'the steps since the previous check are replayed with a check after each');
   const chosen = r.chosen_check!;
   const tgt: StopTarget = { rule: 'class-matched', accuracy: target.accuracy, loss: target.loss, source: '', estimate: {} };
-  for (const c of checks) assert.ok(!closerToTarget(c, chosen, tgt), `no check is closer than the chosen one (step ${c.step})`);
+  for (const c of checks) assert.ok(!closerToTarget(asStop(c), asStop(chosen), tgt), `no check is closer than the chosen one (step ${c.step})`);
   assert.ok(chosen.distance! < firstCrossing.distance!, `chosen ${chosen.distance} is closer than the first crossing ${firstCrossing.distance}`);
   assert.equal(r.steps, chosen.step);
   assert.ok(r.steps_run! > r.steps, 'the replayed steps are counted in steps_run');
@@ -81,12 +84,12 @@ test('class-matched + rewind: returns the check closest to the target, refining 
   const { model, tokenizer } = loadPretrained(out);
   const acc = predict(model as SequenceClassifier, tokenizer!, stopForgetSample(forgetRows, hp, 2), { maxLength: 48, batchSize: 32 }).accuracy;
   model.dispose();
-  assert.equal(acc, chosen.forgetAccuracy);
+  assert.equal(acc, chosen.forget_accuracy);
 
   // The paper's rule on the same run keeps the first crossing (unchanged behaviour).
   const old = await unlearn({ ...base, stop: 'accuracy', out: path.join(run.root, 'rewind-old') });
   assert.equal(old.target, undefined);
-  assert.ok(old.checks!.every((c: StopCheck) => c.step % HP.evalEvery === 0 && !c.fine));
+  assert.ok(old.checks!.every((c) => c.step % HP.evalEvery === 0 && !c.fine));
 });
 
 test('bisect: a crossing is refined on the straight line between the two states, with checks and no steps, and the closest is returned', async (t) => {
@@ -95,7 +98,7 @@ test('bisect: a crossing is refined on the straight line between the two states,
   const bisect = 4;
   const r = await unlearn({ ...base, hp: { ...HP, bisect }, out });
   const checks = r.checks!;
-  t.diagnostic(`target ${r.target!.accuracy.toFixed(3)}; checks ${checks.map((c) => `${c.step}${c.blend ? `(a${c.blend.alpha})` : ''}:${c.forgetAccuracy.toFixed(2)}`).join(' ')}; chosen ${r.chosen_check!.step}`);
+  t.diagnostic(`target ${r.target!.accuracy.toFixed(3)}; checks ${checks.map((c) => `${c.step}${c.blend ? `(a${c.blend.alpha})` : ''}:${c.forget_accuracy.toFixed(2)}`).join(' ')}; chosen ${r.chosen_check!.step}`);
   const coarse = checks.filter((c) => !c.blend);
   const crossing = coarse.find((c) => c.unseen)!;
   assert.ok(crossing.distance! > 0.05, 'the case overshoots');
@@ -115,7 +118,7 @@ test('bisect: a crossing is refined on the straight line between the two states,
     assert.equal(probes[i]!.blend!.alpha, prev.blend!.alpha + (prev.unseen ? -half : half));
   }
   const tgt: StopTarget = { rule: 'class-matched', accuracy: r.target!.accuracy, loss: r.target!.loss, source: '', estimate: {} };
-  for (const c of checks) assert.ok(!closerToTarget(c, r.chosen_check!, tgt), `no check is closer than the chosen one (step ${c.step})`);
+  for (const c of checks) assert.ok(!closerToTarget(asStop(c), asStop(r.chosen_check!), tgt), `no check is closer than the chosen one (step ${c.step})`);
   assert.equal(r.steps, r.chosen_check!.step);
   // The folder holds the chosen state (a blend, or a check's own state).
   const hp = resolveHyperparameters(getMethod(METHOD), HP);
@@ -123,7 +126,7 @@ test('bisect: a crossing is refined on the straight line between the two states,
   const { model, tokenizer } = loadPretrained(out);
   const acc = predict(model as SequenceClassifier, tokenizer!, stopForgetSample(forgetRows, hp, 2), { maxLength: 48, batchSize: 32 }).accuracy;
   model.dispose();
-  assert.equal(acc, r.chosen_check!.forgetAccuracy);
+  assert.equal(acc, r.chosen_check!.forget_accuracy);
 });
 
 test('a check within half an accuracy step (1/2n) of the target ends the run: no later check could be closer', async () => {
@@ -171,7 +174,7 @@ test('with the automatic tolerance a run ends at the first check within the targ
   // The same trajectory as the fixed-tolerance run, up to the first coarse check within the wider tolerance.
   const coarse = fixed.checks!.filter((c) => !c.fine);
   const stopAt = coarse.find((c) => c.distance! <= expected || c.unseen)!;
-  assert.deepEqual(r.checks!.filter((c) => !c.fine).map((c) => c.forgetAccuracy).slice(0, coarse.indexOf(stopAt) + 1), coarse.slice(0, coarse.indexOf(stopAt) + 1).map((c) => c.forgetAccuracy));
+  assert.deepEqual(r.checks!.filter((c) => !c.fine).map((c) => c.forget_accuracy).slice(0, coarse.indexOf(stopAt) + 1), coarse.slice(0, coarse.indexOf(stopAt) + 1).map((c) => c.forget_accuracy));
   if (stopAt.distance! <= expected) {
     assert.equal(r.steps_run, stopAt.step, 'no step past the first check within the tolerance');
     assert.ok(!r.checks!.some((c) => c.fine), 'no replay');
@@ -183,7 +186,7 @@ test('a rewinding run killed between checks or during its replay resumes bit-ide
   const a = path.join(run.root, 'rewind-a');
   if (!fs.existsSync(path.join(a, 'unlearn.json'))) await unlearn({ ...base, out: a });
   const full = record(a);
-  const crossedAt = full.rewind!.crossedAt!;
+  const crossedAt = full.rewind!.crossed_at!;
   // onStep is called once per optimisation step, replays included: call N is the N-th step run.
   // Calls crossedAt+1 .. steps_run are the replay of the steps after the previous coarse check.
   const replay = full.steps_run! - crossedAt;
@@ -220,12 +223,12 @@ test('a replay from step 0 retraces the first pass: its checks are those of a ru
   const coarse = await unlearn({ ...base, hp: { ...HP, evalEvery: HP.steps, tolerance: 0 }, out: path.join(run.root, 'replay-from-0') });
   const everyStep = await unlearn({ ...base, hp: { ...HP, evalEvery: 1, tolerance: 0 }, out: path.join(run.root, 'check-every-step') });
   const fine = coarse.checks!.filter((c) => c.fine);
-  t.diagnostic(`replayed ${fine.map((c) => `${c.step}:${c.forgetAccuracy.toFixed(3)}`).join(' ')}; every step ${everyStep.checks!.map((c) => `${c.step}:${c.forgetAccuracy.toFixed(3)}`).join(' ')}`);
+  t.diagnostic(`replayed ${fine.map((c) => `${c.step}:${c.forget_accuracy.toFixed(3)}`).join(' ')}; every step ${everyStep.checks!.map((c) => `${c.step}:${c.forget_accuracy.toFixed(3)}`).join(' ')}`);
   assert.ok(fine.length > 0 && fine[0]!.step === 1, 'the replay starts from step 0');
   const byStep = new Map(everyStep.checks!.map((c) => [c.step, c]));
   const shared = fine.filter((c) => byStep.has(c.step));
   assert.ok(shared.length >= 2, 'the two runs share replayed steps');
-  for (const c of shared) assert.equal(c.forgetAccuracy, byStep.get(c.step)!.forgetAccuracy, `step ${c.step}: the same forget accuracy`);
+  for (const c of shared) assert.equal(c.forget_accuracy, byStep.get(c.step)!.forget_accuracy, `step ${c.step}: the same forget accuracy`);
   assert.deepEqual(coarse.losses!.filter((l) => l.step < shared.at(-1)!.step), everyStep.losses!.filter((l) => l.step < shared.at(-1)!.step), 'the same losses step for step');
 });
 
@@ -279,13 +282,13 @@ test('a replay that crosses early (a dip in the first steps) still returns the c
   SHIFT[4] = near.g;
   const out = path.join(run.root, 'dip');
   const r = await unlearn({ ...base, out });
-  t.diagnostic(`checks ${r.checks!.map((c) => `${c.step}${c.fine ? 'f' : ''}:${c.forgetAccuracy.toFixed(2)}`).join(' ')}; chosen ${r.chosen_check!.step}`);
+  t.diagnostic(`checks ${r.checks!.map((c) => `${c.step}${c.fine ? 'f' : ''}:${c.forget_accuracy.toFixed(2)}`).join(' ')}; chosen ${r.chosen_check!.step}`);
   assert.deepEqual(r.checks!.map((c) => [c.step, Boolean(c.fine)]), [[0, false], [5, false], [1, true], [2, true]], 'crossing at 5, replay from 0, first crossing of the replay at 2');
   assert.equal(r.chosen_check!.step, 5, 'the coarse crossing is closer than the replay\'s dip');
   assert.equal(r.steps, 5);
   assert.deepEqual(r.losses!.map((l) => l.step), [0, 1, 2, 3, 4], 'the record shows the returned trajectory\'s steps');
-  assert.equal(r.rewind!.crossingKept, true);
-  assert.ok(!('crossingLosses' in r.rewind!), 'resume state stays out of the record');
+  assert.equal(r.rewind!.crossing_kept, true);
+  assert.ok(!('crossing_losses' in r.rewind!), 'resume state stays out of the record');
   const { model: returned } = loadPretrained(out);
   const got = Array.from(headOf(returned).toArray() as Float32Array);
   returned.dispose();

@@ -15,6 +15,7 @@ import {
   type ReportInput,
 } from '../src/report';
 import { formatDelta, formatPercent, formatScore, formatSeconds } from '../src/report/format';
+import { stoppingTimelineOf } from '../src/report/stopping';
 
 const FIXTURE = path.join(__dirname, '../../test/fixtures/report/report-input.json');
 
@@ -242,4 +243,12 @@ test('writeReport writes the rendered page atomically (no temporary file left be
 test('parseReportInput names what is wrong', () => {
   assert.throws(() => parseReportInput({ title: 1 }), /invalid report input:[\s\S]*title/);
   assert.throws(() => parseReportInput({ ...minimal(), models: [{ name: 'x', metrics: { a: 'high' } }] }), /models\.0\.metrics\.a/);
+});
+
+test('the stopping timeline reads unlearn.json checks in snake_case and, from older records, camelCase', () => {
+  const snake = stoppingTimelineOf({ stop: 'references', steps: 5, checks: [{ step: 0, forget_accuracy: 1, heldout_accuracy: 0.9 }, { step: 5, forget_accuracy: 0.8, fine: true }], chosen_check: { step: 5 } });
+  const camel = stoppingTimelineOf({ stop: 'references', steps: 5, checks: [{ step: 0, forgetAccuracy: 1, heldoutAccuracy: 0.9 }, { step: 5, forgetAccuracy: 0.8, fine: true }], chosen_check: { step: 5 } });
+  assert.deepEqual(snake, camel);
+  assert.deepEqual(snake!.checks, [{ step: 0, forgetAccuracy: 1, heldoutAccuracy: 0.9 }, { step: 5, forgetAccuracy: 0.8, fine: true }]);
+  assert.equal(snake!.chosenStep, 5);
 });

@@ -52,6 +52,31 @@ export interface UnlearnRequest {
   onCheck?(check: StopCheck): void;
 }
 
+/** A stopping check as unlearn.json records it: StopCheck's fields in snake_case, as every record's keys. */
+export interface RecordedCheck {
+  step: number;
+  forget_accuracy: number;
+  forget_loss: number;
+  heldout_accuracy?: number;
+  heldout_loss?: number;
+  unseen: boolean;
+  distance?: number;
+  fine?: boolean;
+  blend?: { from: number; to: number; alpha: number };
+}
+
+/** RewindState as unlearn.json records it (snake_case). */
+export interface RecordedRewind {
+  phase: RewindState['phase'];
+  crossed_at?: number;
+  crossing_kept?: boolean;
+  previous_step?: number;
+  best_step?: number;
+}
+
+export const recordedCheck = (c: StopCheck): RecordedCheck => snakeKeys(c) as unknown as RecordedCheck;
+const recordedRewind = (r: RewindState): RecordedRewind => snakeKeys(r) as unknown as RecordedRewind;
+
 export interface UnlearnRecord {
   method: string;
   /** The input model, relative to this folder (model_absolute: where it was). */
@@ -89,10 +114,10 @@ export interface UnlearnRecord {
   stopped_by?: 'rule' | 'budget';
   resumed_from?: number;
   /** Every stopping check in the order run (target rules: with distance to the target; fine: replayed). */
-  checks?: StopCheck[];
+  checks?: RecordedCheck[];
   /** Target rules: the check whose state was returned. */
-  chosen_check?: StopCheck;
-  rewind?: RewindState;
+  chosen_check?: RecordedCheck;
+  rewind?: RecordedRewind;
   losses: LossPoint[];
   details?: Record<string, unknown>;
   notes?: string[];
@@ -210,10 +235,10 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
       if (result.chosen) log(`returned the state of the check at step ${result.chosen.step} (forget accuracy ${(100 * result.chosen.forgetAccuracy).toFixed(1)}%, ${result.stepsRun} steps run; a check within ${(100 * result.tolerance!).toFixed(1)} points of the target ends the run)`);
       savePretrained(classifier, req.out, { tokenizerDir: req.modelDir, overwrite: true, dropoutOf: ownRates });
       base = {
-        steps: result.steps, steps_run: result.stepsRun, stopped_by: result.stoppedBy, checks: result.checks, losses: result.losses,
+        steps: result.steps, steps_run: result.stepsRun, stopped_by: result.stoppedBy, checks: result.checks.map(recordedCheck), losses: result.losses,
         seconds: { target: targetSeconds, steps: result.seconds.steps, checks: result.seconds.checks },
         ...(target ? { target: { rule: target.rule, accuracy: target.accuracy, loss: target.loss, ...(result.tolerance !== undefined ? { tolerance: result.tolerance } : {}), source: target.source, estimate: target.estimate, ...(target.notes ? { notes: target.notes } : {}) } } : {}),
-        ...(result.chosen ? { chosen_check: result.chosen } : {}), ...(result.rewind ? { rewind: result.rewind } : {}),
+        ...(result.chosen ? { chosen_check: recordedCheck(result.chosen) } : {}), ...(result.rewind ? { rewind: recordedRewind(result.rewind) } : {}),
         ...(result.resumedFrom !== undefined ? { resumed_from: result.resumedFrom } : {}),
       };
     } finally {
