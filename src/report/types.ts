@@ -51,7 +51,7 @@ export interface ForgetSummary {
   hash: string;
 }
 
-/** One stopping check of an unlearning run, as unlearn.json's `checks` record it. */
+/** One stopping check of an unlearning run, read from unlearn.json's `checks` (snake_case there; camelCase in records before 2026-12-03). */
 export interface TimelineCheck {
   step: number;
   forgetAccuracy: number;
