@@ -287,7 +287,7 @@ test('a replay that crosses early (a dip in the first steps) still returns the c
   assert.equal(r.chosen_check!.step, 5, 'the coarse crossing is closer than the replay\'s dip');
   assert.equal(r.steps, 5);
   assert.deepEqual(r.losses!.map((l) => l.step), [0, 1, 2, 3, 4], 'the record shows the returned trajectory\'s steps');
-  assert.equal(r.rewind!.crossing_kept, true);
+  assert.equal(r.rewind!.crossed_at, 5, 'the replay started from the crossing at 5');
   assert.ok(!('crossing_losses' in r.rewind!), 'resume state stays out of the record');
   const { model: returned } = loadPretrained(out);
   const got = Array.from(headOf(returned).toArray() as Float32Array);

@@ -55,12 +55,11 @@ export interface RewindState {
   /** The coarse check that crossed the target, which started the replay. */
   crossedAt?: number;
   /**
-   * The crossing state's weights are kept while replaying (snapshot `crossedAt`): a trajectory that
-   * dips past the target in its first steps and comes back may cross again closer at `crossedAt`
-   * than at the replay's first crossing. Absent in checkpoints from before it was kept.
+   * While replaying, the crossing trajectory's losses from the previous check on, kept with its
+   * weights (snapshot `crossedAt`): a trajectory that dips past the target in its first steps and
+   * comes back may cross closer at `crossedAt` than at the replay's first crossing, and then the
+   * record shows these. Absent in checkpoints from before the crossing was kept.
    */
-  crossingKept?: boolean;
-  /** The crossing trajectory's losses from the previous check on, kept with its weights (what the record shows if it is returned). */
   crossingLosses?: LossPoint[];
   /** The last coarse check's step: the snapshot a crossing rewinds to. */
   previousStep?: number;
@@ -148,7 +147,7 @@ export function runLossMethod(
       const r = history.rewind;
       if (r?.previousStep !== undefined) previous = loadSnapshot(options.checkpointDir, r.previousStep);
       if (r?.bestStep !== undefined) best = weightsOnly(r.bestStep === previous?.step ? previous : loadSnapshot(options.checkpointDir, r.bestStep));
-      if (r?.phase === 'fine' && r.crossingKept && r.crossedAt !== undefined) crossing = loadSnapshot(options.checkpointDir, r.crossedAt);
+      if (r?.phase === 'fine' && r.crossingLosses && r.crossedAt !== undefined) crossing = loadSnapshot(options.checkpointDir, r.crossedAt);
     }
     const rewind: RewindState = history.rewind ?? { phase: 'coarse' };
     let stepsRun = history.stepsRun ?? 0;
@@ -230,7 +229,6 @@ export function runLossMethod(
           history.losses = history.losses.filter((l) => l.step < previous!.step);
           rewind.phase = 'fine';
           rewind.crossedAt = step;
-          rewind.crossingKept = true;
           rewind.previousStep = undefined;
           step = previous.step;
           previous = undefined;
@@ -249,8 +247,9 @@ export function runLossMethod(
           if (crossingCheck && closerToTarget(crossingCheck, history.checks.find((k) => k.step === rewind.bestStep)!, target)) {
             rewind.bestStep = crossingCheck.step;
             best = crossing;
-            const replayedFrom = rewind.crossingLosses?.[0]?.step ?? step;
-            history.losses = [...history.losses.filter((l) => l.step < replayedFrom), ...(rewind.crossingLosses ?? [])];
+            // Kept with the weights: the steps from the previous check to the crossing.
+            const kept = rewind.crossingLosses!;
+            history.losses = [...history.losses.filter((l) => l.step < kept[0]!.step), ...kept];
           }
           break;
         }

@@ -69,12 +69,11 @@ export interface RecordedCheck {
 export interface RecordedRewind {
   phase: RewindState['phase'];
   crossed_at?: number;
-  crossing_kept?: boolean;
   previous_step?: number;
   best_step?: number;
 }
 
-export const recordedCheck = (c: StopCheck): RecordedCheck => snakeKeys(c) as unknown as RecordedCheck;
+const recordedCheck = (c: StopCheck): RecordedCheck => snakeKeys(c) as unknown as RecordedCheck;
 const recordedRewind = (r: RewindState): RecordedRewind => snakeKeys(r) as unknown as RecordedRewind;
 
 export interface UnlearnRecord {

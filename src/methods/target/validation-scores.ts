@@ -10,8 +10,8 @@ import { idSetHash, type Example } from '../../data';
 import { writeFileAtomic } from '../../io/atomic';
 import { readJsonFile } from '../../io/json-file';
 import type { SampleScores, UnitLayout } from '../scored-sample';
-import type { HeldoutScores } from './manifest';
 import { cachedHeldout, heldoutScores } from './references';
+import type { HeldoutScores } from './manifest';
 
 export const VALIDATION_SCORES_FILE = 'validation-scores.json';
 export const VALIDATION_SCORES_FORMAT = 'deepcut-validation-scores/1';
