@@ -215,8 +215,9 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
       };
       // Estimated on the input model before any step (so a resumed run gets the same target).
       let target: StopTarget | undefined;
-      const targetStarted = Date.now();
+      let targetSeconds = 0;
       if (isTargetRule(stop)) {
+        const targetStarted = Date.now();
         target = estimateTarget({
           rule: stop, model: classifier, tokenizer, forgetSample: stopForgetSample(forget, hp, seed), validation, labels: req.dataset.labels, maxLength, log,
           keptSubjects: new Set(retain.map(subjectOf)), modelFolder: { dir: req.modelDir, hash: inputHash.manifest_hash },
@@ -224,8 +225,8 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
         });
         log(`target forget accuracy ${(100 * target.accuracy).toFixed(1)}% (loss ${target.loss.toFixed(3)}): ${target.source}`);
         target.notes?.forEach((n) => log(`note: ${n}`));
+        targetSeconds = (Date.now() - targetStarted) / 1000;
       }
-      const targetSeconds = (Date.now() - targetStarted) / 1000;
       const result = runLossMethod(method, classifier, tokenizer, { forget, retain, validation }, {
         hp, seed, stop, target, maxLength, forgetHash: req.forget.hash, checkpointDir: path.join(req.out, CHECKPOINT_DIR),
         resume: req.resume, loadOriginal, onStep: req.onStep, onCheck: req.onCheck,
