@@ -16,6 +16,7 @@ export const LOOP_HYPERPARAMETERS: Readonly<Record<string, HyperParameter>> = {
   checkpointEvery: { default: 25, help: 'steps between resumable checkpoints' },
   tolerance: { default: -1, help: 'target rules: a check this close to the target (accuracy) ends the run without replaying the steps before it; -1: the target\'s own noise on the n scored forget units, max(0.01, sqrt(t(1-t)/n)) (1.4 points at 95% on 256 rows, 6 on 13), since a retrained model lands about that far from it itself' },
   bisect: { default: 0, help: 'target rules: at a check that crosses the target, probe the straight line between it and the previous check\'s state with up to this many checks (bisection, no steps) instead of replaying the steps in between one at a time (0: replay)' },
+  chooseByGap: { default: 0, help: 'target rules: 1 = every check also scores a retain sample and the held-out sample (stopSample rows each), and the run returns the check with the smallest estimated gap to a retrained model ((2 |forget accuracy - target| + the retain and held-out accuracy moved since step 0) / 4, the evaluation\'s average gap with the forget term standing in for the MIA one), the input model included; 0 = the check closest to the target forget accuracy' },
   dropout: { default: -1, help: 'dropout rate of every dropout layer while unlearning (-1: the input model\'s own rates); the saved model keeps its own rates. DeepCUT\'s views differ only through dropout, so a model fine-tuned at dropout 0 needs this for them to' },
   frozenCacheMb: { default: 1024, help: FROZEN_CACHE_HELP },
   freezeLayers: { default: 0, help: 'keep the embeddings and this many lower layers fixed (default: what the input model\'s fine-tune froze, from its recipe; those weights never saw the data)' },
@@ -45,6 +46,7 @@ export function resolveHyperparameters(method: UnlearningMethod, overrides: Read
       throw new Error(`hyper-parameter '${name}' must be a ${zeroAllowed ? 'non-negative' : 'positive'} integer, got ${v}`);
     }
   }
+  if (hp.chooseByGap !== undefined && hp.chooseByGap !== 0 && hp.chooseByGap !== 1) throw new Error(`hyper-parameter 'chooseByGap' must be 0 or 1, got ${hp.chooseByGap}`);
   if (hp.dropout !== undefined && !(hp.dropout === -1 || (hp.dropout >= 0 && hp.dropout < 1))) throw new Error(`hyper-parameter 'dropout' must be a rate in [0, 1), or -1 for the input model's own rates, got ${hp.dropout}`);
   if (hp.frozenCacheMb !== undefined && !(hp.frozenCacheMb >= 0)) throw new Error(`hyper-parameter 'frozenCacheMb' must be a non-negative number of MiB, got ${hp.frozenCacheMb}`);
   if (hp.tolerance !== undefined && !(hp.tolerance === -1 || (hp.tolerance >= 0 && hp.tolerance <= 1))) throw new Error(`hyper-parameter 'tolerance' must be an accuracy distance from 0 to 1, or -1 for the target's own noise, got ${hp.tolerance}`);

@@ -17,7 +17,7 @@ import type { Module } from '../nn';
 import { freezeLowerLayers } from '../model';
 import type { Classifier, HyperParameters, LossMethod, MethodState } from './types';
 import { BatchSchedule, mixSeed, sampleUpTo } from './schedule';
-import { checkStop, closerToTarget, isTargetRule, targetTolerance, type StopCheck, type StopRule, type StopTarget } from './stopping';
+import { betterCheck, checkStop, isTargetRule, targetTolerance, type QualitySamples, type StopCheck, type StopRule, type StopTarget } from './stopping';
 import { hasCheckpoint, loadCheckpoint, loadSnapshot, saveCheckpoint, type RunIdentity } from './checkpoint';
 import { ScoredSample } from './scored-sample';
 import { blendSnapshots, restoreSnapshot, takeSnapshot, type RunSnapshot } from './snapshot';
@@ -158,10 +158,15 @@ export function runLossMethod(
     const stopForget = options.stop === 'none' ? undefined : new ScoredSample(stopForgetSample(data.forget, hp, seed), tokenizer, options.maxLength, 'forget sample');
     const stopHeldout = options.stop === 'none' ? undefined : new ScoredSample(sampleUpTo(data.validation, hp.stopSample!, mixSeed(seed, 4)), tokenizer, options.maxLength, 'held-out sample');
     if (stopHeldout) prefix?.keepAlso(stopHeldout.examples);
+    // chooseByGap: every check also scores a retain sample and the held-out sample, and the
+    // check returned is the one with the smallest estimated gap to a retrained model.
+    const stopRetain = target && hp.chooseByGap === 1 ? new ScoredSample(sampleUpTo(data.retain, hp.stopSample!, mixSeed(seed, 7)), tokenizer, options.maxLength, 'retain sample') : undefined;
+    if (stopRetain) prefix?.keepAlso(stopRetain.examples);
+    const quality = (): QualitySamples | undefined => stopRetain && { retain: stopRetain, heldout: stopHeldout!, base: history.checks.find((k) => k.step === 0) };
     const seconds = { steps: 0, checks: 0 };
     const runCheck = (step: number, fine: boolean, blend?: StopCheck['blend']): StopCheck => {
       const started = Date.now();
-      const c = checkStop(model, stopForget!, stopHeldout!, options.stop, step, target, attachPrefix);
+      const c = checkStop(model, stopForget!, stopHeldout!, options.stop, step, target, attachPrefix, quality());
       seconds.checks += (Date.now() - started) / 1000;
       if (fine) c.fine = true;
       if (blend) c.blend = blend;
@@ -186,7 +191,7 @@ export function runLossMethod(
         blendSnapshots(model, from, crossing, alpha);
         const at = from.step + alpha * (step - from.step);
         const k = runCheck(at, true, { from: from.step, to: step, alpha });
-        if (closerToTarget(k, history.checks.find((x) => x.step === rewind.bestStep)!, target!)) {
+        if (betterCheck(k, history.checks.find((x) => x.step === rewind.bestStep)!, target!)) {
           rewind.bestStep = at;
           closest = alpha;
         }
@@ -210,7 +215,7 @@ export function runLossMethod(
         // The crossing check is met again at the end of its replay: the same state, so the same check.
         const c = history.checks.find((k) => k.step === step) ?? runCheck(step, rewind.phase === 'fine');
         const bestCheck = history.checks.find((k) => k.step === rewind.bestStep);
-        const isBest = !bestCheck || closerToTarget(c, bestCheck, target);
+        const isBest = !bestCheck || betterCheck(c, bestCheck, target);
         // Within `tolerance` of the target the replay would be chasing the target's own noise.
         const closeEnough = c.distance! <= tolerance;
         if (rewind.phase === 'coarse' && c.unseen && !closeEnough && previous && (hp.bisect ?? 0) > 0) {
@@ -244,7 +249,7 @@ export function runLossMethod(
           // The replay crossed before the coarse crossing (a dip in the first steps): that
           // crossing state, closer to the target, may still be the better one to return.
           const crossingCheck = crossing && step < crossing.step ? history.checks.find((k) => k.step === crossing!.step && !k.fine) : undefined;
-          if (crossingCheck && closerToTarget(crossingCheck, history.checks.find((k) => k.step === rewind.bestStep)!, target)) {
+          if (crossingCheck && betterCheck(crossingCheck, history.checks.find((k) => k.step === rewind.bestStep)!, target)) {
             rewind.bestStep = crossingCheck.step;
             best = crossing;
             // Kept with the weights: the steps from the previous check to the crossing.

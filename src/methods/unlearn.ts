@@ -63,6 +63,9 @@ export interface RecordedCheck {
   distance?: number;
   fine?: boolean;
   blend?: { from: number; to: number; alpha: number };
+  retain_accuracy?: number;
+  loss_auc?: number;
+  estimated_gap?: number;
 }
 
 /** RewindState as unlearn.json records it (snake_case). */
@@ -232,7 +235,7 @@ export async function unlearn(req: UnlearnRequest): Promise<UnlearnRecord> {
         resume: req.resume, loadOriginal, onStep: req.onStep, onCheck: req.onCheck,
       });
       if (result.resumedFrom !== undefined) log(`resumed from step ${result.resumedFrom}`);
-      if (result.chosen) log(`returned the state of the check at step ${result.chosen.step} (forget accuracy ${(100 * result.chosen.forgetAccuracy).toFixed(1)}%, ${result.stepsRun} steps run; a check within ${(100 * result.tolerance!).toFixed(1)} points of the target ends the run)`);
+      if (result.chosen) log(`returned the state of the check at step ${result.chosen.step} (forget accuracy ${(100 * result.chosen.forgetAccuracy).toFixed(1)}%${result.chosen.estimatedGap !== undefined ? `, the smallest estimated gap: ${result.chosen.estimatedGap.toFixed(4)}` : ''}, ${result.stepsRun} steps run; a check within ${(100 * result.tolerance!).toFixed(1)} points of the target ends the run)`);
       savePretrained(classifier, req.out, { tokenizerDir: req.modelDir, overwrite: true, dropoutOf: ownRates });
       base = {
         steps: result.steps, steps_run: result.stepsRun, stopped_by: result.stoppedBy, checks: result.checks.map(recordedCheck), losses: result.losses,

@@ -101,7 +101,7 @@ export function registerUnlearn(program: Command): void {
           progress?.stop();
           progress = undefined;
           if (c.distance !== undefined) {
-            console.log(`step ${c.step}${c.fine ? ' (replay)' : ''}: forget accuracy ${(100 * c.forgetAccuracy).toFixed(1)}%, ${(100 * c.distance).toFixed(1)} points from the target${c.heldoutAccuracy !== undefined ? `; validation ${(100 * c.heldoutAccuracy).toFixed(1)}%` : ''}${c.unseen ? (c.fine ? ' -> crossed the target, stopping' : ' -> crossed the target') : ''}`);
+            console.log(`step ${c.step}${c.fine ? ' (replay)' : ''}: forget accuracy ${(100 * c.forgetAccuracy).toFixed(1)}%, ${(100 * c.distance).toFixed(1)} points from the target${c.estimatedGap !== undefined ? `; retain ${(100 * c.retainAccuracy!).toFixed(1)}%, validation ${(100 * c.heldoutAccuracy!).toFixed(1)}%, loss MIA ${c.lossAuc?.toFixed(3) ?? '-'}, estimated gap ${c.estimatedGap.toFixed(4)}` : c.heldoutAccuracy !== undefined ? `; validation ${(100 * c.heldoutAccuracy).toFixed(1)}%` : ''}${c.unseen ? (c.fine ? ' -> crossed the target, stopping' : ' -> crossed the target') : ''}`);
             return;
           }
           console.log(`step ${c.step}: forget accuracy ${(100 * c.forgetAccuracy).toFixed(1)}% vs validation ${(100 * (c.heldoutAccuracy ?? NaN)).toFixed(1)}%, forget loss ${c.forgetLoss.toFixed(3)} vs ${(c.heldoutLoss ?? NaN).toFixed(3)}${c.unseen ? ' -> forget set looks unseen, stopping' : ''}`);

@@ -10,7 +10,7 @@ import type { Device, DeviceSpec } from '../../engine/device';
 import type { SequenceTokenizer } from '../../text/types';
 import type { Module } from '../../nn';
 import { ScoredSample, sampleScores, unitsOf, type SampleScores, type UnitLayout } from '../scored-sample';
-import type { StopTarget } from '../stopping';
+import { lossMia, type StopTarget } from '../stopping';
 import { classFallbackNote, classMatched, classesWithoutHeldout, ratesByClass, type ClassRates } from './class-matched';
 import type { HeldoutScores, ReferencesManifest } from './manifest';
 import { idSetHash } from '../../data/hash';
@@ -247,6 +247,10 @@ export function referencesTarget(input: ReferencesTargetInput): StopTarget {
   // summed over the judged units and spread over all n (units of kept subjects add no gap).
   const gapAccuracy = (refHeldoutAccuracy - refForgetAccuracy) / n;
   const gapLoss = (refForgetLoss - refHeldoutLoss) / n;
+  // The loss MIA the references show (their losses on the judged units, each from a reference
+  // that never saw it, against their held-out losses): recorded, not a target (see estimatedGap).
+  const heldoutLosses = refs.flatMap((r) => r.heldoutLosses);
+  const lossAuc = lossMia(outLosses, heldoutLosses);
   const partly = rows < forget.length ? ` for the ${rows} of ${forget.length} rows whose whole subject is forgotten (the other rows' subjects keep records in the retain set: no gap)` : '';
   return {
     rule: 'references',
@@ -272,7 +276,8 @@ export function referencesTarget(input: ReferencesTargetInput): StopTarget {
       model_heldout_loss: model.loss,
       // The per-sample loss distributions the gap summarises (unseen forget rows vs held-out rows).
       references_forget_loss_quantiles: quantiles(outLosses),
-      references_heldout_loss_quantiles: quantiles(refs.flatMap((r) => r.heldoutLosses)),
+      references_heldout_loss_quantiles: quantiles(heldoutLosses),
+      references_loss_mia_auc: lossAuc ?? null,
       per_reference: refs.map((r) => {
         const mine = r.correct.filter((c): c is boolean => c !== undefined);
         return {
