@@ -90,6 +90,55 @@ test('windows past the graph\'s 128 pieces run (sinusoidal positions) and change
   model.dispose();
 }));
 
+test('attention_chunk: each chunk is encoded as its own text, the mean pools them all; config round trip', () => scope(() => {
+  // The converter writes attention_chunk 128 by default; --attention-chunk 0 writes one window.
+  const config = JSON.parse(fs.readFileSync(path.join(MODEL_DIR, 'config.json'), 'utf8'));
+  assert.equal(config.attention_chunk, 128);
+  const oneWindowDir = path.join(converted, 'one-window');
+  convertUseLite({ out: oneWindowDir, attentionChunk: 0 });
+  assert.equal(JSON.parse(fs.readFileSync(path.join(oneWindowDir, 'config.json'), 'utf8')).attention_chunk, undefined);
+  const model = loadPretrained(oneWindowDir).model;
+  const chunkedModel = loadPretrained(MODEL_DIR).model;
+  assert.ok(model instanceof UseLiteForSequenceClassification && chunkedModel instanceof UseLiteForSequenceClassification);
+  const chunked = { model: chunkedModel };
+  assert.equal(chunked.model.config.attentionChunk, 128);
+  model.eval();
+  chunked.model.eval();
+  const ids = FIXTURE.ids[FIXTURE.ids.length - 1]!.slice(0, 300);
+  const chunks = [ids.slice(0, 128), ids.slice(128, 256), ids.slice(256)];
+  noGrad(() => {
+    // Rows of different lengths in one padded batch: the 300-piece text and a 40-piece one.
+    const out = chunked.model.use_lite.forward(batchOf([ids, ids.slice(0, 40)]));
+    const h = out.lastHiddenState.toArray() as Float32Array; // [2, 300, 512]
+    let worst = 0;
+    let scale = 0;
+    let weighted = new Float64Array(512);
+    chunks.forEach((c, k) => {
+      const alone = model.use_lite.forward(batchOf([c]));
+      const a = alone.lastHiddenState.toArray() as Float32Array; // [1, len, 512]
+      for (let t = 0; t < c.length; t++) for (let d = 0; d < 512; d++) { worst = Math.max(worst, Math.abs(h[(128 * k + t) * 512 + d]! - a[t * 512 + d]!)); scale = Math.max(scale, Math.abs(a[t * 512 + d]!)); }
+      const m = alone.mean.toArray() as Float32Array;
+      for (let d = 0; d < 512; d++) weighted[d]! += (m[d]! * c.length) / ids.length;
+    });
+    // The residual stream is not normalised (entries up to ~1e2): compare relative to its scale.
+    assert.ok(worst / scale < 1e-5, `hidden states equal the chunks encoded alone (max diff ${worst} at scale ${scale})`);
+    const mean = out.mean.toArray() as Float32Array;
+    const meanDiff = Math.max(...Array.from(weighted, (v, d) => Math.abs(v - mean[d]!)));
+    assert.ok(meanDiff < 1e-5, `the pooled mean covers every piece of every chunk (max diff ${meanDiff})`);
+    // A text within one chunk is untouched by chunking.
+    const short = out.mean.narrow(0, 1, 1).sub(model.use_lite.forward(batchOf([ids.slice(0, 40)])).mean).abs().maxAll().item();
+    assert.ok(short < 1e-5, `a 40-piece text is encoded as without chunks (max diff ${short})`);
+    weighted = new Float64Array(0);
+  });
+  const saved = path.join(converted, 'chunked');
+  savePretrained(chunked.model, saved, { tokenizerDir: MODEL_DIR });
+  assert.equal(JSON.parse(fs.readFileSync(path.join(saved, 'config.json'), 'utf8')).attention_chunk, 128);
+  assert.equal(loadPretrained(saved).model.config.attentionChunk, 128);
+  assert.throws(() => parseHfConfig({ ...config, attention_chunk: 0 }, 'c.json'), (e: Error) => e instanceof ConfigError && /"attention_chunk"/.test(e.message));
+  model.dispose();
+  chunked.model.dispose();
+}));
+
 test('classification head: logits per label, dropout views differ in train mode, eval is deterministic', () => scope(() => {
   const { model, report } = loadPretrained(MODEL_DIR, { labels: ['ham', 'spam', 'other'] });
   assert.deepEqual(report.newlyInitializedParts, ['classification head']);

@@ -32,6 +32,12 @@ export interface EncoderConfig {
   initializerRange: number;
   /** id2label in id order; its length is the number of labels. */
   labels: string[];
+  /**
+   * USE-Lite only: attention and the timing signal restart every this many pieces (chunk-and-pool:
+   * each chunk is encoded as its own text, the sentence vector pools every piece of every chunk).
+   * Absent: one window over the whole input (config.json `attention_chunk`).
+   */
+  attentionChunk?: number;
   /** The config.json keys this type does not model, written back unchanged on save. */
   extra: JsonObject;
 }
@@ -105,6 +111,7 @@ const useLiteSchema = z.object({
   intermediate_size: positiveInt,
   hidden_act: activation.default('relu'),
   max_position_embeddings: positiveInt.default(2048),
+  attention_chunk: positiveInt.optional(),
   layer_norm_eps: z.number().positive().default(1e-6),
   pad_token_id: z.number().int().nonnegative().nullable().optional(),
   hidden_dropout_prob: probability.default(0.1),
@@ -154,6 +161,7 @@ export function parseHfConfig(json: unknown, file = 'config.json'): EncoderConfi
       padTokenId: c.pad_token_id ?? 0, hiddenDropout: c.hidden_dropout_prob, attentionDropout: c.attention_probs_dropout_prob,
       classifierDropout: c.classifier_dropout ?? c.hidden_dropout_prob, initializerRange: c.initializer_range,
       labels: labelList(file, c.id2label, c.num_labels), extra,
+      ...(c.attention_chunk !== undefined ? { attentionChunk: c.attention_chunk } : {}),
     };
   } else if (parsed.data.model_type === 'distilbert') {
     const c = parsed.data as z.infer<typeof distilbertSchema>;
@@ -186,6 +194,7 @@ function checkConsistency(c: EncoderConfig, file: string): void {
   if (c.modelType === 'use-lite' && (c.embeddingSize ?? c.hiddenSize) % c.numHeads !== 0) {
     throw new ConfigError(file, 'num_attention_heads', `embedding_size ${c.embeddingSize} is not divisible by ${c.numHeads} heads`);
   }
+  if (c.attentionChunk !== undefined && c.modelType !== 'use-lite') throw new ConfigError(file, 'attention_chunk', `only use-lite models restart attention in chunks (model_type ${c.modelType})`);
   if (c.hiddenSize % c.numHeads !== 0) throw new ConfigError(file, names.heads, `${names.hidden} ${c.hiddenSize} is not divisible by ${c.numHeads} heads`);
   if (c.padTokenId >= c.vocabSize) throw new ConfigError(file, 'pad_token_id', `${c.padTokenId} is outside the vocabulary (vocab_size ${c.vocabSize})`);
   if (c.modelType === 'roberta' && c.maxPositionEmbeddings <= c.padTokenId + 1) {
@@ -233,6 +242,7 @@ export function toHfConfig(c: EncoderConfig, architecture: string): JsonObject {
         max_position_embeddings: c.maxPositionEmbeddings, layer_norm_eps: c.layerNormEps, pad_token_id: c.padTokenId,
         hidden_dropout_prob: c.hiddenDropout, attention_probs_dropout_prob: c.attentionDropout,
         classifier_dropout: c.classifierDropout === c.hiddenDropout ? null : c.classifierDropout, initializer_range: c.initializerRange,
+        ...(c.attentionChunk !== undefined ? { attention_chunk: c.attentionChunk } : {}),
       }
     : c.modelType === 'distilbert'
     ? {

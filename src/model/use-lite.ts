@@ -7,7 +7,9 @@
 //   window is not bounded by a table (the graph clips at 128 pieces; max_position_embeddings here);
 // - pre-LayerNorm layers (eps 1e-6) with a fused qkv projection; layer 0 widens 256 → 512, its
 //   residual through a dense projection of its input; FFN relu; no final LayerNorm;
-// - sentence vector: masked mean over positions → tanh(dense) → L2-normalised (`embedding`).
+// - sentence vector: masked mean over positions → tanh(dense) → L2-normalised (`embedding`);
+// - optional chunk-and-pool (`attention_chunk` in config.json): attention and timing restart every
+//   C pieces, so a long text is encoded as chunks of the window the graph was trained on.
 // Dropout (absent from the inference graph) sits where BERT has it, for fine-tuning and DeepCUT's views.
 import type { Tensor } from '../engine/tensor';
 import { arange, cat, tensor } from '../engine/create';
@@ -18,7 +20,7 @@ import { Linear, Embedding, LayerNorm } from '../nn/layers';
 import { selectUnits } from './positions';
 import type { EncoderConfig } from './config';
 import { group } from './group';
-import { splitHeads, mergeHeads, additiveMask } from './attention';
+import { splitHeads, mergeHeads, additiveMask, MASKED_SCORE } from './attention';
 import { activate, dropout } from './activation';
 import { checkBatch } from './inputs';
 import { forwardStart, layersToRun } from './lower';
@@ -61,9 +63,19 @@ export class UseLiteEmbeddings extends Module {
     });
   }
 
+  /** The timing signal of positions 0..T-1, restarting every `attentionChunk` pieces when the config sets one. */
+  private chunkedTiming(seqLen: number): Tensor {
+    const chunk = this.config.attentionChunk;
+    if (chunk === undefined || seqLen <= chunk) return this.timing(seqLen);
+    return scope(() => {
+      const one = this.timing(chunk);
+      return cat(Array.from({ length: Math.ceil(seqLen / chunk) }, () => one), 0).narrow(0, 0, seqLen);
+    });
+  }
+
   forward(inputIds: Tensor): Tensor {
     const emb = this.word_embeddings.forward(inputIds); // [B, T, width]
-    const x = emb.mul(2).add(this.timing(inputIds.size(1)));
+    const x = emb.mul(2).add(this.chunkedTiming(inputIds.size(1)));
     return dropout(x, this.config.hiddenDropout, this.training);
   }
 }
@@ -86,7 +98,7 @@ export class UseLiteLayer extends Module {
     this.ffn = this.child('ffn', group({ fc1: new Linear(out, inner), fc2: new Linear(inner, out) }));
   }
 
-  /** x [B, T, inWidth]; keyBias [B, 1, 1, T] (0 or masked) or undefined. */
+  /** x [B, T, inWidth]; keyBias [B, 1, 1, T] (0 or masked; [B, 1, T, T] with chunks) or undefined. */
   forward(x: Tensor, keyBias: Tensor | undefined): Tensor {
     const { numHeads, hiddenDropout, attentionDropout, hiddenAct } = this.config;
     const w = this.inWidth;
@@ -128,7 +140,7 @@ export class UseLiteModel extends Module implements Encoder {
 
   forward(batch: EncoderBatch, options: ForwardOptions = {}): UseLiteEncoderOutput {
     checkBatch(batch, this.config);
-    const keyBias = batch.attentionMask && additiveMask(batch.attentionMask);
+    const keyBias = chunkBias(batch.attentionMask && additiveMask(batch.attentionMask), batch.inputIds, this.config.attentionChunk);
     const start = forwardStart(this, batch, options, () => this.embeddings.forward(batch.inputIds));
     let h = start.hidden;
     const hiddenStates = options.outputHiddenStates ? [h] : undefined;
@@ -149,6 +161,24 @@ export class UseLiteModel extends Module implements Encoder {
   embed(batch: EncoderBatch): Tensor {
     return F.normalize(this.pool(this.forward(batch).mean), 1, 2, 1e-12);
   }
+}
+
+/**
+ * Chunk-and-pool inside one pass: with a chunk size C below the batch's length T, a piece attends
+ * only to the pieces of its own chunk ([i/C] = [j/C]), so each chunk is encoded as a text of its
+ * own (its timing signal restarts too), while the masked mean still pools every piece. Returns the
+ * additive bias [B or 1, 1, T or 1, T] (the key padding bias alone when no chunking applies).
+ */
+function chunkBias(keyBias: Tensor | undefined, inputIds: Tensor, chunk: number | undefined): Tensor | undefined {
+  const seq = inputIds.size(1);
+  if (chunk === undefined || seq <= chunk) return keyBias;
+  const bias = new Float32Array(seq * seq);
+  for (let i = 0; i < seq; i++) {
+    for (let j = 0; j < seq; j++) if (Math.floor(i / chunk) !== Math.floor(j / chunk)) bias[i * seq + j] = MASKED_SCORE;
+  }
+  const block = tensor(bias, { shape: [1, 1, seq, seq], device: inputIds.device });
+  // float32 min twice is -inf; a row always keeps its own chunk's keys, so softmax stays finite.
+  return keyBias ? keyBias.add(block) : block;
 }
 
 /** Mean over positions where mask is 1 (all positions without a mask); rows with no token give 0. */
