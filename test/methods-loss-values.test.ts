@@ -9,10 +9,11 @@ import { getMethod, defaultHyperparameters, type Classifier, type LossMethod, ty
 import type { LabelledBatch } from '../src/train/batches';
 
 // Rows: logits (2 classes) and pooled vectors (2-D) per example id.
-const ROWS: Record<string, { logits: [number, number]; pooled: [number, number] }> = {
-  f0: { logits: [3, 0], pooled: [1, 0] }, // forget, class 0
-  r0: { logits: [2, 0], pooled: [1, 0] }, // retain, class 0
-  r1: { logits: [0, 1], pooled: [0, 1] }, // retain, class 1
+// `cls` (the pre-pooler vector) puts the forget row with class 1 instead.
+const ROWS: Record<string, { logits: [number, number]; pooled: [number, number]; cls: [number, number] }> = {
+  f0: { logits: [3, 0], pooled: [1, 0], cls: [0, 1] }, // forget, class 0
+  r0: { logits: [2, 0], pooled: [1, 0], cls: [1, 0] }, // retain, class 0
+  r1: { logits: [0, 1], pooled: [0, 1], cls: [0, 1] }, // retain, class 1
 };
 const ids = Object.keys(ROWS);
 const ex = (id: string, label: number): Example => ({ id, text: id, label, labelName: String(label), split: 'train' });
@@ -34,7 +35,8 @@ const stub = {
   forward(batch: LabelledBatch) {
     const logits = tensor(ids.map((id) => ROWS[id]!.logits)).indexSelect(0, batch.inputIds);
     const pooled = tensor(ids.map((id) => ROWS[id]!.pooled)).indexSelect(0, batch.inputIds);
-    return { logits, pooled, cls: pooled, lastHiddenState: pooled };
+    const cls = tensor(ids.map((id) => ROWS[id]!.cls)).indexSelect(0, batch.inputIds);
+    return { logits, pooled, cls, lastHiddenState: pooled };
   },
 } as unknown as Classifier;
 
@@ -68,13 +70,16 @@ test('contrastive-unlearning: 3 L_UL + CE(retain); anchor f0 (class 0): P = {r1}
 test('deepcut: CE(retain) + gamma SupCon; a second dropout view adds exactly log 2 (no dropout in the stub)', () => {
   // One view, tau 0.5: s(f0,r0) = 2, s(f0,r1) = 0; L_f = -(0 - log(e^2 + 1)).
   const lf = Math.log(Math.exp(2) + 1);
-  close(lossOf('deepcut', { views: 1 }), ceRetain + lf);
-  close(lossOf('deepcut', { views: 1, gamma: 0.5 }), ceRetain + 0.5 * lf);
+  const pooled = { prePooler: 0 };
+  close(lossOf('deepcut', { ...pooled, views: 1 }), ceRetain + lf);
+  close(lossOf('deepcut', { ...pooled, views: 1, gamma: 0.5 }), ceRetain + 0.5 * lf);
   // Two identical views double every candidate: each log-probability loses log 2; retain CE is unchanged.
-  close(lossOf('deepcut', { views: 2 }), ceRetain + lf + Math.log(2));
+  close(lossOf('deepcut', { ...pooled, views: 2 }), ceRetain + lf + Math.log(2));
   // retainViews 1: the anchors keep their two views, the retain candidates are encoded once (no doubling).
-  close(lossOf('deepcut', { views: 2, retainViews: 1 }), ceRetain + lf);
-  close(lossOf('deepcut', { views: 2, retainViews: 2 }), ceRetain + lf + Math.log(2));
+  close(lossOf('deepcut', { ...pooled, views: 2, retainViews: 1 }), ceRetain + lf);
+  close(lossOf('deepcut', { ...pooled, views: 2, retainViews: 2 }), ceRetain + lf + Math.log(2));
+  // The default, prePooler 1, contrasts `cls`: s(f0,r0) = 0, s(f0,r1) = 2, so the anchor already sits with class 1.
+  close(lossOf('deepcut', { views: 1 }), ceRetain + Math.log(1 + Math.exp(2)) - 2);
 });
 
 test('scrub: a max-step is -KL(teacher || student) on forget, a min-step KL + CE on retain', () => {
@@ -162,4 +167,12 @@ test('salun: random labels + CE(retain); the mask keeps exactly the requested sh
   });
   state.dispose!();
   model.dispose();
+});
+
+test('deepcut: prePooler must be 0 or 1', () => {
+  const method = getMethod('deepcut') as LossMethod<MethodState>;
+  const setup = (prePooler: number) => method.setup!({ model: stub, hp: { ...defaultHyperparameters(method), prePooler } } as unknown as Parameters<NonNullable<typeof method.setup>>[0]);
+  assert.deepEqual(setup(1), {});
+  assert.deepEqual(setup(0), {});
+  assert.throws(() => setup(2), /prePooler must be 0 or 1, got 2/);
 });
