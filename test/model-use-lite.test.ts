@@ -135,6 +135,8 @@ test('attention_chunk: each chunk is encoded as its own text, the mean pools the
   assert.equal(JSON.parse(fs.readFileSync(path.join(saved, 'config.json'), 'utf8')).attention_chunk, 128);
   assert.equal(loadPretrained(saved).model.config.attentionChunk, 128);
   assert.throws(() => parseHfConfig({ ...config, attention_chunk: 0 }, 'c.json'), (e: Error) => e instanceof ConfigError && /"attention_chunk"/.test(e.message));
+  assert.throws(() => parseHfConfig({ model_type: 'bert', vocab_size: 10, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16, attention_chunk: 128 }, 'c.json'),
+    (e: Error) => e instanceof ConfigError && /"attention_chunk": only use-lite/.test(e.message));
   model.dispose();
   chunked.model.dispose();
 }));

@@ -142,6 +142,7 @@ export function parseHfConfig(json: unknown, file = 'config.json'): EncoderConfi
   if (modelType !== 'bert' && modelType !== 'roberta' && modelType !== 'distilbert' && modelType !== 'use-lite') {
     throw new ConfigError(file, 'model_type', `${JSON.stringify(modelType)} is not supported (supported: "bert", "roberta", "distilbert", "use-lite")`);
   }
+  if (modelType !== 'use-lite' && raw.attention_chunk !== undefined) throw new ConfigError(file, 'attention_chunk', `only use-lite models restart attention in chunks (model_type ${modelType})`);
   const schema = modelType === 'distilbert' ? distilbertSchema : modelType === 'use-lite' ? useLiteSchema : bertSchema;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
