@@ -112,7 +112,7 @@ test('attention_chunk: each chunk is encoded as its own text, the mean pools the
     const h = out.lastHiddenState.toArray() as Float32Array; // [2, 300, 512]
     let worst = 0;
     let scale = 0;
-    let weighted = new Float64Array(512);
+    const weighted = new Float64Array(512);
     chunks.forEach((c, k) => {
       const alone = model.use_lite.forward(batchOf([c]));
       const a = alone.lastHiddenState.toArray() as Float32Array; // [1, len, 512]
@@ -128,7 +128,6 @@ test('attention_chunk: each chunk is encoded as its own text, the mean pools the
     // A text within one chunk is untouched by chunking.
     const short = out.mean.narrow(0, 1, 1).sub(model.use_lite.forward(batchOf([ids.slice(0, 40)])).mean).abs().maxAll().item();
     assert.ok(short < 1e-5, `a 40-piece text is encoded as without chunks (max diff ${short})`);
-    weighted = new Float64Array(0);
   });
   const saved = path.join(converted, 'chunked');
   savePretrained(chunked.model, saved, { tokenizerDir: MODEL_DIR });

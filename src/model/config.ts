@@ -142,7 +142,8 @@ export function parseHfConfig(json: unknown, file = 'config.json'): EncoderConfi
   if (modelType !== 'bert' && modelType !== 'roberta' && modelType !== 'distilbert' && modelType !== 'use-lite') {
     throw new ConfigError(file, 'model_type', `${JSON.stringify(modelType)} is not supported (supported: "bert", "roberta", "distilbert", "use-lite")`);
   }
-  if (modelType !== 'use-lite' && raw.attention_chunk !== undefined) throw new ConfigError(file, 'attention_chunk', `only use-lite models restart attention in chunks (model_type ${modelType})`);
+  // The other schemas do not read attention_chunk: refuse it here rather than drop it.
+  if (raw.attention_chunk !== undefined) checkChunkOwner(modelType, file);
   const schema = modelType === 'distilbert' ? distilbertSchema : modelType === 'use-lite' ? useLiteSchema : bertSchema;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -188,6 +189,10 @@ export function parseHfConfig(json: unknown, file = 'config.json'): EncoderConfi
   return config;
 }
 
+function checkChunkOwner(modelType: ModelType, file: string): void {
+  if (modelType !== 'use-lite') throw new ConfigError(file, 'attention_chunk', `only use-lite models restart attention in chunks (model_type ${modelType})`);
+}
+
 function checkConsistency(c: EncoderConfig, file: string): void {
   const names = c.modelType === 'distilbert'
     ? { hidden: 'dim', heads: 'n_heads' }
@@ -195,7 +200,7 @@ function checkConsistency(c: EncoderConfig, file: string): void {
   if (c.modelType === 'use-lite' && (c.embeddingSize ?? c.hiddenSize) % c.numHeads !== 0) {
     throw new ConfigError(file, 'num_attention_heads', `embedding_size ${c.embeddingSize} is not divisible by ${c.numHeads} heads`);
   }
-  if (c.attentionChunk !== undefined && c.modelType !== 'use-lite') throw new ConfigError(file, 'attention_chunk', `only use-lite models restart attention in chunks (model_type ${c.modelType})`);
+  if (c.attentionChunk !== undefined) checkChunkOwner(c.modelType, file);
   if (c.hiddenSize % c.numHeads !== 0) throw new ConfigError(file, names.heads, `${names.hidden} ${c.hiddenSize} is not divisible by ${c.numHeads} heads`);
   if (c.padTokenId >= c.vocabSize) throw new ConfigError(file, 'pad_token_id', `${c.padTokenId} is outside the vocabulary (vocab_size ${c.vocabSize})`);
   if (c.modelType === 'roberta' && c.maxPositionEmbeddings <= c.padTokenId + 1) {

@@ -172,11 +172,9 @@ export class UseLiteModel extends Module implements Encoder {
 function chunkBias(keyBias: Tensor | undefined, inputIds: Tensor, chunk: number | undefined): Tensor | undefined {
   const seq = inputIds.size(1);
   if (chunk === undefined || seq <= chunk) return keyBias;
-  const bias = new Float32Array(seq * seq);
-  for (let i = 0; i < seq; i++) {
-    for (let j = 0; j < seq; j++) if (Math.floor(i / chunk) !== Math.floor(j / chunk)) bias[i * seq + j] = MASKED_SCORE;
-  }
-  const block = tensor(bias, { shape: [1, 1, seq, seq], device: inputIds.device });
+  // Each position's chunk index, then "other chunk" as a [T, T] comparison on the device.
+  const chunkOf = tensor(Float32Array.from({ length: seq }, (_, i) => Math.floor(i / chunk)), { device: inputIds.device });
+  const block = chunkOf.unsqueeze(1).ne(chunkOf.unsqueeze(0)).to('float32').mul(MASKED_SCORE).view([1, 1, seq, seq]);
   // float32 min twice is -inf; a row always keeps its own chunk's keys, so softmax stays finite.
   return keyBias ? keyBias.add(block) : block;
 }

@@ -127,6 +127,7 @@ export function convertUseLite(options: ConvertUseLiteOptions): ConvertUseLiteRe
 
   const vocab = JSON.parse(fs.readFileSync(vocabFile, 'utf8')) as [string, number | null][];
   const parameters = [...state.entries()].filter(([k]) => !k.endsWith('inv_timescales')).reduce((n, [, t]) => n + t.numel, 0);
+  const attentionChunk = options.attentionChunk ?? 128;
   const config = {
     architectures: ['UseLiteModel'],
     model_type: 'use-lite',
@@ -141,7 +142,7 @@ export function convertUseLite(options: ConvertUseLiteOptions): ConvertUseLiteRe
     max_position_embeddings: 2048,
     original_window: 128,
     // Chunk-and-pool past the graph's window: each 128-piece chunk is encoded as the graph would.
-    ...((options.attentionChunk ?? 128) > 0 ? { attention_chunk: options.attentionChunk ?? 128 } : {}),
+    ...(attentionChunk > 0 ? { attention_chunk: attentionChunk } : {}),
     layer_norm_eps: layerNormEps,
     pad_token_id: 0,
     hidden_dropout_prob: 0.1,
