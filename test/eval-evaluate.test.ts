@@ -72,9 +72,12 @@ test('evaluateModel: every metric present and in range; the gap of a model to it
   testScores.labels.forEach((label, i) => (correct += testScores.logits[2 * i + label]! > testScores.logits[2 * i + 1 - label]! ? 1 : 0));
   assert.equal(flat['accuracy.test'], correct / 21);
   // The reference is the same model: its metrics are the model's, every gap is exactly 0.
-  assert.deepEqual(result.metrics.reference, { accuracy: result.metrics.accuracy, macro_f1: result.metrics.macro_f1, mia: result.metrics.mia, latent: result.metrics.latent });
+  const { accuracy, macro_f1, mia, latent, subjects } = result.metrics;
+  assert.ok(subjects, "the slice's forgotten senders have test emails");
+  assert.equal(result.metrics.test.subject_rows, result.sets.subjectTest.length);
+  assert.deepEqual(result.metrics.reference, { accuracy, macro_f1, mia, latent, subjects });
   const gaps = Object.entries(flattenMetrics(result.metrics.gap!, 'gap'));
-  assert.equal(gaps.length, 16, 'a gap per accuracy, macro-F1, MIA and latent metric, plus the average');
+  assert.equal(gaps.length, 17, "a gap per accuracy, macro-F1, MIA and latent metric and the subjects' test accuracy, plus the average");
   for (const [key, value] of gaps) assert.equal(value, 0, `${key} = 0`);
   scorable.dispose();
   assert.equal(liveTensors(), before, 'scoring and disposing leak no tensors');
@@ -182,4 +185,37 @@ test('deepcut eval writes metrics.json and report.html; refuses bad folders, lab
   fails(withOut(args.map((a) => (a === SLICE ? SLICE.replace('spamassassin', 'sotu') : a)).map((a) => (a === f.spec ? 'random:0.05' : a))), /labels \[ham, spam\] .* do not match dataset sotu-slice/);
   assert.equal(fs.existsSync(fresh), false, 'nothing written on failure');
   fs.rmSync(out, { recursive: true });
+});
+
+test("subjects.test_accuracy: the forget set's subjects on their own test rows, compared with the reference", () => {
+  // Sender 'a' is forgotten; 'b' stays; 'c' has no train rows in the forget set. A row without a user is its own subject.
+  const ex = (id: string, split: Example['split'], label: number, user?: string): Example => ({ id, text: id, label, labelName: String(label), split, ...(user ? { user } : {}) });
+  const forget = [ex('f1', 'train', 0, 'a'), ex('f2', 'train', 0, 'a'), ex('f3', 'train', 1)];
+  const retain = [ex('r1', 'train', 0, 'b'), ex('r2', 'train', 1, 'c'), ex('r3', 'train', 1, 'b'), ex('r4', 'train', 0, 'c')];
+  const test = [ex('t1', 'test', 0, 'a'), ex('t2', 'test', 1, 'b'), ex('t3', 'test', 0, 'a'), ex('t4', 'test', 1, 'a'), ex('t5', 'test', 0, 'c'), ex('t6', 'test', 1, 'b')];
+  /** Predicts class 1 for the ids listed, class 0 for the rest. */
+  const predicting = (ones: readonly string[]): Scorable => ({
+    numLabels: 2, labels: ['0', '1'], dispose: () => {},
+    score: (examples) => ({
+      logits: Float32Array.from(examples.flatMap((e) => (ones.includes(e.id) ? [0, 2] : [2, 0]))),
+      embeddings: Float32Array.from(examples.flatMap((e, i) => [1 + i, e.label])), dim: 2,
+    }),
+  });
+  const sets = selectEvalSets({ forget, retain, test }, { retainSample: 0 });
+  assert.deepEqual([...sets.subjectTest], [0, 2, 3], "t1, t3 and t4 are sender a's");
+  // The model gets all of a's test rows right (t4 is class 1); the reference, which never saw a, only t4.
+  const model = predicting(['t4', 't2', 't6', 'r2', 'r3']);
+  const reference = predicting(['t1', 't3', 't4', 't2', 't6', 'r2', 'r3']);
+  const result = evaluateModel({ scorable: model, reference, forget, retain, test, options: { ...OPTIONS, retainSample: 0 } });
+  assert.equal(result.metrics.subjects?.test_accuracy, 1);
+  assert.equal(result.metrics.reference?.subjects?.test_accuracy, 1 / 3);
+  assert.ok(Math.abs(result.metrics.gap!.subjects!.test_accuracy - 2 / 3) < 1e-12);
+  assert.equal(result.metrics.test.subject_rows, 3);
+  assert.equal(result.metrics.accuracy.test, 1, 'every test row right');
+  // Not part of the average gap (the literature's four terms).
+  assert.equal(result.metrics.gap!.average, (result.metrics.gap!.accuracy.forget + result.metrics.gap!.accuracy.retain + result.metrics.gap!.accuracy.test + result.metrics.gap!.mia.loss_auc) / 4);
+  // A forget set whose subjects have no test rows (records without users) has no such metric.
+  const none = evaluateModel({ scorable: model, forget: [forget[2]!], retain, test, options: { ...OPTIONS, retainSample: 0 } });
+  assert.equal(none.metrics.subjects, undefined);
+  assert.equal(none.metrics.test.subject_rows, 0);
 });

@@ -21,6 +21,11 @@ export function countByLabel(examples: readonly Example[]): Record<string, numbe
   return counts;
 }
 
+/** A record's data subject: its user, else the record itself. */
+export function subjectOf(e: Example): string {
+  return e.user ?? `id:${e.id}`;
+}
+
 export function distinctUsers(examples: readonly Example[]): number {
   return new Set(examples.flatMap((ex) => (ex.user === undefined ? [] : [ex.user]))).size;
 }

@@ -4,7 +4,7 @@ export type { DataCard, Dataset, Example, Split } from './types';
 export { countByTag, isTagging, tokenCount } from './task';
 export { DataError } from './errors';
 export type { DataLocation } from './errors';
-export { countByLabel, countBySplit, distinctUsers, splitOf } from './dataset';
+export { countByLabel, countBySplit, distinctUsers, splitOf, subjectOf } from './dataset';
 export { datasetHash, idSetHash } from './hash';
 export { labelIndex, loadLabelMap, saveLabelMap, sortLabels } from './labels';
 export { DEFAULT_SEED, DEFAULT_SPLIT_RATIOS, assignSplit } from './split';

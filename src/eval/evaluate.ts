@@ -20,7 +20,7 @@
  * macro_f1.forget averages F1 over the classes the forget set holds (macroF1OverPresent);
  * macro_f1.retain / .test over the classes in truth or prediction.
  */
-import type { Example } from '../data';
+import { subjectOf, type Example } from '../data';
 import { idSetHash } from '../data/hash';
 import { classificationReport } from './classification';
 import { AVERAGE_GAP_KEYS, gap } from './gap';
@@ -59,6 +59,12 @@ export interface ModelMetrics {
   audit?: AuditMetrics;
   /** Relearning check (eval --relearn; relearn.ts). */
   relearn?: RelearnMetrics;
+  /**
+   * The forget set's data subjects on their own test rows (present when the test split holds
+   * some): a model retrained without a subject loses what it knew of the subject's style, so its
+   * accuracy there drops, while a method that only edits the forget rows keeps it.
+   */
+  subjects?: { test_accuracy: number };
 }
 
 /** |metric − reference metric| for each ModelMetrics entry, plus the average gap. */
@@ -75,7 +81,8 @@ export interface UnlearningMetrics extends ModelMetrics {
   forget: { count: number; hash: string };
   /** count: retain examples given; scored: the sample actually scored (also the MIA-efficacy members). */
   retain: { count: number; scored: number };
-  test: { count: number };
+  /** subject_rows: test rows whose data subject is one of the forget set's (subjects.test_accuracy's rows). */
+  test: { count: number; subject_rows: number };
   model?: { hash: string };
   reference_model?: { hash: string };
   wall_seconds: number;
@@ -86,6 +93,11 @@ export interface EvalSets {
   /** The scored retain sample. */
   retain: readonly Example[];
   test: readonly Example[];
+  /**
+   * Indices into `test` of the rows whose data subject (Example.user) is one of the forget set's;
+   * empty when the forget set's subjects have no test rows (or records have no users).
+   */
+  subjectTest: Int32Array;
   /** Size of the retain set before sampling. */
   retainTotal: number;
   /** Identity of the three id sets: scores of different models are comparable only when equal. */
@@ -110,7 +122,10 @@ export function selectEvalSets(sets: { forget: readonly Example[]; retain: reado
       ? sets.retain
       : sampleIndices(sets.retain.length, retainSample, mulberry32(seed)).map((i) => sets.retain[i]!);
   const fingerprint = EVAL_SETS.map((name) => idSetHash((name === 'retain' ? retain : sets[name]).map((e) => e.id))).join(':');
-  return { forget: sets.forget, retain, test: sets.test, retainTotal: sets.retain.length, fingerprint };
+  // A record without a user is its own subject and never has test rows.
+  const subjects = new Set(sets.forget.filter((e) => e.user !== undefined).map(subjectOf));
+  const subjectTest = Int32Array.from(sets.test.flatMap((e, i) => (subjects.has(subjectOf(e)) ? [i] : [])));
+  return { forget: sets.forget, retain, test: sets.test, subjectTest, retainTotal: sets.retain.length, fingerprint };
 }
 
 /** One set's scores: the model's outputs plus the true labels and per-sample statistics. */
@@ -126,6 +141,8 @@ export interface SetScores {
   forget: SampleScores;
   retain: SampleScores;
   test: SampleScores;
+  /** EvalSets.subjectTest: the test rows of the forget set's subjects. */
+  subjectTest: Int32Array;
 }
 
 export interface ScoreSetsOptions extends Omit<ScoreOptions, 'onProgress'> {
@@ -152,7 +169,7 @@ export function scoreSets(scorable: Scorable, sets: EvalSets, options: ScoreSets
   const forget = scoreOne(sets.forget);
   const retain = scoreOne(sets.retain);
   const test = scoreOne(sets.test);
-  return { numLabels: scorable.numLabels, fingerprint: sets.fingerprint, forget, retain, test };
+  return { numLabels: scorable.numLabels, fingerprint: sets.fingerprint, forget, retain, test, subjectTest: sets.subjectTest };
 }
 
 export interface MetricOptions {
@@ -210,6 +227,18 @@ export function macroF1OverPresent(report: { perClass: readonly { f1: number; su
   return present.length > 0 ? present.reduce((sum, m) => sum + m.f1, 0) / present.length : NaN;
 }
 
+/** Accuracy over the units of some rows of a set (a text row is one unit, a tagged sentence its words); NaN without units. */
+export function accuracyOfRows(scores: SampleScores, rows: Int32Array): number {
+  let right = 0;
+  let units = 0;
+  for (const r of rows) {
+    const from = scores.unitOffsets ? scores.unitOffsets[r]! : r;
+    const to = scores.unitOffsets ? scores.unitOffsets[r + 1]! : r + 1;
+    for (let u = from; u < to; u++, units++) if (scores.stats.predictions[u] === scores.labels[u]) right++;
+  }
+  return units > 0 ? right / units : NaN;
+}
+
 /** Accuracy, macro-F1, MIA and latent metrics from a model's scores (see module comment). */
 export function metricsFromScores(scores: SetScores, options: MetricOptions = {}): ModelMetrics {
   const { seed = 0, folds = 5, knnK = 5 } = options;
@@ -255,6 +284,7 @@ export function metricsFromScores(scores: SetScores, options: MetricOptions = {}
       closer_to_other_share: cosine.closerToOtherShare,
       knn_agreement: knn,
     },
+    ...(scores.subjectTest.length > 0 ? { subjects: { test_accuracy: accuracyOfRows(scores.test, scores.subjectTest) } } : {}),
   };
 }
 
@@ -268,6 +298,7 @@ export function gapToReference(metrics: ModelMetrics, reference: ModelMetrics): 
     macro_f1: pick('macro_f1', EVAL_SETS),
     mia: pick('mia', MIA_KEYS),
     latent: pick('latent', LATENT_KEYS),
+    ...(metrics.subjects && reference.subjects ? { subjects: pick('subjects', ['test_accuracy'] as const) } : {}),
     average: result.average,
   };
 }
@@ -337,7 +368,7 @@ export function evaluateModel(input: EvaluateModelInput): EvaluationResult {
     ...(reference ? { reference: reference.metrics, gap: gapToReference(model.metrics, reference.metrics) } : {}),
     forget: { count: sets.forget.length, hash: idSetHash(sets.forget.map((e) => e.id)) },
     retain: { count: sets.retainTotal, scored: sets.retain.length },
-    test: { count: sets.test.length },
+    test: { count: sets.test.length, subject_rows: sets.subjectTest.length },
     ...(input.modelHash !== undefined ? { model: { hash: input.modelHash } } : {}),
     ...(input.referenceHash !== undefined ? { reference_model: { hash: input.referenceHash } } : {}),
     wall_seconds: (Date.now() - started) / 1000,

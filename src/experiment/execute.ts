@@ -231,7 +231,7 @@ export function runEvalUnit(unit: EvalUnit, ctx: UnitContext): void {
     metrics = {
       ...evaluation.metrics, reference: evaluation.metrics, gap: gapToReference(evaluation.metrics, evaluation.metrics),
       forget: { count: sets.forget.length, hash: idSetHash(sets.forget.map((e) => e.id)) },
-      retain: { count: sets.retainTotal, scored: sets.retain.length }, test: { count: sets.test.length },
+      retain: { count: sets.retainTotal, scored: sets.retain.length }, test: { count: sets.test.length, subject_rows: sets.subjectTest.length },
       wall_seconds: (Date.now() - started) / 1000,
     };
   } else {

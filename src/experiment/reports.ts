@@ -4,17 +4,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REFERENCES_FILE, readReferencesManifest } from '../methods/target/manifest';
-import { flattenMetrics } from '../eval/gap';
-import { auditAndRelearn } from '../report/evaluation';
+import { measurementMap } from '../report/evaluation';
 import { latentForReport, stoppingTimelineOf, type ModelReport, type ReportIndexEntry, type ReportInput } from '../report';
 import { REFERENCE_METHOD } from './config';
 import type { CellResults, ModelResult } from './collect';
 import { ORIGINAL } from './plan';
 
 function metricMap(model: ModelResult): Record<string, number> {
-  const { accuracy, macro_f1, mia, latent, gap, audit, relearn } = model.metrics;
-  // Counts, hashes and the evaluation's own time are not measurements of the model.
-  return { ...flattenMetrics({ accuracy, macro_f1, mia, latent, ...(gap ? { gap } : {}), ...auditAndRelearn(audit, relearn) }), wall_seconds: model.wallSeconds };
+  return { ...measurementMap(model.metrics), wall_seconds: model.wallSeconds };
 }
 
 export function cellReportInput(results: CellResults, options: { experiment: string; labels: readonly string[]; createdAt?: string }): ReportInput {

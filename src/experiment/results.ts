@@ -16,6 +16,8 @@ export interface ResultRow {
   accuracy_forget: number;
   accuracy_retain: number;
   accuracy_test: number;
+  /** Accuracy on the test rows of the forget set's data subjects (NaN when the test split holds none). */
+  accuracy_subject_test: number;
   macro_f1_forget: number;
   macro_f1_retain: number;
   macro_f1_test: number;
@@ -50,7 +52,7 @@ export interface ResultRow {
 
 export const RESULT_COLUMNS: readonly (keyof ResultRow)[] = [
   'dataset', 'forget', 'forget_count', 'method', 'seed',
-  'accuracy_forget', 'accuracy_retain', 'accuracy_test', 'macro_f1_forget', 'macro_f1_retain', 'macro_f1_test',
+  'accuracy_forget', 'accuracy_retain', 'accuracy_test', 'accuracy_subject_test', 'macro_f1_forget', 'macro_f1_retain', 'macro_f1_test',
   'mia_loss_auc', 'mia_confidence_auc', 'mia_entropy_auc', 'mia_efficacy', 'gap_average',
   'audit_rmia_auc', 'audit_rmia_tpr_1pct_fpr', 'audit_rmia_tpr_0_1pct_fpr', 'audit_lira_auc', 'audit_lira_tpr_1pct_fpr', 'audit_lira_tpr_0_1pct_fpr', 'wall_seconds', 'steps', 'stopped_by', 'speedup_vs_retrain',
   'split_seed', 'retain_sample', 'forget_hash', 'model_hash', 'reference_hash',
@@ -67,6 +69,7 @@ export function rowsOf(results: CellResults): ResultRow[] {
     return {
       dataset: cell.dataset.key, forget: cell.forget.spec, forget_count: num(x.forget.count), method: m.name, seed: cell.seed,
       accuracy_forget: num(x.accuracy.forget), accuracy_retain: num(x.accuracy.retain), accuracy_test: num(x.accuracy.test),
+      accuracy_subject_test: num(x.subjects?.test_accuracy),
       macro_f1_forget: num(x.macro_f1.forget), macro_f1_retain: num(x.macro_f1.retain), macro_f1_test: num(x.macro_f1.test),
       mia_loss_auc: num(x.mia.loss_auc), mia_confidence_auc: num(x.mia.confidence_auc), mia_entropy_auc: num(x.mia.entropy_auc),
       mia_efficacy: num(x.mia.efficacy), gap_average: num(x.gap?.average),
@@ -122,6 +125,7 @@ const MD_COLUMNS: readonly MdColumn[] = [
   { label: 'Forget acc. %', key: 'accuracy_forget', format: pct },
   { label: 'Retain acc. %', key: 'accuracy_retain', format: pct },
   { label: 'Test acc. %', key: 'accuracy_test', format: pct },
+  { label: 'Subjects\' test acc. %', key: 'accuracy_subject_test', format: pct, optional: true },
   { label: 'Test macro-F1 %', key: 'macro_f1_test', format: pct },
   { label: 'MIA AUC', key: 'mia_loss_auc', format: (v) => v.toFixed(3) },
   { label: 'MIA efficacy', key: 'mia_efficacy', format: (v) => v.toFixed(3) },

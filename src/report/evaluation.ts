@@ -33,10 +33,14 @@ export function auditAndRelearn(audit: ModelMetrics['audit'], relearn: ModelMetr
   };
 }
 
+/** A model's measurements as dotted keys: counts, hashes and the evaluation's own wall time are not model metrics. */
+export function measurementMap(m: ModelMetrics & { gap?: object }): Record<string, number> {
+  const { accuracy, macro_f1, mia, latent, gap, audit, relearn, subjects } = m;
+  return flattenMetrics({ accuracy, macro_f1, mia, latent, ...(subjects ? { subjects } : {}), ...(gap ? { gap } : {}), ...auditAndRelearn(audit, relearn) });
+}
+
 function row(view: EvaluatedModelView, labels: readonly string[]): ModelReport {
-  // Only the measurements: counts, hashes and the evaluation's own wall time are not model metrics.
-  const { accuracy, macro_f1, mia, latent, gap, audit, relearn } = view.metrics;
-  const metrics = flattenMetrics({ accuracy, macro_f1, mia, latent, ...(gap ? { gap } : {}), ...auditAndRelearn(audit, relearn) });
+  const metrics = measurementMap(view.metrics);
   if (view.wallSeconds !== undefined) metrics.wall_seconds = view.wallSeconds;
   return { name: view.name, metrics, ...(view.latent ? { latent: latentForReport(view.latent, labels) } : {}) };
 }

@@ -39,6 +39,7 @@ export const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
  * adds the relearning check's first and last step counts the same way.)
  */
 export const OPTIONAL_COLUMNS: readonly SummaryColumn[] = [
+  { key: 'subjects.test_accuracy', label: 'Subjects\' test acc.', description: 'Accuracy on the test rows of the forget set\'s data subjects (their unseen records): a model retrained without a subject loses what it knew of the subject, a method that only edits the forget rows keeps it.', format: formatPercent, deltaUnit: 'pp', best: { kind: 'closest-to-reference' } },
   { key: 'audit.rmia.auc', label: 'RMIA AUC', description: 'Per-example membership audit with reference models (offline RMIA), forget vs test; the retrained model sets the floor.', format: formatScore, deltaUnit: 'score', best: { kind: 'closest-to-reference' } },
   { key: 'audit.rmia.tpr_at_1pct_fpr', label: 'RMIA TPR@1%', description: 'Share of forget rows RMIA flags as members at a 1% false-positive rate on test rows.', format: formatPercent, deltaUnit: 'pp', best: { kind: 'closest-to-reference' } },
   { key: 'audit.lira.auc', label: 'LiRA AUC', description: 'Per-example membership audit with reference models (offline LiRA), forget vs test; the retrained model sets the floor.', format: formatScore, deltaUnit: 'score', best: { kind: 'closest-to-reference' } },

@@ -93,7 +93,8 @@ const score = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : 'n/a')
 
 function summaryLine(name: string, m: ModelMetrics): string {
   const audit = Object.entries(m.audit ?? {}).map(([attack, a]) => `; ${AUDIT_ATTACK_NAMES[attack as AuditAttack]} AUC ${score(a.auc)}, TPR at 1% FPR ${percent(a.tpr_at_1pct_fpr)}, at 0.1% ${percent(a.tpr_at_0_1pct_fpr)}`);
-  return `${name}: accuracy forget ${percent(m.accuracy.forget)} | retain ${percent(m.accuracy.retain)} | test ${percent(m.accuracy.test)}; ` +
+  const subjects = m.subjects ? ` (the forget set's subjects' own test rows ${percent(m.subjects.test_accuracy)})` : '';
+  return `${name}: accuracy forget ${percent(m.accuracy.forget)} | retain ${percent(m.accuracy.retain)} | test ${percent(m.accuracy.test)}${subjects}; ` +
     `test macro-F1 ${score(m.macro_f1.test)}; MIA loss AUC ${score(m.mia.loss_auc)}, efficacy ${score(m.mia.efficacy)}${audit.join('')}`;
 }
 

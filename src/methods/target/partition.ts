@@ -1,17 +1,14 @@
 // Subject-disjoint partitions of a train split: every data subject (Example.user; a record
 // without a user is its own subject) lands in exactly one partition, so for any subject the
 // references trained on the other partitions never saw any of its records.
-import type { Example } from '../../data';
+import { subjectOf, type Example } from '../../data';
+
+export { subjectOf };
 
 export interface Partition {
   subjects: string[];
   /** Sorted train ids. */
   ids: string[];
-}
-
-/** A record's data subject: its user, else the record itself. */
-export function subjectOf(e: Example): string {
-  return e.user ?? `id:${e.id}`;
 }
 
 /**
