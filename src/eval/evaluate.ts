@@ -345,6 +345,15 @@ function isEvaluation(value: Scorable | ModelEvaluation): value is ModelEvaluati
   return 'scores' in value && 'metrics' in value;
 }
 
+/** metrics.json's counts of the scored sets (and the forget set's hash). */
+export function setCounts(sets: EvalSets): Pick<UnlearningMetrics, 'forget' | 'retain' | 'test'> {
+  return {
+    forget: { count: sets.forget.length, hash: idSetHash(sets.forget.map((e) => e.id)) },
+    retain: { count: sets.retainTotal, scored: sets.retain.length },
+    test: { count: sets.test.length, subject_rows: sets.subjectTest.length },
+  };
+}
+
 /** Evaluates `scorable` (and the reference, unless already evaluated) and compares them. */
 export function evaluateModel(input: EvaluateModelInput): EvaluationResult {
   const started = Date.now();
@@ -366,9 +375,7 @@ export function evaluateModel(input: EvaluateModelInput): EvaluationResult {
   const metrics: UnlearningMetrics = {
     ...model.metrics,
     ...(reference ? { reference: reference.metrics, gap: gapToReference(model.metrics, reference.metrics) } : {}),
-    forget: { count: sets.forget.length, hash: idSetHash(sets.forget.map((e) => e.id)) },
-    retain: { count: sets.retainTotal, scored: sets.retain.length },
-    test: { count: sets.test.length, subject_rows: sets.subjectTest.length },
+    ...setCounts(sets),
     ...(input.modelHash !== undefined ? { model: { hash: input.modelHash } } : {}),
     ...(input.referenceHash !== undefined ? { reference_model: { hash: input.referenceHash } } : {}),
     wall_seconds: (Date.now() - started) / 1000,

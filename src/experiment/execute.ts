@@ -2,9 +2,9 @@
 // included) or the evaluation of one model against its cell's retrained reference.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { idSetHash, splitOf, retainSplit, type Dataset, type ForgetSet } from '../data';
+import { splitOf, retainSplit, type Dataset, type ForgetSet } from '../data';
 import {
-  evaluateModel, evaluateScorable, gapToReference, latentProjection, selectEvalSets, type EvalSets, type ModelEvaluation, type UnlearningMetrics,
+  evaluateModel, evaluateScorable, gapToReference, latentProjection, selectEvalSets, setCounts, type EvalSets, type ModelEvaluation, type UnlearningMetrics,
 } from '../eval/evaluate';
 import { detectModelKind, loadScorable, type LoadedScorable } from '../eval/scorable';
 import { auditScorable, prepareAudit, type AuditSetup, type PreparedAudit } from '../eval/audit-run';
@@ -230,8 +230,7 @@ export function runEvalUnit(unit: EvalUnit, ctx: UnitContext): void {
     model = { hash: reference.hash, kind: reference.kind };
     metrics = {
       ...evaluation.metrics, reference: evaluation.metrics, gap: gapToReference(evaluation.metrics, evaluation.metrics),
-      forget: { count: sets.forget.length, hash: idSetHash(sets.forget.map((e) => e.id)) },
-      retain: { count: sets.retainTotal, scored: sets.retain.length }, test: { count: sets.test.length, subject_rows: sets.subjectTest.length },
+      ...setCounts(sets),
       wall_seconds: (Date.now() - started) / 1000,
     };
   } else {
